@@ -1,0 +1,290 @@
+"""Laboratory analytes: canonical units, accepted spellings and conversions.
+
+Each analyte gets its own pint context that bridges mass, amount of substance, charge equivalents
+and (for insulin) international units, so that every conversion goes through pint and no factor is
+written twice. The constants live in ``analytes.toml`` beside this module, each with a source key.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, Final
+
+import pint
+
+from mgir._errors import InvalidInputError
+from mgir.units._registry import ureg
+
+__all__ = [
+    "INSULIN_PMOL_PER_UIU_CONVENTIONAL",
+    "INSULIN_PMOL_PER_UIU_WHO",
+    "Analyte",
+    "analyte",
+    "analyte_names",
+    "convert",
+    "normalise_unit",
+    "to_canonical",
+]
+
+INSULIN_PMOL_PER_UIU_CONVENTIONAL: Final = 6.00
+"""pmol/L per µIU/mL used by most laboratories and calculators (source key ``knopp2019``)."""
+
+INSULIN_PMOL_PER_UIU_WHO: Final = 6.945
+"""pmol/L per µIU/mL from the WHO international standard, used by some assays (``knopp2019``)."""
+
+# Units that are the same quantity on a different scale, and so need their own registry unit.
+_PINT_SPELLING: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
+    {
+        ("hba1c", "%"): "hba1c_ngsp_percent",
+        ("hba1c", "mmol/mol"): "hba1c_ifcc_mmol_per_mol",
+    }
+)
+
+
+def _spelling_key(unit: str) -> str:
+    """Fold the spellings people type onto one key: case, spaces, µ/μ/u, IU/U."""
+    key = unit.strip().replace(" ", "").replace("µ", "u").replace("μ", "u").lower()
+    return key.replace("iu", "u")
+
+
+@dataclass(frozen=True, slots=True)
+class Analyte:
+    """A laboratory analyte and what mgir accepts for it.
+
+    Attributes
+    ----------
+    name
+        Canonical lab name used in person files (``fasting_glucose``).
+    canonical_unit
+        The unit every calculator receives values in.
+    accepted_units
+        Display spellings accepted on input (other spellings of these fold onto them).
+    molar_mass_g_per_mol, valence
+        Bridges between mass, amount and charge, when they apply.
+    bounds_canonical
+        Values outside this closed interval (canonical unit) are rejected as impossible.
+    loinc
+        LOINC code -> the unit family that code implies.
+    source_keys
+        Keys into the sources registry for every constant above.
+    """
+
+    name: str
+    description: str
+    canonical_unit: str
+    accepted_units: tuple[str, ...]
+    bounds_canonical: tuple[float, float]
+    molar_mass_g_per_mol: float | None = None
+    valence: int | None = None
+    loinc: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    source_keys: tuple[str, ...] = ()
+
+    @property
+    def context_name(self) -> str:
+        """Name of this analyte's pint context."""
+        return f"mgir_{self.name}"
+
+    def pint_unit(self, display_unit: str) -> str:
+        """Registry spelling of one of the accepted display units."""
+        return _PINT_SPELLING.get((self.name, display_unit), display_unit)
+
+
+def _make_context(item: Analyte) -> pint.Context:
+    ctx = pint.Context(item.context_name, defaults={"insulin_pmol_per_uiu": 6.00})
+    if item.molar_mass_g_per_mol is not None:
+        molar_mass = ureg.Quantity(item.molar_mass_g_per_mol, "g/mol")
+        ctx.add_transformation(
+            "[mass]/[volume]", "[substance]/[volume]", lambda _r, x, **_: x / molar_mass
+        )
+        ctx.add_transformation(
+            "[substance]/[volume]", "[mass]/[volume]", lambda _r, x, **_: x * molar_mass
+        )
+    if item.valence is not None:
+        charge = ureg.Quantity(item.valence, "Eq/mol")
+        ctx.add_transformation(
+            "[charge_equivalent]/[volume]", "[substance]/[volume]", lambda _r, x, **_: x / charge
+        )
+        ctx.add_transformation(
+            "[substance]/[volume]", "[charge_equivalent]/[volume]", lambda _r, x, **_: x * charge
+        )
+    if item.name == "fasting_insulin":
+
+        def activity_to_amount(
+            registry: pint.UnitRegistry, x: pint.Quantity, insulin_pmol_per_uiu: float = 6.0
+        ) -> pint.Quantity:
+            per_activity = registry.Quantity(insulin_pmol_per_uiu, "pmol/L") / registry.Quantity(
+                1.0, "µIU/mL"
+            )
+            return x * per_activity
+
+        def amount_to_activity(
+            registry: pint.UnitRegistry, x: pint.Quantity, insulin_pmol_per_uiu: float = 6.0
+        ) -> pint.Quantity:
+            per_activity = registry.Quantity(insulin_pmol_per_uiu, "pmol/L") / registry.Quantity(
+                1.0, "µIU/mL"
+            )
+            return x / per_activity
+
+        ctx.add_transformation(
+            "[biological_activity]/[volume]", "[substance]/[volume]", activity_to_amount
+        )
+        ctx.add_transformation(
+            "[substance]/[volume]", "[biological_activity]/[volume]", amount_to_activity
+        )
+    return ctx
+
+
+@cache
+def _analytes() -> Mapping[str, Analyte]:
+    text = resources.files("mgir.units").joinpath("analytes.toml").read_text(encoding="utf-8")
+    raw: dict[str, dict[str, Any]] = tomllib.loads(text)
+    items: dict[str, Analyte] = {}
+    for name, spec in raw.items():
+        keys = tuple(
+            sorted({str(v) for k, v in spec.items() if k.endswith("_source")})
+        )
+        item = Analyte(
+            name=name,
+            description=str(spec["description"]),
+            canonical_unit=str(spec["canonical_unit"]),
+            accepted_units=tuple(str(u) for u in spec["accepted_units"]),
+            bounds_canonical=(float(spec["bounds_canonical"][0]), float(spec["bounds_canonical"][1])),
+            molar_mass_g_per_mol=spec.get("molar_mass_g_per_mol"),
+            valence=spec.get("valence"),
+            loinc=MappingProxyType(dict(spec.get("loinc", {}))),
+            source_keys=keys,
+        )
+        ureg.add_context(_make_context(item))
+        items[name] = item
+    return MappingProxyType(items)
+
+
+def analyte_names() -> tuple[str, ...]:
+    """Return the canonical lab names mgir understands."""
+    return tuple(_analytes())
+
+
+def analyte(name: str, *, field: str = "name") -> Analyte:
+    """Look up an analyte by canonical name or LOINC code.
+
+    Raises
+    ------
+    InvalidInputError
+        If the name is neither a canonical lab name nor a known LOINC code.
+    """
+    table = _analytes()
+    if name in table:
+        return table[name]
+    for item in table.values():
+        if name in item.loinc:
+            return item
+    raise InvalidInputError(
+        field=field,
+        value=name,
+        allowed="a canonical lab name (" + ", ".join(table) + ") or a LOINC code mgir knows ("
+        + ", ".join(code for item in table.values() for code in item.loinc)
+        + ")",
+    )
+
+
+def normalise_unit(item: Analyte, unit: str | None, *, field: str = "unit") -> str:
+    """Return the accepted display spelling of ``unit`` for ``item``.
+
+    ``uU/mL``, ``µIU/mL`` and ``mIU/L`` are all insulin activity; ``mg/dl`` is ``mg/dL``. A unit that
+    does not belong to the analyte is an error that lists the accepted units.
+    """
+    if unit is None or not str(unit).strip():
+        raise InvalidInputError(
+            field=field,
+            value=unit,
+            allowed=f"a unit is required for {item.name}: one of " + ", ".join(item.accepted_units),
+        )
+    wanted = _spelling_key(str(unit))
+    for display in item.accepted_units:
+        if _spelling_key(display) == wanted:
+            return display
+    raise InvalidInputError(
+        field=field,
+        value=unit,
+        allowed=f"a unit of {item.name}: one of " + ", ".join(item.accepted_units),
+    )
+
+
+def convert(
+    item: Analyte,
+    value: float,
+    from_unit: str,
+    to_unit: str,
+    *,
+    insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
+) -> float:
+    """Convert ``value`` of ``item`` between two of its accepted units.
+
+    Parameters
+    ----------
+    item
+        The analyte (molar mass, valence and insulin factor come from it).
+    value
+        Magnitude in ``from_unit``.
+    from_unit, to_unit
+        Any spelling of the analyte's accepted units.
+    insulin_pmol_per_uiu
+        pmol/L per µIU/mL for insulin; 6.00 by default, 6.945 for WHO-standard assays.
+    """
+    source = item.pint_unit(normalise_unit(item, from_unit, field="from_unit"))
+    target = item.pint_unit(normalise_unit(item, to_unit, field="to_unit"))
+    quantity = ureg.Quantity(value, source)
+    converted = quantity.to(
+        target, item.context_name, insulin_pmol_per_uiu=insulin_pmol_per_uiu
+    )
+    return float(converted.magnitude)
+
+
+def to_canonical(
+    item: Analyte,
+    value: float,
+    unit: str | None,
+    *,
+    field: str | None = None,
+    insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
+) -> float:
+    """Validate a lab value and return it in the analyte's canonical unit.
+
+    Raises
+    ------
+    InvalidInputError
+        For a missing or foreign unit, a non-finite value, or a value outside the possible range.
+    """
+    where = field or item.name
+    display = normalise_unit(item, unit, field=f"{where}.unit")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInputError(
+            field=f"{where}.value", value=value, unit=display, allowed="a finite number"
+        )
+    canonical = convert(
+        item, float(value), display, item.canonical_unit, insulin_pmol_per_uiu=insulin_pmol_per_uiu
+    )
+    low, high = item.bounds_canonical
+    if not low <= canonical <= high:
+        if display == item.canonical_unit:
+            shown = f"{low:g} to {high:g} {item.canonical_unit}"
+        else:
+            low_given = convert(item, low, item.canonical_unit, display,
+                                insulin_pmol_per_uiu=insulin_pmol_per_uiu)
+            high_given = convert(item, high, item.canonical_unit, display,
+                                 insulin_pmol_per_uiu=insulin_pmol_per_uiu)
+            shown = (f"{low_given:.3g} to {high_given:.3g} {display} "
+                     f"({low:g} to {high:g} {item.canonical_unit})")
+        raise InvalidInputError(
+            field=f"{where}.value",
+            value=value,
+            unit=display,
+            allowed=f"a possible {item.description.lower()}: from {shown}",
+        )
+    return canonical
