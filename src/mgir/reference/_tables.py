@@ -21,6 +21,7 @@ registry, and may have an ``evidence`` column (``verified``, ``derived``, ``unve
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import tomllib
 from collections.abc import Mapping
@@ -95,9 +96,25 @@ def _data_text(relative: str) -> str:
     return resources.files("mgir.reference").joinpath(f"data/{relative}").read_text("utf-8")
 
 
+def _csv_text(name: str) -> str:
+    """Return the CSV text of a table, from ``<name>.csv`` or a gzip-compressed ``<name>.csv.gz``.
+
+    Large derived tables (the USDA foods) ship compressed; both forms go through the same
+    validation.
+    """
+    folder = resources.files("mgir.reference").joinpath("data")
+    plain = folder.joinpath(f"{name}.csv")
+    if plain.is_file():
+        return plain.read_text("utf-8")
+    packed = folder.joinpath(f"{name}.csv.gz")
+    if packed.is_file():
+        return gzip.decompress(packed.read_bytes()).decode("utf-8")
+    raise ReferenceDataError(f"table {name!r}: neither {name}.csv nor {name}.csv.gz is packaged")
+
+
 @cache
 def load_table(name: str) -> Table:
-    """Load and validate ``data/<name>.csv`` against its metadata.
+    """Load and validate ``data/<name>.csv`` (or ``<name>.csv.gz``) against its metadata.
 
     Raises
     ------
@@ -123,7 +140,7 @@ def load_table(name: str) -> Table:
         )
     if "source_key" not in columns:
         raise ReferenceDataError(f"{name}.meta.toml: every table needs a source_key column")
-    reader = csv.DictReader(io.StringIO(_data_text(f"{name}.csv")))
+    reader = csv.DictReader(io.StringIO(_csv_text(name)))
     header = tuple(reader.fieldnames or ())
     if set(header) != set(columns):
         raise ReferenceDataError(

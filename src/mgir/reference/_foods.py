@@ -1,0 +1,374 @@
+"""USDA SR28 foods: lookup, fuzzy search and household portions.
+
+The data are ``foods.csv.gz`` and ``food_portions.csv.gz``, derived from the SR28 ASCII files by
+``scripts/derive_foods.py`` (source key ``usda_sr28``). A food without a magnesium value in SR28
+has ``mg_per_100g = None``: it is never treated as zero.
+
+Search uses rapidfuzz: a fast first pass (``WRatio``) finds candidates, which are then ranked by
+how well every query word is covered (typos tolerated), how many words of the description the
+query does not mention (weighted towards the head of the SR description, "Nuts, almonds, ..."),
+and a mild preference for plain, whole foods (raw foods, non-branded items, whole-food groups).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+from typing import Final
+
+from rapidfuzz import fuzz, process
+
+from mgir._errors import InvalidInputError
+from mgir.reference._tables import load_table
+from mgir.units import parse_quantity
+
+__all__ = [
+    "Food",
+    "FoodMatch",
+    "Portion",
+    "food",
+    "food_grams",
+    "foods",
+    "resolve_food",
+    "search_foods",
+]
+
+_WHOLE_FOOD_GROUPS: Final[frozenset[str]] = frozenset({
+    "Nut and Seed Products", "Vegetables and Vegetable Products", "Fruits and Fruit Juices",
+    "Legumes and Legume Products", "Dairy and Egg Products", "Finfish and Shellfish Products",
+    "Cereal Grains and Pasta", "Poultry Products", "Beef Products", "Pork Products",
+    "Lamb, Veal, and Game Products", "Spices and Herbs",
+})
+_STOP: Final[frozenset[str]] = frozenset({"and", "or", "with", "w", "in", "of", "the", "a"})
+_BRAND = re.compile(r"\b[A-Z][A-Z'&]{2,}\b")
+_NDB = re.compile(r"^\s*(\d{4,5})\s*$")
+_NEUTRAL: Final[frozenset[str]] = frozenset({
+    "raw", "dried", "cooked", "boiled", "drained", "without", "salt", "plain", "whole", "fresh",
+})  # preparation words that say little about which food it is: unmatched, they cost little
+_FULL_COVERAGE: Final[float] = 90.0  # rapidfuzz ratio at which a query word counts as present
+_UNIT_SYNONYMS: Final[Mapping[str, str]] = MappingProxyType({
+    "tablespoon": "tbsp", "tablespoons": "tbsp", "tbs": "tbsp", "tbsps": "tbsp",
+    "teaspoon": "tsp", "teaspoons": "tsp", "tsps": "tsp", "cups": "cup", "slices": "slice",
+    "pieces": "piece", "ounce": "oz", "ounces": "oz",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Portion:
+    r"""A household portion of a food (SR28 WEIGHT).
+
+    Attributes
+    ----------
+    seq
+        Sequence number within the food.
+    amount
+        Number of household units that ``grams`` refers to (e.g. 0.5 for "0.5 cup").
+    unit_description
+        The household unit ("cup, whole", "oz", "medium (7\" to 7-7/8\" long)").
+    grams
+        Gram weight of ``amount`` units, g.
+    """
+
+    seq: int
+    amount: float
+    unit_description: str
+    grams: float
+
+    @property
+    def grams_per_unit(self) -> float:
+        """Gram weight of one household unit, g."""
+        return self.grams / self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class Food:
+    """One SR28 food.
+
+    Attributes
+    ----------
+    ndb_id
+        SR28 NDB number, 5 characters with leading zeros.
+    mg_per_100g
+        Magnesium, mg per 100 g edible portion; ``None`` when SR28 has no value.
+    kcal_per_100g
+        Energy, kcal per 100 g.
+    mg_n_data_points
+        Analytical data points behind the magnesium value (0: calculated or imputed).
+    portions
+        Household portions with gram weights.
+    source_key
+        Source key of the values (``usda_sr28``).
+    """
+
+    ndb_id: str
+    description: str
+    common_name: str | None
+    food_group: str
+    mg_per_100g: float | None
+    kcal_per_100g: float | None
+    mg_n_data_points: int | None
+    portions: tuple[Portion, ...]
+    source_key: str
+
+    def magnesium_mg(self, grams: float) -> float | None:
+        """Magnesium in ``grams`` g of the food, mg; ``None`` when SR28 has no value."""
+        return None if self.mg_per_100g is None else self.mg_per_100g * grams / 100.0
+
+    def kcal(self, grams: float) -> float | None:
+        """Energy in ``grams`` g of the food, kcal; ``None`` when SR28 has no value."""
+        return None if self.kcal_per_100g is None else self.kcal_per_100g * grams / 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class FoodMatch:
+    """A search result: the food and its ranking score (higher is better; not a probability)."""
+
+    food: Food
+    score: float
+    full_coverage: bool
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words with a crude plural fold ("almonds" -> "almond"), stop words removed."""
+    out = []
+    for raw in re.findall(r"[a-z0-9]+", text.lower()):
+        word = raw[:-1] if len(raw) > 3 and raw.endswith("s") and not raw.endswith("ss") else raw
+        if word not in _STOP:
+            out.append(word)
+    return out
+
+
+@cache
+def foods() -> Mapping[str, Food]:
+    """All 8,789 SR28 foods keyed by NDB number (loaded once)."""
+    portions: dict[str, list[Portion]] = {}
+    for row in load_table("food_portions").rows:
+        portions.setdefault(row["ndb_id"], []).append(
+            Portion(seq=row["seq"], amount=row["amount"],
+                    unit_description=row["unit_description"], grams=row["grams"])
+        )
+    out: dict[str, Food] = {}
+    for row in load_table("foods").rows:
+        ndb = row["ndb_id"]
+        out[ndb] = Food(
+            ndb_id=ndb,
+            description=row["description"],
+            common_name=row["common_name"],
+            food_group=row["food_group"],
+            mg_per_100g=row["mg_per_100g"],
+            kcal_per_100g=row["kcal_per_100g"],
+            mg_n_data_points=row["mg_n_data_points"],
+            portions=tuple(sorted(portions.get(ndb, ()), key=lambda p: p.seq)),
+            source_key=row["source_key"],
+        )
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    ids: tuple[str, ...]
+    choices: tuple[str, ...]
+    common: Mapping[int, str]
+    segments: tuple[tuple[tuple[str, ...], ...], ...]
+    extra_words: tuple[tuple[str, ...], ...]
+    boost: tuple[float, ...]
+    exact: Mapping[str, str]
+
+
+@cache
+def _index() -> _Index:
+    ids, choices, segments, extra, boost = [], [], [], [], []
+    exact: dict[str, str] = {}
+    for ndb, item in foods().items():
+        segs = tuple(tuple(_words(part)) for part in item.description.split(","))
+        common = tuple(_words(item.common_name or ""))
+        words = [w for seg in segs for w in seg]
+        ids.append(ndb)
+        choices.append(" ".join(words))
+        segments.append(segs)
+        extra.append(common)
+        bonus = 8.0 if item.food_group in _WHOLE_FOOD_GROUPS else 0.0
+        bonus += 3.0 if "raw" in words else 0.0
+        bonus -= 10.0 if _BRAND.search(item.description) else 0.0
+        boost.append(bonus)
+        exact.setdefault(" ".join(words), ndb)
+    common_choices = {i: " ".join(words) for i, words in enumerate(extra) if words}
+    return _Index(tuple(ids), tuple(choices), MappingProxyType(common_choices), tuple(segments),
+                  tuple(extra), tuple(boost), MappingProxyType(exact))
+
+
+def _rank(query_words: list[str], index: _Index, i: int) -> tuple[float, bool]:
+    segs = index.segments[i]
+    words = [w for seg in segs for w in seg] + list(index.extra_words[i])
+    best = [max((fuzz.ratio(q, w) for w in words), default=0.0) for q in query_words]
+    coverage = sum(best) / len(best)
+    penalty = 0.0
+    head_covered = bool(segs and segs[0])
+    for position, seg in enumerate(segs):
+        weight = 3.0 if position == 0 else 1.5 if position == 1 else 1.0
+        for word in set(seg):
+            if max(fuzz.ratio(q, word) for q in query_words) < 80.0:
+                penalty += 0.3 if word in _NEUTRAL else weight
+                head_covered = head_covered and position != 0
+    score = coverage - penalty + index.boost[i] + (4.0 if head_covered else 0.0)
+    return score, min(best) >= _FULL_COVERAGE
+
+
+def search_foods(query: str, *, limit: int = 10) -> tuple[FoodMatch, ...]:
+    """Search SR28 foods by description (typos tolerated) or by NDB number.
+
+    Parameters
+    ----------
+    query
+        Words of the food ("almonds", "spinach raw", "pumpkin seeds") or an NDB number ("12061").
+    limit
+        Maximum number of results.
+
+    Returns
+    -------
+    tuple of FoodMatch
+        Best first. An NDB number that exists returns that food alone.
+
+    Notes
+    -----
+    Candidates come from rapidfuzz ``process.extract`` with ``fuzz.WRatio``; they are re-ranked
+    by word coverage, unmatched description words (the SR head word "Nuts" in "Nuts, almonds"
+    weighs most) and a preference for whole, raw, non-branded foods.
+    """
+    if limit < 1:
+        raise InvalidInputError(field="limit", value=limit, allowed="an integer >= 1")
+    match = _NDB.match(query)
+    if match:
+        ndb = match.group(1).zfill(5)
+        found = foods().get(ndb)
+        return () if found is None else (FoodMatch(found, 100.0, True),)
+    words = _words(query)
+    if not words:
+        raise InvalidInputError(field="query", value=query, allowed="some words of a food name")
+    index = _index()
+    joined = " ".join(words)
+    hits = process.extract(joined, index.choices, scorer=fuzz.WRatio,
+                           limit=max(400, limit), score_cutoff=55)
+    by_common = process.extract(joined, index.common, scorer=fuzz.WRatio, limit=100,
+                                score_cutoff=80)
+    ranked = []
+    for i in sorted({hit[2] for hit in hits} | {hit[2] for hit in by_common}):
+        score, full = _rank(words, index, i)
+        ranked.append((score, index.ids[i], full))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    table = foods()
+    return tuple(
+        FoodMatch(table[ndb], round(score, 2), full) for score, ndb, full in ranked[:limit]
+    )
+
+
+def food(ndb_id: str) -> Food:
+    """Return the food with this NDB number.
+
+    Raises
+    ------
+    InvalidInputError
+        If no SR28 food has this number.
+    """
+    match = _NDB.match(str(ndb_id))
+    found = foods().get(match.group(1).zfill(5)) if match else None
+    if found is None:
+        raise InvalidInputError(field="ndb_id", value=ndb_id,
+                                allowed="a USDA SR28 NDB number (5 digits, e.g. 12061)")
+    return found
+
+
+def _candidates(matches: tuple[FoodMatch, ...]) -> str:
+    return "; ".join(f"{m.food.ndb_id} {m.food.description}" for m in matches)
+
+
+def resolve_food(query: str, *, field: str = "food") -> Food:
+    """Resolve a diary food to exactly one SR28 food, or raise listing the candidates.
+
+    A query resolves when it is an NDB number, equals an SR28 description (case and
+    punctuation aside), or when exactly one food contains every query word (typos tolerated).
+    Anything else is ambiguous or unknown: it is never guessed.
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown or ambiguous food; ``allowed`` lists the best candidates with NDB numbers.
+    """
+    text = str(query).strip()
+    if _NDB.match(text):
+        return food(text)
+    exact = _index().exact.get(" ".join(_words(text)))
+    if exact is not None:
+        return foods()[exact]
+    matches = search_foods(text, limit=50) if _words(text) else ()
+    full = [m for m in matches if m.full_coverage]
+    if len(full) == 1:
+        return full[0].food
+    shown = tuple(full[:8]) if full else matches[:8]
+    if not shown:
+        raise InvalidInputError(field=field, value=query,
+                                allowed="an SR28 NDB number or food description (no food matched)")
+    raise InvalidInputError(
+        field=field, value=query,
+        allowed=f"an NDB number or an exact description; candidates: {_candidates(shown)}",
+    )
+
+
+def _portion_text(item: Food) -> str:
+    if not item.portions:
+        return "no household portions in SR28"
+    return ", ".join(f"{p.amount:g} {p.unit_description} = {p.grams:g} g" for p in item.portions)
+
+
+def food_grams(item: Food, amount: float, unit: str, *, field: str = "amount") -> float:
+    """Convert an amount of a food to grams.
+
+    Parameters
+    ----------
+    item
+        The food.
+    amount
+        Number of units (> 0).
+    unit
+        A mass unit that pint knows ("g", "oz", "lb") or one of the food's own SR28 household
+        portions ("cup", "tbsp", "cup, chopped", "medium"). "oz" is a mass unit (28.35 g).
+
+    Returns
+    -------
+    float
+        Grams, g.
+
+    Raises
+    ------
+    InvalidInputError
+        If the amount is not a positive finite number, or the unit is neither a mass unit nor
+        exactly one of the food's portions (the message lists the portions the food has).
+    """
+    numeric = isinstance(amount, int | float) and not isinstance(amount, bool)
+    if not numeric or not math.isfinite(amount) or amount <= 0:
+        raise InvalidInputError(field=field, value=amount, unit=unit, allowed="a number > 0")
+    try:
+        return float(parse_quantity(amount, unit, field=field, like="g").to("g").magnitude)
+    except InvalidInputError:
+        pass
+    wanted = " ".join(str(unit).lower().replace(".", " ").split())
+    wanted = _UNIT_SYNONYMS.get(wanted, wanted)
+    full = [p for p in item.portions if p.unit_description.lower() == wanted]
+    if not full:
+        full = [p for p in item.portions
+                if re.split(r"[\s,(]", p.unit_description.lower(), maxsplit=1)[0] == wanted]
+    if len(full) == 1:
+        return amount * full[0].grams_per_unit
+    what = "ambiguous" if full else "not a mass unit or a portion of this food"
+    shown = full if full else list(item.portions)
+    listing = ", ".join(f"{p.amount:g} {p.unit_description} = {p.grams:g} g" for p in shown) \
+        if shown else _portion_text(item)
+    raise InvalidInputError(
+        field=field, value=amount, unit=str(unit),
+        allowed=f"{what} ({item.ndb_id} {item.description}); use a mass unit (g, oz, lb) "
+                f"or one of: {listing}",
+    )
