@@ -22,8 +22,10 @@ DATA = ROOT / "src" / "mgir" / "reference" / "data"
 
 
 def _load_script():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("derive_foods", ROOT / "scripts" / "derive_foods.py")
-    assert spec is not None and spec.loader is not None
+    path = ROOT / "scripts" / "derive_foods.py"
+    spec = importlib.util.spec_from_file_location("derive_foods", path)
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -108,7 +110,8 @@ def test_portion_with_fractional_amount() -> None:
 def test_ambiguous_portion_lists_the_choices() -> None:
     with pytest.raises(InvalidInputError) as info:
         food_grams(food("12061"), 1, "cup")
-    assert "cup, whole" in str(info.value) and "cup, sliced" in str(info.value)
+    assert "cup, whole" in str(info.value)
+    assert "cup, sliced" in str(info.value)
 
 
 def test_portion_the_food_does_not_have() -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from mgir.reference._chemistry import atomic_weights as atomic_weights
+from mgir.reference._chemistry import element_counts as element_counts
+from mgir.reference._chemistry import mass_fraction as mass_fraction
+from mgir.reference._chemistry import molar_mass_g_per_mol as molar_mass_g_per_mol
 from mgir.reference._foods import Food as Food
 from mgir.reference._foods import FoodMatch as FoodMatch
 from mgir.reference._foods import Portion as Portion
@@ -10,6 +14,16 @@ from mgir.reference._foods import food_grams as food_grams
 from mgir.reference._foods import foods as foods
 from mgir.reference._foods import resolve_food as resolve_food
 from mgir.reference._foods import search_foods as search_foods
+from mgir.reference._salts import MG_G_PER_MOL as MG_G_PER_MOL
+from mgir.reference._salts import Salt as Salt
+from mgir.reference._salts import SaltMatch as SaltMatch
+from mgir.reference._salts import elemental_to_salt as elemental_to_salt
+from mgir.reference._salts import mg_to_mmol as mg_to_mmol
+from mgir.reference._salts import mmol_to_mg as mmol_to_mg
+from mgir.reference._salts import resolve_salt as resolve_salt
+from mgir.reference._salts import salt as salt
+from mgir.reference._salts import salt_to_elemental as salt_to_elemental
+from mgir.reference._salts import salts as salts
 from mgir.reference._sources import Source as Source
 from mgir.reference._sources import cite as cite
 from mgir.reference._sources import source as source
@@ -22,18 +36,32 @@ from mgir.reference._tables import table_names as table_names
 
 __all__ = [
     "EVIDENCE_LEVELS",
+    "MG_G_PER_MOL",
     "ColumnMeta",
     "Food",
     "FoodMatch",
     "Portion",
+    "Salt",
+    "SaltMatch",
     "Source",
     "Table",
+    "atomic_weights",
     "cite",
+    "element_counts",
+    "elemental_to_salt",
     "food",
     "food_grams",
     "foods",
     "load_table",
+    "mass_fraction",
+    "mg_to_mmol",
+    "mmol_to_mg",
+    "molar_mass_g_per_mol",
     "resolve_food",
+    "resolve_salt",
+    "salt",
+    "salt_to_elemental",
+    "salts",
     "search_foods",
     "source",
     "sources",
