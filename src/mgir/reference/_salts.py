@@ -162,7 +162,7 @@ def salt(name: str) -> Salt:
     return resolve_salt(name).salt
 
 
-def _mass(quantity: pint.Quantity, field: str) -> float:
+def _mass(quantity: pint.Quantity[float], field: str) -> float:
     if not isinstance(quantity, ureg.Quantity):
         raise InvalidInputError(field=field, value=quantity, allowed="a pint Quantity of mass")
     if quantity.dimensionality != ureg.milligram.dimensionality:
@@ -174,22 +174,22 @@ def _mass(quantity: pint.Quantity, field: str) -> float:
     return value
 
 
-def salt_to_elemental(salt_mass: pint.Quantity, item: Salt) -> pint.Quantity:
+def salt_to_elemental(salt_mass: pint.Quantity[float], item: Salt) -> pint.Quantity[float]:
     """Elemental magnesium in a mass of salt (mass in, mass in mg out)."""
     return ureg.Quantity(_mass(salt_mass, "salt_mass") * item.mg_fraction, "mg")
 
 
-def elemental_to_salt(elemental: pint.Quantity, item: Salt) -> pint.Quantity:
+def elemental_to_salt(elemental: pint.Quantity[float], item: Salt) -> pint.Quantity[float]:
     """Mass of salt that holds an elemental magnesium mass (mg out)."""
     return ureg.Quantity(_mass(elemental, "elemental_mg") / item.mg_fraction, "mg")
 
 
-def mg_to_mmol(elemental: pint.Quantity) -> pint.Quantity:
+def mg_to_mmol(elemental: pint.Quantity[float]) -> pint.Quantity[float]:
     """Amount of substance of elemental magnesium, mmol (1 mmol = 24.305 mg)."""
     return ureg.Quantity(_mass(elemental, "elemental_mg") / _mg_weight(), "mmol")
 
 
-def mmol_to_mg(amount: pint.Quantity) -> pint.Quantity:
+def mmol_to_mg(amount: pint.Quantity[float]) -> pint.Quantity[float]:
     """Mass of an amount of magnesium, mg (1 mmol = 24.305 mg)."""
     if not isinstance(amount, ureg.Quantity) or \
             amount.dimensionality != ureg.mmol.dimensionality:
