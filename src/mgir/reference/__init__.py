@@ -14,6 +14,13 @@ from mgir.reference._foods import food_grams as food_grams
 from mgir.reference._foods import foods as foods
 from mgir.reference._foods import resolve_food as resolve_food
 from mgir.reference._foods import search_foods as search_foods
+from mgir.reference._safety import Contraindication as Contraindication
+from mgir.reference._safety import Interaction as Interaction
+from mgir.reference._safety import MedicationCheck as MedicationCheck
+from mgir.reference._safety import check_medications as check_medications
+from mgir.reference._safety import contraindications as contraindications
+from mgir.reference._safety import find_interactions as find_interactions
+from mgir.reference._safety import interactions as interactions
 from mgir.reference._salts import MG_G_PER_MOL as MG_G_PER_MOL
 from mgir.reference._salts import Salt as Salt
 from mgir.reference._salts import SaltMatch as SaltMatch
@@ -38,20 +45,27 @@ __all__ = [
     "EVIDENCE_LEVELS",
     "MG_G_PER_MOL",
     "ColumnMeta",
+    "Contraindication",
     "Food",
     "FoodMatch",
+    "Interaction",
+    "MedicationCheck",
     "Portion",
     "Salt",
     "SaltMatch",
     "Source",
     "Table",
     "atomic_weights",
+    "check_medications",
     "cite",
+    "contraindications",
     "element_counts",
     "elemental_to_salt",
+    "find_interactions",
     "food",
     "food_grams",
     "foods",
+    "interactions",
     "load_table",
     "mass_fraction",
     "mg_to_mmol",
