@@ -14,6 +14,9 @@ from mgir.reference._foods import food_grams as food_grams
 from mgir.reference._foods import foods as foods
 from mgir.reference._foods import resolve_food as resolve_food
 from mgir.reference._foods import search_foods as search_foods
+from mgir.reference._requirements import MagnesiumDri as MagnesiumDri
+from mgir.reference._requirements import eu_supplement_ul_mg_per_day as eu_supplement_ul_mg_per_day
+from mgir.reference._requirements import magnesium_dri as magnesium_dri
 from mgir.reference._safety import Contraindication as Contraindication
 from mgir.reference._safety import Interaction as Interaction
 from mgir.reference._safety import MedicationCheck as MedicationCheck
@@ -40,15 +43,26 @@ from mgir.reference._tables import ColumnMeta as ColumnMeta
 from mgir.reference._tables import Table as Table
 from mgir.reference._tables import load_table as load_table
 from mgir.reference._tables import table_names as table_names
+from mgir.reference._thresholds import Band as Band
+from mgir.reference._thresholds import IndexCutoff as IndexCutoff
+from mgir.reference._thresholds import band_for as band_for
+from mgir.reference._thresholds import egfr_categories as egfr_categories
+from mgir.reference._thresholds import index_cutoff as index_cutoff
+from mgir.reference._thresholds import index_cutoffs as index_cutoffs
+from mgir.reference._thresholds import magnesium_marker_bands as magnesium_marker_bands
+from mgir.reference._thresholds import serum_magnesium_bands as serum_magnesium_bands
 
 __all__ = [
     "EVIDENCE_LEVELS",
     "MG_G_PER_MOL",
+    "Band",
     "ColumnMeta",
     "Contraindication",
     "Food",
     "FoodMatch",
+    "IndexCutoff",
     "Interaction",
+    "MagnesiumDri",
     "MedicationCheck",
     "Portion",
     "Salt",
@@ -56,17 +70,24 @@ __all__ = [
     "Source",
     "Table",
     "atomic_weights",
+    "band_for",
     "check_medications",
     "cite",
     "contraindications",
+    "egfr_categories",
     "element_counts",
     "elemental_to_salt",
+    "eu_supplement_ul_mg_per_day",
     "find_interactions",
     "food",
     "food_grams",
     "foods",
+    "index_cutoff",
+    "index_cutoffs",
     "interactions",
     "load_table",
+    "magnesium_dri",
+    "magnesium_marker_bands",
     "mass_fraction",
     "mg_to_mmol",
     "mmol_to_mg",
@@ -77,6 +98,7 @@ __all__ = [
     "salt_to_elemental",
     "salts",
     "search_foods",
+    "serum_magnesium_bands",
     "source",
     "sources",
     "table_names",

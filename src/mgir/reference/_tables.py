@@ -14,8 +14,8 @@ Each ``data/<name>.csv`` has ``data/<name>.meta.toml``::
     description = "..."
 
 Every table has a ``source_key`` column whose keys (``;``-separated) resolve in the sources
-registry, and may have an ``evidence`` column (``verified``, ``derived``, ``unverified``,
-``low_quality``) so that unverified values stay flagged wherever they are used.
+registry (so do ``*_source_key`` columns), and may have ``evidence`` / ``*_evidence`` columns
+(``verified``, ``derived``, ``unverified``, ``low_quality``) so that unverified values stay flagged wherever they are used.
 """
 
 from __future__ import annotations
@@ -149,11 +149,16 @@ def load_table(name: str) -> Table:
     rows = []
     for line, record in enumerate(reader, start=2):
         row = {col: _parse_cell(name, line, columns[col], record[col]) for col in header}
-        for key in str(row["source_key"]).split(";"):
-            source(key.strip())
-        evidence = row.get("evidence")
-        if "evidence" in row and evidence not in EVIDENCE_LEVELS:
-            raise ReferenceDataError(f"{name}.csv line {line}: evidence {evidence!r} unknown")
+        for column, value in row.items():
+            if column == "source_key" or column.endswith("_source_key"):
+                for key in str(value).split(";"):
+                    source(key.strip())
+            if (column == "evidence" or column.endswith("_evidence")) and (
+                value not in EVIDENCE_LEVELS
+            ):
+                raise ReferenceDataError(
+                    f"{name}.csv line {line}, column {column}: {value!r} not in {EVIDENCE_LEVELS}"
+                )
         rows.append(MappingProxyType(row))
     return Table(
         name=name,

@@ -13,6 +13,7 @@ from mgir.units._analytes import analyte as analyte
 from mgir.units._analytes import analyte_names as analyte_names
 from mgir.units._analytes import convert as convert
 from mgir.units._analytes import normalise_unit as normalise_unit
+from mgir.units._analytes import quantity_to_canonical as quantity_to_canonical
 from mgir.units._analytes import to_canonical as to_canonical
 from mgir.units._quantities import parse_quantity as parse_quantity
 from mgir.units._registry import Quantity as Quantity
@@ -28,6 +29,7 @@ __all__ = [
     "convert",
     "normalise_unit",
     "parse_quantity",
+    "quantity_to_canonical",
     "to_canonical",
     "ureg",
 ]

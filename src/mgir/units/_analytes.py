@@ -29,6 +29,7 @@ __all__ = [
     "analyte_names",
     "convert",
     "normalise_unit",
+    "quantity_to_canonical",
     "to_canonical",
 ]
 
@@ -288,3 +289,39 @@ def to_canonical(
             allowed=f"a possible {item.description.lower()}: from {shown}",
         )
     return canonical
+
+
+def quantity_to_canonical(
+    item: Analyte,
+    quantity: pint.Quantity,
+    *,
+    field: str | None = None,
+    insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
+) -> float:
+    """Validate a pint Quantity of ``item`` and return its magnitude in the canonical unit.
+
+    Raises
+    ------
+    InvalidInputError
+        If the quantity is not from the package registry, has a unit foreign to the analyte, or a
+        value outside the possible range.
+    """
+    where = field or item.name
+    if not isinstance(quantity, ureg.Quantity):
+        raise InvalidInputError(
+            field=where, value=quantity,
+            allowed=f"a mgir.units.Quantity in one of {', '.join(item.accepted_units)}",
+        )
+    unit_text = str(quantity.units)
+    try:
+        magnitude = float(
+            quantity.to(item.pint_unit(item.canonical_unit), item.context_name,
+                        insulin_pmol_per_uiu=insulin_pmol_per_uiu).magnitude
+        )
+    except pint.errors.DimensionalityError as exc:
+        raise InvalidInputError(
+            field=f"{where}.unit", value=unit_text,
+            allowed=f"a unit of {item.name}: one of " + ", ".join(item.accepted_units),
+        ) from exc
+    return to_canonical(item, magnitude, item.canonical_unit, field=where,
+                        insulin_pmol_per_uiu=insulin_pmol_per_uiu)
