@@ -277,8 +277,9 @@ def _existing_supplements(person: Person, cautions: list[Notice]) -> float:
                 cautions.append(Notice(
                     "salt_form_assumed",
                     f"'{entry.salt}' was read as {match.salt.name} "
-                    f"({100 * match.salt.mg_fraction:.1f} % Mg): {entry.salt_mass_mg_per_day:g} mg/day = {mg:.0f} mg elemental. Check "
-                    "the label's elemental amount; other forms differ.",
+                    f"({100 * match.salt.mg_fraction:.1f} % Mg): "
+                    f"{entry.salt_mass_mg_per_day:g} mg/day = {mg:.0f} mg elemental. Check the "
+                    "label's elemental amount; other forms differ.",
                     match.salt.source_key))
         else:
             raise InvalidInputError(field=f"supplements[{i}]", value=entry.salt,
