@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from mgir.planning._intake import DayIntake as DayIntake
 from mgir.planning._intake import DiaryEntry as DiaryEntry
+from mgir.planning._intake import DiaryEntryLike as DiaryEntryLike
 from mgir.planning._intake import EntryIntake as EntryIntake
 from mgir.planning._intake import FoodContribution as FoodContribution
 from mgir.planning._intake import IntakeResult as IntakeResult
@@ -32,6 +33,7 @@ __all__ = [
     "DEFAULT_ELEMENTAL_MG_PER_DAY",
     "DayIntake",
     "DiaryEntry",
+    "DiaryEntryLike",
     "Dose",
     "EntryIntake",
     "ExpectedEffect",

@@ -28,13 +28,13 @@ Everything here is pure: no I/O; the packaged tables are read through :mod:`mgir
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from mgir._errors import InvalidInputError
 from mgir.assessment import Assessment, IndexResult, Person
-from mgir.planning._intake import IntakeResult, diary_intake
+from mgir.planning._intake import DiaryEntryLike, IntakeResult, diary_intake
 from mgir.planning._schedule import (
     TimingConstraint,
     allowed,
@@ -532,6 +532,7 @@ def plan(
     override_ul_reason: str | None = None,
     override_renal_reason: str | None = None,
     requested_elemental_mg_per_day: float | None = None,
+    diary: Sequence[DiaryEntryLike] | None = None,
 ) -> Plan:
     """Build a magnesium plan for a person from their assessment.
 
@@ -549,6 +550,8 @@ def plan(
         dose is still halved.
     requested_elemental_mg_per_day
         A total supplemental elemental Mg wanted (mg/day), instead of the default 300 mg/day.
+    diary
+        Food-diary entries to use instead of ``person.diet`` (e.g. from a diary CSV).
 
     Returns
     -------
@@ -578,7 +581,8 @@ def plan(
     cautions: list[Notice] = []
 
     # Diet
-    intake = diary_intake(person.diet) if person.diet else None
+    entries = person.diet if diary is None else diary
+    intake = diary_intake(entries) if entries else None
     current = intake.mean_mg_per_day if intake is not None else assessment.dietary_intake_mg_per_day
     target = req.rda_mg_per_day
     gap = None if current is None else max(0.0, target - current)
