@@ -52,10 +52,11 @@ def build(**kwargs: Any) -> tuple[Person, Assessment]:
 @pytest.fixture
 def make_plan() -> Callable[..., Plan]:
     def _make(*, override_ul_reason: str | None = None, override_renal_reason: str | None = None,
-              requested: float | None = None, **kwargs: Any) -> Plan:
+              requested: float | None = None, ul_basis: str = "iom", **kwargs: Any) -> Plan:
         person, assessment = build(**kwargs)
         return plan(person, assessment, override_ul_reason=override_ul_reason,
                     override_renal_reason=override_renal_reason,
-                    requested_elemental_mg_per_day=requested)
+                    requested_elemental_mg_per_day=requested,
+                    ul_basis=ul_basis)  # type: ignore[arg-type]
 
     return _make

@@ -299,3 +299,24 @@ def test_plan_is_frozen(make_plan: MakePlan) -> None:
     result = make_plan()
     with pytest.raises(AttributeError):
         result.supplement = None  # type: ignore[misc]
+
+
+def test_eu_ul_basis_caps_at_250(make_plan: MakePlan) -> None:
+    # SCF 2001: EU UL 250 mg/day supplemental Mg for adults.
+    result = make_plan(ul_basis="eu")
+    assert result.supplement is not None
+    assert result.supplement.elemental_mg_per_day == 250
+    assert result.supplement.ul_mg_per_day == 250
+    assert "eu_ul_applied" in codes(result.cautions)
+
+
+def test_eu_ul_basis_never_raises_a_child_cap(make_plan: MakePlan) -> None:
+    # Child 6 y: IOM UL 110 mg; the EU value (250, unverified for children) must not raise it.
+    result = make_plan(age=6, creatinine_mg_dl=None, ul_basis="eu")
+    assert result.supplement is not None
+    assert result.supplement.ul_mg_per_day == 110
+
+
+def test_bad_ul_basis(make_plan: MakePlan) -> None:
+    with pytest.raises(InvalidInputError):
+        make_plan(ul_basis="mars")

@@ -84,6 +84,9 @@ def register(app: typer.Typer) -> None:
             "--override-renal", help="Reason to supplement despite eGFR < 30 (recorded).")] = None,
         elemental_mg: Annotated[float | None, typer.Option(
             "--elemental-mg", help="Total supplemental elemental Mg wanted, mg/day.")] = None,
+        eu_ul: Annotated[bool, typer.Option(
+            "--eu-ul", help="Cap at the EU supplemental limit (250 mg/day adults) instead of the "
+            "US UL where it is lower.")] = False,
         diary: Annotated[Path | None, typer.Option(
             "--diary", help="Food-diary CSV (day, food, amount, unit) instead of [[diet]].",
         )] = None,
@@ -102,7 +105,8 @@ def register(app: typer.Typer) -> None:
                             else intake.mean_mg_per_day)
         result = plan(person, assessment, override_ul_reason=override_ul,
                       override_renal_reason=override_renal,
-                      requested_elemental_mg_per_day=elemental_mg, diary=entries)
+                      requested_elemental_mg_per_day=elemental_mg, diary=entries,
+                      ul_basis="eu" if eu_ul else "iom")
         if as_json:
             print_json(result.to_dict())
         else:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from mgir._errors import InvalidInputError
 from mgir.assessment import Assessment, IndexResult, Person
@@ -522,6 +522,33 @@ def _contraindication_notices(person: Person, egfr: float | None, status: str, *
     return renal_override
 
 
+def _check_options(override_ul_reason: str | None, override_renal_reason: str | None,
+                   requested: float | None, ul_basis: str) -> None:
+    for name, reason in (("override_ul_reason", override_ul_reason),
+                         ("override_renal_reason", override_renal_reason)):
+        if reason is not None and not reason.strip():
+            raise InvalidInputError(field=name, value=reason, allowed="a non-empty reason")
+    if requested is not None and not (math.isfinite(requested) and requested > 0):
+        raise InvalidInputError(field="requested_elemental_mg_per_day", value=requested,
+                                unit="mg/day", allowed="a number > 0")
+    if ul_basis not in ("iom", "eu"):
+        raise InvalidInputError(field="ul_basis", value=ul_basis, allowed="'iom' or 'eu'")
+
+
+def _upper_limit(ul: float | None, eu: float | None, *, ul_basis: str, life_stage: str,
+                 blocks: list[Notice], cautions: list[Notice]) -> float | None:
+    """Supplemental UL to apply, mg/day; None (with a block) when none is established."""
+    if ul is None:
+        blocks.append(Notice("no_ul", f"No supplemental UL is established for {life_stage}: "
+                                      "no supplement.", "iom1997_mg"))
+        return None
+    if ul_basis == "eu" and eu is not None and eu < ul:
+        cautions.append(Notice("eu_ul_applied", f"The EU supplemental limit of {eu:g} mg/day "
+                               "is applied instead of the US UL.", "scf2001_mg"))
+        return eu
+    return ul
+
+
 # ----------------------------------------------------------------------------- plan
 
 
@@ -533,6 +560,7 @@ def plan(
     override_renal_reason: str | None = None,
     requested_elemental_mg_per_day: float | None = None,
     diary: Sequence[DiaryEntryLike] | None = None,
+    ul_basis: Literal["iom", "eu"] = "iom",
 ) -> Plan:
     """Build a magnesium plan for a person from their assessment.
 
@@ -552,6 +580,10 @@ def plan(
         A total supplemental elemental Mg wanted (mg/day), instead of the default 300 mg/day.
     diary
         Food-diary entries to use instead of ``person.diet`` (e.g. from a diary CSV).
+    ul_basis
+        ``"iom"`` (default): the US supplemental UL of the life stage (65/110/350 mg/day);
+        ``"eu"``: the EU limit for supplements (SCF 2001, 250 mg/day for adults) where it is
+        lower. The stricter of the two is used, so "eu" never raises the cap.
 
     Returns
     -------
@@ -566,15 +598,8 @@ def plan(
         An unresolvable diary food, portion or supplement salt; an empty override reason; a
         requested dose that is not a positive number; a malformed medication time.
     """
-    for name, reason in (("override_ul_reason", override_ul_reason),
-                         ("override_renal_reason", override_renal_reason)):
-        if reason is not None and not reason.strip():
-            raise InvalidInputError(field=name, value=reason, allowed="a non-empty reason")
-    if requested_elemental_mg_per_day is not None and not (
-            math.isfinite(requested_elemental_mg_per_day) and requested_elemental_mg_per_day > 0):
-        raise InvalidInputError(field="requested_elemental_mg_per_day",
-                                value=requested_elemental_mg_per_day, unit="mg/day",
-                                allowed="a number > 0")
+    _check_options(override_ul_reason, override_renal_reason, requested_elemental_mg_per_day,
+                   ul_basis)
     req = assessment.requirements
     keys: list[str] = [*req.references, "usda_sr28", _RULES]
     blocks: list[Notice] = []
@@ -605,10 +630,9 @@ def plan(
     renal_override = _contraindication_notices(
         person, egfr, status, override_renal_reason=override_renal_reason, blocks=blocks,
         cautions=cautions)
-    ul = req.supplement_ul_mg_per_day
-    if ul is None:
-        blocks.append(Notice("no_ul", f"No supplemental UL is established for {req.life_stage}: "
-                                      "no supplement.", "iom1997_mg"))
+    ul = _upper_limit(req.supplement_ul_mg_per_day, req.eu_supplement_ul_mg_per_day,
+                      ul_basis=ul_basis, life_stage=req.life_stage, blocks=blocks,
+                      cautions=cautions)
 
     # Decision
     existing = _existing_supplements(person, cautions)
