@@ -65,8 +65,9 @@ def test_layers_contract():
 
 
 def test_ruff_clean():
+    folders = [d for d in ("src", "tests", "benchmarks", "scripts") if (REPO / d).is_dir()]
     proc = subprocess.run(
-        [_tool("ruff"), "check", "src", "tests", "benchmarks", "scripts"],
+        [_tool("ruff"), "check", *folders],
         cwd=REPO,
         capture_output=True,
         text=True,
