@@ -3,7 +3,7 @@
 The hierarchy is small on purpose::
 
     MgirError
-    ├── InvalidInputError (also a ValueError)   bad input from a person, a file or a caller
+    ├── InvalidInputError (a ValueError)   bad input from a person, a file or a caller
     └── ReferenceDataError                       a packaged table is inconsistent (a bug in mgir)
 
 ``InvalidInputError`` always names the field, the value, its unit and what is allowed, so that the
@@ -32,7 +32,7 @@ class InvalidInputError(MgirError, ValueError):
     value
         The offending value, as given.
     allowed
-        What would have been accepted, in words (``"one of mg/dL, mmol/L"``, ``"> 0 and <= 60 mmol/L"``).
+        What would have been accepted, in words (``"one of mg/dL, mmol/L"``).
     unit
         The unit the value was given in, when there is one.
     """
@@ -47,7 +47,12 @@ class InvalidInputError(MgirError, ValueError):
 
     def as_dict(self) -> dict[str, Any]:
         """Return the error as a JSON-ready mapping."""
-        return {"field": self.field, "value": self.value, "unit": self.unit, "allowed": self.allowed}
+        return {
+            "field": self.field,
+            "value": self.value,
+            "unit": self.unit,
+            "allowed": self.allowed,
+        }
 
 
 class ReferenceDataError(MgirError):

@@ -1,4 +1,4 @@
-"""``assess(person)``: every calculation the person's data allows, and why the others are missing."""
+"""``assess(person)``: every calculation the data allows, and why the others are missing."""
 
 from __future__ import annotations
 
@@ -56,9 +56,14 @@ class MagnesiumStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
-        return {"status": self.status, "serum_mmol_per_l": self.serum_mmol_per_l,
-                "basis": list(self.basis), "severity": self.severity,
-                "findings": dict(self.findings), "references": list(self.references)}
+        return {
+            "status": self.status,
+            "serum_mmol_per_l": self.serum_mmol_per_l,
+            "basis": list(self.basis),
+            "severity": self.severity,
+            "findings": dict(self.findings),
+            "references": list(self.references),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +81,16 @@ class Requirements:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
-        return {"life_stage": self.life_stage, "rda_mg_per_day": self.rda_mg_per_day,
-                "rda_kind": self.rda_kind, "ear_mg_per_day": self.ear_mg_per_day,
-                "supplement_ul_mg_per_day": self.supplement_ul_mg_per_day,
-                "eu_supplement_ul_mg_per_day": self.eu_supplement_ul_mg_per_day,
-                "flags": list(self.flags), "references": list(self.references)}
+        return {
+            "life_stage": self.life_stage,
+            "rda_mg_per_day": self.rda_mg_per_day,
+            "rda_kind": self.rda_kind,
+            "ear_mg_per_day": self.ear_mg_per_day,
+            "supplement_ul_mg_per_day": self.supplement_ul_mg_per_day,
+            "eu_supplement_ul_mg_per_day": self.eu_supplement_ul_mg_per_day,
+            "flags": list(self.flags),
+            "references": list(self.references),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +123,22 @@ class Assessment:
         person = self.person
         return {
             "person": {
-                "id": person.id, "age_years": person.age_years, "sex": person.sex,
-                "pregnant": person.pregnant, "lactating": person.lactating,
-                "conditions": list(person.conditions), "medications": list(person.medications),
+                "id": person.id,
+                "age_years": person.age_years,
+                "sex": person.sex,
+                "pregnant": person.pregnant,
+                "lactating": person.lactating,
+                "conditions": list(person.conditions),
+                "medications": list(person.medications),
             },
             "labs": {
-                name: {"value": lab.value, "unit": lab.unit, "given_value": lab.given_value,
-                       "given_unit": lab.given_unit,
-                       "date": None if lab.date is None else lab.date.isoformat()}
+                name: {
+                    "value": lab.value,
+                    "unit": lab.unit,
+                    "given_value": lab.given_value,
+                    "given_unit": lab.given_unit,
+                    "date": None if lab.date is None else lab.date.isoformat(),
+                }
                 for name, lab in person.labs.items()
             },
             "indices": {name: result.to_dict() for name, result in self.indices.items()},
@@ -138,8 +156,11 @@ class Assessment:
     @property
     def not_computed(self) -> Mapping[str, str]:
         """Name -> reason for every calculation without a value."""
-        results = {**self.indices, "egfr": self.kidney.egfr,
-                   "fe_magnesium": self.kidney.fe_magnesium}
+        results = {
+            **self.indices,
+            "egfr": self.kidney.egfr,
+            "fe_magnesium": self.kidney.fe_magnesium,
+        }
         return MappingProxyType({k: r.reason or "" for k, r in results.items() if r.value is None})
 
 
@@ -155,7 +176,7 @@ def _q(person: Person, name: str) -> Quantity:
 def _lacks(name: str, unit: str, missing: list[str], refs: tuple[str, ...]) -> CalculatorResult:
     reason = "needs " + " and ".join(missing)
     if name in ("homa_ir", "quicki", "tyg", "matsuda"):
-        return IndexResult.not_computed(name, unit, reason, refs)
+        return IndexResult.not_computed_index(name, unit, reason, refs)
     return CalculatorResult.not_computed(name, unit, reason, refs)
 
 
@@ -168,14 +189,19 @@ def _indices(person: Person, homa_ir_cutoff: str | None) -> dict[str, Calculator
         out["quicki"] = _lacks("quicki", "1", missing, ("katz2000",))
     else:
         glucose, insulin = _q(person, "fasting_glucose"), _q(person, "fasting_insulin")
-        out["homa_ir"] = calc.homa_ir(fasting_glucose=glucose, fasting_insulin=insulin,
-                                      cutoff_key=homa_ir_cutoff)
+        out["homa_ir"] = calc.homa_ir(
+            fasting_glucose=glucose, fasting_insulin=insulin, cutoff_key=homa_ir_cutoff
+        )
         out["homa_beta"] = calc.homa_beta(fasting_glucose=glucose, fasting_insulin=insulin)
         out["quicki"] = calc.quicki(fasting_glucose=glucose, fasting_insulin=insulin)
     missing = _missing(person, "fasting_glucose", "triglycerides")
-    out["tyg"] = (_lacks("tyg", "1", missing, ("simental_mendia2008",)) if missing else
-                  calc.tyg(fasting_glucose=_q(person, "fasting_glucose"),
-                           triglycerides=_q(person, "triglycerides")))
+    out["tyg"] = (
+        _lacks("tyg", "1", missing, ("simental_mendia2008",))
+        if missing
+        else calc.tyg(
+            fasting_glucose=_q(person, "fasting_glucose"), triglycerides=_q(person, "triglycerides")
+        )
+    )
     if person.ogtt:
         out["matsuda"] = calc.matsuda(
             minutes=[p.minutes for p in person.ogtt],
@@ -186,60 +212,91 @@ def _indices(person: Person, homa_ir_cutoff: str | None) -> dict[str, Calculator
         out["matsuda"] = _lacks("matsuda", "1", ["an OGTT series ([[ogtt]])"], ("matsuda1999",))
     missing = _missing(person, "total_testosterone", "shbg")
     out["free_androgen_index"] = (
-        _lacks("free_androgen_index", "%", missing, ("vermeulen1999",)) if missing else
-        calc.free_androgen_index(total_testosterone=_q(person, "total_testosterone"),
-                                 shbg=_q(person, "shbg")))
+        _lacks("free_androgen_index", "%", missing, ("vermeulen1999",))
+        if missing
+        else calc.free_androgen_index(
+            total_testosterone=_q(person, "total_testosterone"), shbg=_q(person, "shbg")
+        )
+    )
     return out
 
 
 def _kidney(person: Person) -> KidneyFunction:
     if "creatinine" in person.labs:
         cystatin = _q(person, "cystatin_c") if "cystatin_c" in person.labs else None
-        egfr = calc.egfr_ckd_epi_2021(creatinine=_q(person, "creatinine"),
-                                      age_years=person.age_years, sex=person.sex,
-                                      cystatin_c=cystatin)
+        egfr = calc.egfr_ckd_epi_2021(
+            creatinine=_q(person, "creatinine"),
+            age_years=person.age_years,
+            sex=person.sex,
+            cystatin_c=cystatin,
+        )
     else:
-        egfr = CalculatorResult.not_computed("egfr", "mL/min/1.73 m²", "needs creatinine",
-                                             ("inker2021",))
+        egfr = CalculatorResult.not_computed(
+            "egfr", "mL/min/1.73 m²", "needs creatinine", ("inker2021",)
+        )
     needed = ("urine_magnesium", "serum_magnesium", "urine_creatinine", "creatinine")
     missing = _missing(person, *needed)
-    fe = (CalculatorResult.not_computed("fe_magnesium", "%", "needs " + " and ".join(missing),
-                                        ("tucker2020",)) if missing else
-          calc.fe_magnesium(urine_magnesium=_q(person, "urine_magnesium"),
-                            serum_magnesium=_q(person, "serum_magnesium"),
-                            urine_creatinine=_q(person, "urine_creatinine"),
-                            serum_creatinine=_q(person, "creatinine")))
+    fe = (
+        CalculatorResult.not_computed(
+            "fe_magnesium", "%", "needs " + " and ".join(missing), ("tucker2020",)
+        )
+        if missing
+        else calc.fe_magnesium(
+            urine_magnesium=_q(person, "urine_magnesium"),
+            serum_magnesium=_q(person, "serum_magnesium"),
+            urine_creatinine=_q(person, "urine_creatinine"),
+            serum_creatinine=_q(person, "creatinine"),
+        )
+    )
     return KidneyFunction(egfr=egfr, fe_magnesium=fe)
 
 
 def _requirements(person: Person) -> Requirements:
-    dri = magnesium_dri(age_years=person.age_years, sex=person.sex,
-                        pregnant=person.pregnant, lactating=person.lactating)
+    dri = magnesium_dri(
+        age_years=person.age_years,
+        sex=person.sex,
+        pregnant=person.pregnant,
+        lactating=person.lactating,
+    )
     eu = eu_supplement_ul_mg_per_day(age_years=person.age_years)
     flags = []
     if dri.ear_evidence != "verified":
         flags.append(f"EAR {dri.ear_mg_per_day:g} mg/day for {dri.life_stage} is unverified")
     if eu is not None and eu[1] != "verified":
-        flags.append(f"EU supplemental limit {eu[0]:g} mg/day for age {person.age_years:g} y "
-                     "is unverified")
+        flags.append(
+            f"EU supplemental limit {eu[0]:g} mg/day for age {person.age_years:g} y is unverified"
+        )
     return Requirements(
-        life_stage=dri.life_stage, rda_mg_per_day=dri.rda_mg_per_day, rda_kind=dri.rda_kind,
-        ear_mg_per_day=dri.ear_mg_per_day, supplement_ul_mg_per_day=dri.supplement_ul_mg_per_day,
-        eu_supplement_ul_mg_per_day=None if eu is None else eu[0], flags=tuple(flags),
+        life_stage=dri.life_stage,
+        rda_mg_per_day=dri.rda_mg_per_day,
+        rda_kind=dri.rda_kind,
+        ear_mg_per_day=dri.ear_mg_per_day,
+        supplement_ul_mg_per_day=dri.supplement_ul_mg_per_day,
+        eu_supplement_ul_mg_per_day=None if eu is None else eu[0],
+        flags=tuple(flags),
         references=dri.references + (() if eu is None else eu[2]),
     )
 
 
-def _magnesium(person: Person, kidney: KidneyFunction, requirements: Requirements,
-               intake_mg_per_day: float | None) -> MagnesiumStatus:
+def _magnesium(
+    person: Person,
+    kidney: KidneyFunction,
+    requirements: Requirements,
+    intake_mg_per_day: float | None,
+) -> MagnesiumStatus:
     findings: dict[str, str] = {}
     refs: list[str] = []
-    low_intake = (intake_mg_per_day is not None and requirements.ear_mg_per_day is not None
-                  and intake_mg_per_day < requirements.ear_mg_per_day)
+    low_intake = (
+        intake_mg_per_day is not None
+        and requirements.ear_mg_per_day is not None
+        and intake_mg_per_day < requirements.ear_mg_per_day
+    )
     if intake_mg_per_day is not None and requirements.ear_mg_per_day is not None:
         side = "below" if low_intake else "at or above"
-        findings["intake"] = (f"dietary intake {intake_mg_per_day:.0f} mg/day is {side} the EAR "
-                              f"{requirements.ear_mg_per_day:g} mg/day (EAR cut-point method)")
+        findings["intake"] = (
+            f"dietary intake {intake_mg_per_day:.0f} mg/day is {side} the EAR "
+            f"{requirements.ear_mg_per_day:g} mg/day (EAR cut-point method)"
+        )
         refs.append("ear_cut_point")
     renal_conservation = False
     fe_band = kidney.fe_magnesium.details.get("band") if kidney.fe_magnesium.value else None
@@ -255,9 +312,13 @@ def _magnesium(person: Person, kidney: KidneyFunction, requirements: Requirement
             refs += list(band.references)
     serum = person.lab("serum_magnesium")
     if serum is None:
-        return MagnesiumStatus(status="unknown", serum_mmol_per_l=None,
-                               basis=("no serum magnesium given",),
-                               findings=MappingProxyType(findings), references=tuple(refs))
+        return MagnesiumStatus(
+            status="unknown",
+            serum_mmol_per_l=None,
+            basis=("no serum magnesium given",),
+            findings=MappingProxyType(findings),
+            references=tuple(refs),
+        )
     band = band_for(serum_magnesium_bands("status"), serum)
     assert band is not None
     severity = band_for(serum_magnesium_bands("severity"), serum)
@@ -267,52 +328,79 @@ def _magnesium(person: Person, kidney: KidneyFunction, requirements: Requirement
     if status == "grey_zone":
         if low_intake or renal_conservation:
             status = "deficient"
-            why = " and ".join(w for w, ok in (("intake below the EAR", low_intake),
-                                                ("renal conservation (FE_Mg < 2 %)",
-                                                 renal_conservation)) if ok)
+            why = " and ".join(
+                w
+                for w, ok in (
+                    ("intake below the EAR", low_intake),
+                    ("renal conservation (FE_Mg < 2 %)", renal_conservation),
+                )
+                if ok
+            )
             basis.append(f"grey zone resolved as deficient: {why} agree")
         else:
-            basis.append("grey zone: intake or urinary magnesium would decide; "
-                         "neither points to deficiency" if intake_mg_per_day is not None
-                         else "grey zone: give a food diary or urinary magnesium to decide")
+            basis.append(
+                "grey zone: intake or urinary magnesium would decide; neither points to deficiency"
+                if intake_mg_per_day is not None
+                else "grey zone: give a food diary or urinary magnesium to decide"
+            )
     if severity is not None:
         basis.append(severity.description)
         refs += list(severity.references)
-    return MagnesiumStatus(status=status, serum_mmol_per_l=serum, basis=tuple(basis),
-                           severity=None if severity is None else severity.code,
-                           findings=MappingProxyType(findings),
-                           references=tuple(dict.fromkeys(refs)))
+    return MagnesiumStatus(
+        status=status,
+        serum_mmol_per_l=serum,
+        basis=tuple(basis),
+        severity=None if severity is None else severity.code,
+        findings=MappingProxyType(findings),
+        references=tuple(dict.fromkeys(refs)),
+    )
 
 
-def _warnings(person: Person, indices: Mapping[str, CalculatorResult], kidney: KidneyFunction,
-              magnesium: MagnesiumStatus) -> list[str]:
+def _warnings(
+    person: Person,
+    indices: Mapping[str, CalculatorResult],
+    kidney: KidneyFunction,
+    magnesium: MagnesiumStatus,
+) -> list[str]:
     warnings = list(person.warnings)
     if "t1d" in person.conditions and indices["homa_ir"].value is not None:
         warnings.append("HOMA indices are not valid in type 1 diabetes or on insulin therapy")
     if magnesium.status == "high":
-        warnings.append(f"serum magnesium {magnesium.serum_mmol_per_l:.2f} mmol/L is above the "
-                        "reference range: check for supplements, laxatives or antacids and kidney "
-                        "function; no magnesium supplement")
+        warnings.append(
+            f"serum magnesium {magnesium.serum_mmol_per_l:.2f} mmol/L is above the "
+            "reference range: check for supplements, laxatives or antacids and kidney "
+            "function; no magnesium supplement"
+        )
     if magnesium.severity == "overt_hypomagnesaemia":
-        warnings.append("serum magnesium <= 0.6 mmol/L: symptomatic hypomagnesaemia is likely; "
-                        "seek clinical review (oral repletion may not be enough)")
+        warnings.append(
+            "serum magnesium <= 0.6 mmol/L: symptomatic hypomagnesaemia is likely; "
+            "seek clinical review (oral repletion may not be enough)"
+        )
     egfr = kidney.egfr.value
     if egfr is not None and egfr < 30:
-        warnings.append(f"eGFR {egfr:.0f} mL/min/1.73 m² (< 30): magnesium supplements are "
-                        "contraindicated without clinician oversight (risk of hypermagnesaemia)")
+        warnings.append(
+            f"eGFR {egfr:.0f} mL/min/1.73 m² (< 30): magnesium supplements are "
+            "contraindicated without clinician oversight (risk of hypermagnesaemia)"
+        )
     elif egfr is not None and egfr < 60:
-        warnings.append(f"eGFR {egfr:.0f} mL/min/1.73 m² (30-60): supplement only with caution, "
-                        "lower doses and monitoring of serum magnesium")
+        warnings.append(
+            f"eGFR {egfr:.0f} mL/min/1.73 m² (30-60): supplement only with caution, "
+            "lower doses and monitoring of serum magnesium"
+        )
     if "creatinine" not in person.labs:
         warnings.append("no creatinine: kidney function unknown, which any supplement plan needs")
     if person.pregnant:
-        warnings.append("pregnancy: requirements and limits for pregnancy apply; "
-                        "supplements only with the obstetric team")
+        warnings.append(
+            "pregnancy: requirements and limits for pregnancy apply; "
+            "supplements only with the obstetric team"
+        )
     lab = person.labs.get("fasting_insulin")
     if lab is not None and lab.given_unit.strip().lower() == "pmol/l":
-        warnings.append(f"insulin was given in pmol/L and converted with "
-                        f"{person.insulin_pmol_per_uiu:g} pmol/L per µIU/mL; the other common "
-                        "factor changes HOMA-IR by about 16 %")
+        warnings.append(
+            f"insulin was given in pmol/L and converted with "
+            f"{person.insulin_pmol_per_uiu:g} pmol/L per µIU/mL; the other common "
+            "factor changes HOMA-IR by about 16 %"
+        )
     return warnings
 
 
@@ -341,8 +429,12 @@ def assess(
         that could not be computed, the reason.
     """
     if dietary_intake_mg_per_day is not None and not 0 <= dietary_intake_mg_per_day < 10_000:
-        raise InvalidInputError(field="dietary_intake_mg_per_day", value=dietary_intake_mg_per_day,
-                                unit="mg/day", allowed="0 to 10,000 mg/day")
+        raise InvalidInputError(
+            field="dietary_intake_mg_per_day",
+            value=dietary_intake_mg_per_day,
+            unit="mg/day",
+            allowed="0 to 10,000 mg/day",
+        )
     indices = _indices(person, homa_ir_cutoff)
     kidney = _kidney(person)
     requirements = _requirements(person)
@@ -353,7 +445,12 @@ def assess(
         refs += result.references
     refs += magnesium.references + requirements.references
     return Assessment(
-        person=person, indices=MappingProxyType(indices), kidney=kidney, magnesium=magnesium,
-        requirements=requirements, dietary_intake_mg_per_day=dietary_intake_mg_per_day,
-        warnings=tuple(warnings), references=tuple(dict.fromkeys(refs)),
+        person=person,
+        indices=MappingProxyType(indices),
+        kidney=kidney,
+        magnesium=magnesium,
+        requirements=requirements,
+        dietary_intake_mg_per_day=dietary_intake_mg_per_day,
+        warnings=tuple(warnings),
+        references=tuple(dict.fromkeys(refs)),
     )

@@ -11,13 +11,16 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Literal
 
-import pint
-
 from mgir._errors import InvalidInputError
 from mgir.assessment import _formulas as f
 from mgir.assessment._results import CalculatorResult, IndexResult
 from mgir.reference import band_for, egfr_categories, index_cutoff, magnesium_marker_bands
-from mgir.units import INSULIN_PMOL_PER_UIU_CONVENTIONAL, analyte, quantity_to_canonical
+from mgir.units import (
+    INSULIN_PMOL_PER_UIU_CONVENTIONAL,
+    Quantity,
+    analyte,
+    quantity_to_canonical,
+)
 
 __all__ = [
     "egfr_ckd_epi_2021",
@@ -33,39 +36,54 @@ __all__ = [
 Sex = Literal["female", "male"]
 
 
-def _canonical(name: str, quantity: pint.Quantity, insulin_factor: float = 6.0) -> float:
-    return quantity_to_canonical(analyte(name), quantity, field=name,
-                                 insulin_pmol_per_uiu=insulin_factor)
+def _canonical(name: str, quantity: Quantity, insulin_factor: float = 6.0) -> float:
+    return quantity_to_canonical(
+        analyte(name), quantity, field=name, insulin_pmol_per_uiu=insulin_factor
+    )
 
 
 def _read_cutoff(
-    name: Literal["homa_ir", "quicki", "tyg", "matsuda"], value: float, cutoff_key: str | None,
-    formula_refs: tuple[str, ...], inputs: dict[str, float], label: str,
+    name: Literal["homa_ir", "quicki", "tyg", "matsuda"],
+    value: float,
+    cutoff_key: str | None,
+    formula_refs: tuple[str, ...],
+    inputs: dict[str, float],
+    label: str,
 ) -> IndexResult:
     cutoff = index_cutoff(name, cutoff_key)
     refs = formula_refs + cutoff.references
     if not cutoff.applicable:
         return IndexResult(
-            name=name, value=value, unit="1", references=refs, inputs=MappingProxyType(inputs),
+            name=name,
+            value=value,
+            unit="1",
+            references=refs,
+            inputs=MappingProxyType(inputs),
             interpretation=f"{label} {value:.3g}; not interpreted: the published cut-off "
             f"{cutoff.cutoff:g} ({cutoff.population}) is on a different scale",
-            cutoff=cutoff, insulin_resistant=None,
+            cutoff=cutoff,
+            insulin_resistant=None,
         )
     resistant = cutoff.indicates_resistance(value)
     side = "insulin resistance" if resistant else "no insulin resistance"
     sign = {"ge": ">=", "le": "<=", "lt": "<"}[cutoff.direction]
     return IndexResult(
-        name=name, value=value, unit="1", references=refs, inputs=MappingProxyType(inputs),
+        name=name,
+        value=value,
+        unit="1",
+        references=refs,
+        inputs=MappingProxyType(inputs),
         interpretation=f"{label} {value:.3g}: {side} by the cut-off {sign} {cutoff.cutoff:g} "
         f"({cutoff.population})",
-        cutoff=cutoff, insulin_resistant=resistant,
+        cutoff=cutoff,
+        insulin_resistant=resistant,
     )
 
 
 def homa_ir(
     *,
-    fasting_glucose: pint.Quantity,
-    fasting_insulin: pint.Quantity,
+    fasting_glucose: Quantity,
+    fasting_insulin: Quantity,
     insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
     cutoff_key: str | None = None,
 ) -> IndexResult:
@@ -105,16 +123,21 @@ def homa_ir(
     """
     glucose = _canonical("fasting_glucose", fasting_glucose)
     insulin = _canonical("fasting_insulin", fasting_insulin, insulin_pmol_per_uiu)
-    value = f.homa_ir(glucose, insulin)
-    return _read_cutoff("homa_ir", value, cutoff_key, ("matthews1985",),
-                        {"fasting_glucose_mmol_per_l": glucose, "fasting_insulin_uiu_per_ml": insulin},
-                        "HOMA-IR")
+    value = float(f.homa_ir(glucose, insulin))
+    return _read_cutoff(
+        "homa_ir",
+        value,
+        cutoff_key,
+        ("matthews1985",),
+        {"fasting_glucose_mmol_per_l": glucose, "fasting_insulin_uiu_per_ml": insulin},
+        "HOMA-IR",
+    )
 
 
 def homa_beta(
     *,
-    fasting_glucose: pint.Quantity,
-    fasting_insulin: pint.Quantity,
+    fasting_glucose: Quantity,
+    fasting_insulin: Quantity,
     insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
 ) -> CalculatorResult:
     """HOMA1-%B, β-cell function (%) = 20 x FPI (µIU/mL) / (FPG (mmol/L) - 3.5).
@@ -129,22 +152,28 @@ def homa_beta(
     insulin = _canonical("fasting_insulin", fasting_insulin, insulin_pmol_per_uiu)
     if glucose <= 3.5:
         return CalculatorResult.not_computed(
-            "homa_beta", "%",
+            "homa_beta",
+            "%",
             f"HOMA-%B is undefined at fasting glucose <= 3.5 mmol/L (got {glucose:.3g} mmol/L)",
-            ("matthews1985",))
-    value = f.homa_beta_percent(glucose, insulin)
+            ("matthews1985",),
+        )
+    value = float(f.homa_beta_percent(glucose, insulin))
     return CalculatorResult(
-        name="homa_beta", value=value, unit="%", references=("matthews1985",),
+        name="homa_beta",
+        value=value,
+        unit="%",
+        references=("matthews1985",),
         interpretation=f"HOMA-%B {value:.3g} % (100 % = the model's young, lean reference)",
-        inputs=MappingProxyType({"fasting_glucose_mmol_per_l": glucose,
-                                 "fasting_insulin_uiu_per_ml": insulin}),
+        inputs=MappingProxyType(
+            {"fasting_glucose_mmol_per_l": glucose, "fasting_insulin_uiu_per_ml": insulin}
+        ),
     )
 
 
 def quicki(
     *,
-    fasting_glucose: pint.Quantity,
-    fasting_insulin: pint.Quantity,
+    fasting_glucose: Quantity,
+    fasting_insulin: Quantity,
     insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
     cutoff_key: str | None = None,
 ) -> IndexResult:
@@ -157,15 +186,21 @@ def quicki(
     glucose = _canonical("fasting_glucose", fasting_glucose)
     insulin = _canonical("fasting_insulin", fasting_insulin, insulin_pmol_per_uiu)
     if insulin * glucose * f.GLUCOSE_MG_DL_PER_MMOL_L <= 1.0:
-        return IndexResult.not_computed(
-            "quicki", "1", "QUICKI is undefined when insulin x glucose (mg/dL) <= 1", ("katz2000",))
-    value = f.quicki(glucose, insulin)
-    return _read_cutoff("quicki", value, cutoff_key, ("katz2000",),
-                        {"fasting_glucose_mmol_per_l": glucose, "fasting_insulin_uiu_per_ml": insulin},
-                        "QUICKI")
+        return IndexResult.not_computed_index(
+            "quicki", "1", "QUICKI is undefined when insulin x glucose (mg/dL) <= 1", ("katz2000",)
+        )
+    value = float(f.quicki(glucose, insulin))
+    return _read_cutoff(
+        "quicki",
+        value,
+        cutoff_key,
+        ("katz2000",),
+        {"fasting_glucose_mmol_per_l": glucose, "fasting_insulin_uiu_per_ml": insulin},
+        "QUICKI",
+    )
 
 
-def tyg(*, fasting_glucose: pint.Quantity, triglycerides: pint.Quantity) -> IndexResult:
+def tyg(*, fasting_glucose: Quantity, triglycerides: Quantity) -> IndexResult:
     """Triglyceride-glucose index, TyG = ln(TG (mg/dL) x FPG (mg/dL) / 2).
 
     References
@@ -174,17 +209,22 @@ def tyg(*, fasting_glucose: pint.Quantity, triglycerides: pint.Quantity) -> Inde
     """
     glucose = _canonical("fasting_glucose", fasting_glucose)
     triglycerides_mmol = _canonical("triglycerides", triglycerides)
-    value = f.tyg_index(glucose, triglycerides_mmol)
-    return _read_cutoff("tyg", value, None, ("simental_mendia2008",),
-                        {"fasting_glucose_mmol_per_l": glucose,
-                         "triglycerides_mmol_per_l": triglycerides_mmol}, "TyG")
+    value = float(f.tyg_index(glucose, triglycerides_mmol))
+    return _read_cutoff(
+        "tyg",
+        value,
+        None,
+        ("simental_mendia2008",),
+        {"fasting_glucose_mmol_per_l": glucose, "triglycerides_mmol_per_l": triglycerides_mmol},
+        "TyG",
+    )
 
 
 def matsuda(
     *,
     minutes: Sequence[float],
-    glucose: Sequence[pint.Quantity],
-    insulin: Sequence[pint.Quantity],
+    glucose: Sequence[Quantity],
+    insulin: Sequence[Quantity],
     insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
     cutoff_key: str | None = None,
 ) -> IndexResult:
@@ -203,25 +243,36 @@ def matsuda(
     matsuda1999; cut-offs kernan2003, stern2005.
     """
     if not len(minutes) == len(glucose) == len(insulin):
-        raise InvalidInputError(field="ogtt", value=(len(minutes), len(glucose), len(insulin)),
-                                allowed="as many glucose and insulin values as time points")
-    points = sorted((t, g, i) for t, g, i in zip(minutes, glucose, insulin, strict=True)
-                    if 0 <= t <= 120)
+        raise InvalidInputError(
+            field="ogtt",
+            value=(len(minutes), len(glucose), len(insulin)),
+            allowed="as many glucose and insulin values as time points",
+        )
+    points = sorted(
+        (t, g, i) for t, g, i in zip(minutes, glucose, insulin, strict=True) if 0 <= t <= 120
+    )
     if not points or points[0][0] != 0 or len(points) < 2:
-        return IndexResult.not_computed(
-            "matsuda", "1", "the Matsuda index needs a 0-min sample and at least one more "
-            "within 0-120 min", ("matsuda1999",))
+        return IndexResult.not_computed_index(
+            "matsuda",
+            "1",
+            "the Matsuda index needs a 0-min sample and at least one more within 0-120 min",
+            ("matsuda1999",),
+        )
     glucose_mmol = [_canonical("fasting_glucose", g) for _, g, _ in points]
     insulin_uiu = [_canonical("fasting_insulin", i, insulin_pmol_per_uiu) for _, _, i in points]
     value = f.matsuda_index(glucose_mmol, insulin_uiu)
-    result = _read_cutoff("matsuda", value, cutoff_key, ("matsuda1999",),
-                          {"samples": float(len(points))}, "Matsuda index")
+    result = _read_cutoff(
+        "matsuda",
+        value,
+        cutoff_key,
+        ("matsuda1999",),
+        {"samples": float(len(points))},
+        "Matsuda index",
+    )
     return result
 
 
-def free_androgen_index(
-    *, total_testosterone: pint.Quantity, shbg: pint.Quantity
-) -> CalculatorResult:
+def free_androgen_index(*, total_testosterone: Quantity, shbg: Quantity) -> CalculatorResult:
     """Free androgen index = 100 x total testosterone (nmol/L) / SHBG (nmol/L).
 
     No cut-off is shipped: published ones depend on assay, sex and population.
@@ -232,23 +283,27 @@ def free_androgen_index(
     """
     testosterone = _canonical("total_testosterone", total_testosterone)
     binding_globulin = _canonical("shbg", shbg)
-    value = f.free_androgen_index(testosterone, binding_globulin)
+    value = float(f.free_androgen_index(testosterone, binding_globulin))
     return CalculatorResult(
-        name="free_androgen_index", value=value, unit="%", references=("vermeulen1999",),
+        name="free_androgen_index",
+        value=value,
+        unit="%",
+        references=("vermeulen1999",),
         interpretation=f"FAI {value:.3g}; compare with your laboratory's sex-specific range",
-        inputs=MappingProxyType({"total_testosterone_nmol_per_l": testosterone,
-                                 "shbg_nmol_per_l": binding_globulin}),
+        inputs=MappingProxyType(
+            {"total_testosterone_nmol_per_l": testosterone, "shbg_nmol_per_l": binding_globulin}
+        ),
     )
 
 
 def egfr_ckd_epi_2021(
     *,
-    creatinine: pint.Quantity,
+    creatinine: Quantity,
     age_years: float,
     sex: Sex,
-    cystatin_c: pint.Quantity | None = None,
+    cystatin_c: Quantity | None = None,
 ) -> CalculatorResult:
-    """eGFR by the race-free CKD-EPI 2021 equations (mL/min/1.73 m²).
+    """EGFR by the race-free CKD-EPI 2021 equations (mL/min/1.73 m²).
 
     Uses the creatinine-cystatin C equation when cystatin C is given (preferred) and reports the
     creatinine-only value in ``details``. Adults (>= 18 y) only.
@@ -278,44 +333,50 @@ def egfr_ckd_epi_2021(
     if sex not in ("female", "male"):
         raise InvalidInputError(field="sex", value=sex, allowed="'female' or 'male'")
     if not 0 <= age_years < 130:
-        raise InvalidInputError(field="age_years", value=age_years, unit="year",
-                                allowed="0 <= age < 130 years")
+        raise InvalidInputError(
+            field="age_years", value=age_years, unit="year", allowed="0 <= age < 130 years"
+        )
     if age_years < 18:
         return CalculatorResult.not_computed(
-            "egfr", "mL/min/1.73 m²",
+            "egfr",
+            "mL/min/1.73 m²",
             f"CKD-EPI 2021 is validated for adults (>= 18 y); age {age_years:g} y "
             "(the bedside Schwartz equation for children needs height and is not implemented)",
-            ("inker2021",))
+            ("inker2021",),
+        )
     creatinine_mg_dl = _canonical("creatinine", creatinine)
     female = sex == "female"
-    cr_only = f.egfr_ckd_epi_2021_cr(creatinine_mg_dl, age_years, female)
+    cr_only = float(f.egfr_ckd_epi_2021_cr(creatinine_mg_dl, age_years, female))
     inputs = {"creatinine_mg_per_dl": creatinine_mg_dl, "age_years": age_years}
     equation = "CKD-EPI 2021 creatinine"
     value = cr_only
     if cystatin_c is not None:
         cys = _canonical("cystatin_c", cystatin_c)
         inputs["cystatin_c_mg_per_l"] = cys
-        value = f.egfr_ckd_epi_2021_cr_cys(creatinine_mg_dl, cys, age_years, female)
+        value = float(f.egfr_ckd_epi_2021_cr_cys(creatinine_mg_dl, cys, age_years, female))
         equation = "CKD-EPI 2021 creatinine-cystatin C"
     category = band_for(egfr_categories(), value)
     assert category is not None
     return CalculatorResult(
-        name="egfr", value=value, unit="mL/min/1.73 m²",
+        name="egfr",
+        value=value,
+        unit="mL/min/1.73 m²",
         interpretation=f"eGFR {value:.0f} mL/min/1.73 m² ({equation}): KDIGO {category.code}, "
         f"{category.description.lower()}",
         references=("inker2021", *category.references),
         inputs=MappingProxyType(inputs),
-        details=MappingProxyType({"equation": equation, "category": category.code,
-                                  "egfr_creatinine_only": cr_only}),
+        details=MappingProxyType(
+            {"equation": equation, "category": category.code, "egfr_creatinine_only": cr_only}
+        ),
     )
 
 
 def fe_magnesium(
     *,
-    urine_magnesium: pint.Quantity,
-    serum_magnesium: pint.Quantity,
-    urine_creatinine: pint.Quantity,
-    serum_creatinine: pint.Quantity,
+    urine_magnesium: Quantity,
+    serum_magnesium: Quantity,
+    urine_creatinine: Quantity,
+    serum_creatinine: Quantity,
 ) -> CalculatorResult:
     """Fractional excretion of magnesium (%), FE_Mg = U_Mg P_Cr / (0.7 P_Mg U_Cr) x 100.
 
@@ -333,16 +394,22 @@ def fe_magnesium(
     molar_mass = analyte("creatinine").molar_mass_g_per_mol
     assert molar_mass is not None
     p_cr = p_cr_mg_dl * 10.0 / molar_mass  # mg/dL -> mmol/L
-    value = f.fe_magnesium_percent(u_mg, p_mg, u_cr, p_cr)
+    value = float(f.fe_magnesium_percent(u_mg, p_mg, u_cr, p_cr))
     band = band_for(magnesium_marker_bands("fe_magnesium"), value)
     meaning = band.description if band else "above every band"
     return CalculatorResult(
-        name="fe_magnesium", value=value, unit="%",
+        name="fe_magnesium",
+        value=value,
+        unit="%",
         interpretation=f"FE_Mg {value:.2g} %: {meaning}",
         references=("tucker2020", "elisaf1997"),
-        inputs=MappingProxyType({"urine_magnesium_mmol_per_l": u_mg,
-                                 "serum_magnesium_mmol_per_l": p_mg,
-                                 "urine_creatinine_mmol_per_l": u_cr,
-                                 "serum_creatinine_mmol_per_l": p_cr}),
+        inputs=MappingProxyType(
+            {
+                "urine_magnesium_mmol_per_l": u_mg,
+                "serum_magnesium_mmol_per_l": p_mg,
+                "urine_creatinine_mmol_per_l": u_cr,
+                "serum_creatinine_mmol_per_l": p_cr,
+            }
+        ),
         details=MappingProxyType({"band": band.code if band else None}),
     )

@@ -6,7 +6,7 @@ written once. Inputs are assumed validated; undefined results are NaN.
 
 from __future__ import annotations
 
-from typing import Final, TypeVar
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,9 @@ __all__ = [
     "tyg_index",
 ]
 
-Value = TypeVar("Value", float, npt.NDArray[np.float64])
+Floats = npt.NDArray[np.float64]
+"""Results are arrays (0-d for scalar inputs); callers take ``float()`` of scalars."""
+
 
 def _mg_dl_per_mmol_l(name: str) -> float:
     molar_mass = analyte(name).molar_mass_g_per_mol
@@ -46,37 +48,44 @@ _HOMA_BETA_GLUCOSE_OFFSET_MMOL_L: Final = 3.5
 _MG_FILTERABLE_FRACTION: Final = 0.7
 
 
-def homa_ir(glucose_mmol_l: Value, insulin_uiu_ml: Value) -> Value:
+def homa_ir(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) -> Floats:
     """HOMA1-IR = insulin (µIU/mL) x glucose (mmol/L) / 22.5 (matthews1985)."""
-    return insulin_uiu_ml * glucose_mmol_l / _HOMA_IR_DENOMINATOR  # type: ignore[no-any-return]
+    result: Floats = (
+        np.asarray(insulin_uiu_ml, dtype=float)
+        * np.asarray(glucose_mmol_l, dtype=float)
+        / _HOMA_IR_DENOMINATOR
+    )
+    return result
 
 
-def homa_beta_percent(glucose_mmol_l: Value, insulin_uiu_ml: Value) -> Value:
+def homa_beta_percent(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) -> Floats:
     """HOMA1-%B = 20 x insulin / (glucose - 3.5); NaN where glucose <= 3.5 mmol/L (matthews1985)."""
     excess = np.asarray(glucose_mmol_l, dtype=float) - _HOMA_BETA_GLUCOSE_OFFSET_MMOL_L
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(excess > 0, _HOMA_BETA_SCALE * np.asarray(insulin_uiu_ml) / excess, np.nan)
-    return out if isinstance(glucose_mmol_l, np.ndarray) else float(out)  # type: ignore[return-value]
+    return np.asarray(out, dtype=float)
 
 
-def quicki(glucose_mmol_l: Value, insulin_uiu_ml: Value) -> Value:
+def quicki(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) -> Floats:
     """QUICKI = 1 / (log10 insulin (µIU/mL) + log10 glucose (mg/dL)) (katz2000)."""
     glucose_mg_dl = np.asarray(glucose_mmol_l, dtype=float) * GLUCOSE_MG_DL_PER_MMOL_L
     out = 1.0 / (np.log10(np.asarray(insulin_uiu_ml, dtype=float)) + np.log10(glucose_mg_dl))
-    return out if isinstance(glucose_mmol_l, np.ndarray) else float(out)  # type: ignore[return-value]
+    return np.asarray(out, dtype=float)
 
 
-def tyg_index(glucose_mmol_l: Value, triglycerides_mmol_l: Value) -> Value:
+def tyg_index(glucose_mmol_l: npt.ArrayLike, triglycerides_mmol_l: npt.ArrayLike) -> Floats:
     """TyG = ln(triglycerides (mg/dL) x glucose (mg/dL) / 2) (simental_mendia2008)."""
-    product = (np.asarray(triglycerides_mmol_l, dtype=float) * _TRIGLYCERIDE_MG_DL_PER_MMOL_L
-               * np.asarray(glucose_mmol_l, dtype=float) * GLUCOSE_MG_DL_PER_MMOL_L)
+    product = (
+        np.asarray(triglycerides_mmol_l, dtype=float)
+        * _TRIGLYCERIDE_MG_DL_PER_MMOL_L
+        * np.asarray(glucose_mmol_l, dtype=float)
+        * GLUCOSE_MG_DL_PER_MMOL_L
+    )
     out = np.log(product / 2.0)
-    return out if isinstance(glucose_mmol_l, np.ndarray) else float(out)  # type: ignore[return-value]
+    return np.asarray(out, dtype=float)
 
 
-def matsuda_index(
-    glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike
-) -> float:
+def matsuda_index(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) -> float:
     """Matsuda ISI(comp) = 10,000 / sqrt(G0 x I0 x Gmean x Imean) (matsuda1999).
 
     The first element of each series is the fasting (0 min) sample; means are over all samples.
@@ -87,18 +96,27 @@ def matsuda_index(
     return float(10_000.0 / np.sqrt(glucose[0] * insulin[0] * glucose.mean() * insulin.mean()))
 
 
-def free_androgen_index(testosterone_nmol_l: Value, shbg_nmol_l: Value) -> Value:
+def free_androgen_index(testosterone_nmol_l: npt.ArrayLike, shbg_nmol_l: npt.ArrayLike) -> Floats:
     """FAI = 100 x total testosterone (nmol/L) / SHBG (nmol/L) (vermeulen1999)."""
-    return 100.0 * testosterone_nmol_l / shbg_nmol_l  # type: ignore[no-any-return]
+    result: Floats = (
+        100.0 * np.asarray(testosterone_nmol_l, dtype=float) / np.asarray(shbg_nmol_l, dtype=float)
+    )
+    return result
 
 
 def fe_magnesium_percent(
-    urine_mg_mmol_l: Value, plasma_mg_mmol_l: Value,
-    urine_creatinine_mmol_l: Value, plasma_creatinine_mmol_l: Value,
-) -> Value:
+    urine_mg_mmol_l: npt.ArrayLike,
+    plasma_mg_mmol_l: npt.ArrayLike,
+    urine_creatinine_mmol_l: npt.ArrayLike,
+    plasma_creatinine_mmol_l: npt.ArrayLike,
+) -> Floats:
     """FE_Mg (%) = U_Mg x P_Cr / (0.7 x P_Mg x U_Cr) x 100 (tucker2020, elisaf1997)."""
-    return (urine_mg_mmol_l * plasma_creatinine_mmol_l  # type: ignore[no-any-return]
-            / (_MG_FILTERABLE_FRACTION * plasma_mg_mmol_l * urine_creatinine_mmol_l) * 100.0)
+    u_mg = np.asarray(urine_mg_mmol_l, dtype=float)
+    p_mg = np.asarray(plasma_mg_mmol_l, dtype=float)
+    u_cr = np.asarray(urine_creatinine_mmol_l, dtype=float)
+    p_cr = np.asarray(plasma_creatinine_mmol_l, dtype=float)
+    result: Floats = u_mg * p_cr / (_MG_FILTERABLE_FRACTION * p_mg * u_cr) * 100.0
+    return result
 
 
 # CKD-EPI 2021 coefficients (Inker et al. 2021, source key inker2021), by sex.
@@ -109,8 +127,10 @@ _CRCYS_ALPHA: Final = {"female": -0.219, "male": -0.144}
 _CRCYS_SEX_FACTOR: Final = {"female": 0.963, "male": 1.0}
 
 
-def egfr_ckd_epi_2021_cr(creatinine_mg_dl: Value, age_years: Value, female: Value) -> Value:
-    """eGFRcr (mL/min/1.73 m²), CKD-EPI 2021 race-free creatinine equation (inker2021).
+def egfr_ckd_epi_2021_cr(
+    creatinine_mg_dl: npt.ArrayLike, age_years: npt.ArrayLike, female: npt.ArrayLike
+) -> Floats:
+    """EGFRcr (mL/min/1.73 m²), CKD-EPI 2021 race-free creatinine equation (inker2021).
 
     ``female`` is a boolean (array) selecting the sex-specific coefficients.
     """
@@ -119,14 +139,22 @@ def egfr_ckd_epi_2021_cr(creatinine_mg_dl: Value, age_years: Value, female: Valu
     alpha = np.where(is_female, _CR_ALPHA["female"], _CR_ALPHA["male"])
     sex_factor = np.where(is_female, _CR_SEX_FACTOR["female"], _CR_SEX_FACTOR["male"])
     ratio = np.asarray(creatinine_mg_dl, dtype=float) / kappa
-    out = (142.0 * np.minimum(ratio, 1.0) ** alpha * np.maximum(ratio, 1.0) ** -1.200
-           * 0.9938 ** np.asarray(age_years, dtype=float) * sex_factor)
-    return out if isinstance(creatinine_mg_dl, np.ndarray) else float(out)  # type: ignore[return-value]
+    out = (
+        142.0
+        * np.minimum(ratio, 1.0) ** alpha
+        * np.maximum(ratio, 1.0) ** -1.200
+        * 0.9938 ** np.asarray(age_years, dtype=float)
+        * sex_factor
+    )
+    return np.asarray(out, dtype=float)
 
 
 def egfr_ckd_epi_2021_cr_cys(
-    creatinine_mg_dl: Value, cystatin_c_mg_l: Value, age_years: Value, female: Value
-) -> Value:
+    creatinine_mg_dl: npt.ArrayLike,
+    cystatin_c_mg_l: npt.ArrayLike,
+    age_years: npt.ArrayLike,
+    female: npt.ArrayLike,
+) -> Floats:
     """eGFRcr-cys (mL/min/1.73 m²), CKD-EPI 2021 creatinine-cystatin C equation (inker2021)."""
     is_female = np.asarray(female, dtype=bool)
     kappa = np.where(is_female, _CR_KAPPA_MG_DL["female"], _CR_KAPPA_MG_DL["male"])
@@ -134,7 +162,13 @@ def egfr_ckd_epi_2021_cr_cys(
     sex_factor = np.where(is_female, _CRCYS_SEX_FACTOR["female"], _CRCYS_SEX_FACTOR["male"])
     ratio = np.asarray(creatinine_mg_dl, dtype=float) / kappa
     cys = np.asarray(cystatin_c_mg_l, dtype=float) / 0.8
-    out = (135.0 * np.minimum(ratio, 1.0) ** alpha * np.maximum(ratio, 1.0) ** -0.544
-           * np.minimum(cys, 1.0) ** -0.323 * np.maximum(cys, 1.0) ** -0.778
-           * 0.9961 ** np.asarray(age_years, dtype=float) * sex_factor)
-    return out if isinstance(creatinine_mg_dl, np.ndarray) else float(out)  # type: ignore[return-value]
+    out = (
+        135.0
+        * np.minimum(ratio, 1.0) ** alpha
+        * np.maximum(ratio, 1.0) ** -0.544
+        * np.minimum(cys, 1.0) ** -0.323
+        * np.maximum(cys, 1.0) ** -0.778
+        * 0.9961 ** np.asarray(age_years, dtype=float)
+        * sex_factor
+    )
+    return np.asarray(out, dtype=float)

@@ -39,8 +39,17 @@ __all__ = [
 ]
 
 CONDITIONS: Final[tuple[str, ...]] = (
-    "t2d", "t1d", "prediabetes", "insulin_resistance", "pcos", "metabolic_syndrome", "ckd",
-    "heart_block", "myasthenia_gravis", "bowel_obstruction", "chronic_diarrhoea",
+    "t2d",
+    "t1d",
+    "prediabetes",
+    "insulin_resistance",
+    "pcos",
+    "metabolic_syndrome",
+    "ckd",
+    "heart_block",
+    "myasthenia_gravis",
+    "bowel_obstruction",
+    "chronic_diarrhoea",
     "alcohol_use_disorder",
 )
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -213,8 +222,9 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
         while get_origin(annotation) is not None and not (
             isinstance(annotation, type) and issubclass(annotation, BaseModel)
         ):
-            candidates = [a for a in get_args(annotation)
-                          if isinstance(a, type) and issubclass(a, BaseModel)]
+            candidates = [
+                a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)
+            ]
             if not candidates:
                 return None
             annotation = candidates[0]
@@ -231,8 +241,11 @@ def _from_validation_error(error: pydantic.ValidationError) -> InvalidInputError
     if first["type"] == "extra_forbidden":
         model = _model_at(loc)
         keys = ", ".join(model.model_fields) if model else "see the person-file spec"
-        return InvalidInputError(field=where, value=first["input"],
-                                 allowed=f"no key {loc[-1]!r} here; known keys: {keys}")
+        return InvalidInputError(
+            field=where,
+            value=first["input"],
+            allowed=f"no key {loc[-1]!r} here; known keys: {keys}",
+        )
     if first["type"] == "missing":
         return InvalidInputError(field=where, value=None, allowed="this key is required")
     return InvalidInputError(field=where, value=first.get("input"), allowed=first["msg"])
@@ -240,27 +253,41 @@ def _from_validation_error(error: pydantic.ValidationError) -> InvalidInputError
 
 def _age(section: _PersonSection, assessed_on: date) -> float:
     if (section.age_years is None) == (section.birth_date is None):
-        raise InvalidInputError(field="person.age_years", value=section.age_years,
-                                allowed="exactly one of person.age_years or person.birth_date")
+        raise InvalidInputError(
+            field="person.age_years",
+            value=section.age_years,
+            allowed="exactly one of person.age_years or person.birth_date",
+        )
     if section.birth_date is not None:
         born = section.birth_date
         if born > assessed_on:
-            raise InvalidInputError(field="person.birth_date", value=born.isoformat(),
-                                    allowed=f"a date on or before {assessed_on.isoformat()}")
-        years = assessed_on.year - born.year - (
-            (assessed_on.month, assessed_on.day) < (born.month, born.day))
+            raise InvalidInputError(
+                field="person.birth_date",
+                value=born.isoformat(),
+                allowed=f"a date on or before {assessed_on.isoformat()}",
+            )
+        years = (
+            assessed_on.year
+            - born.year
+            - ((assessed_on.month, assessed_on.day) < (born.month, born.day))
+        )
         return float(years)
     assert section.age_years is not None
     if not 0 <= section.age_years < 130:
-        raise InvalidInputError(field="person.age_years", value=section.age_years, unit="year",
-                                allowed="0 <= age < 130 years")
+        raise InvalidInputError(
+            field="person.age_years",
+            value=section.age_years,
+            unit="year",
+            allowed="0 <= age < 130 years",
+        )
     return section.age_years
 
 
 def _check_range(where: str, value: float | None, unit: str, low: float, high: float) -> None:
     if value is not None and not low <= value <= high:
-        raise InvalidInputError(field=where, value=value, unit=unit,
-                                allowed=f"{low:g} to {high:g} {unit}")
+        raise InvalidInputError(
+            field=where, value=value, unit=unit, allowed=f"{low:g} to {high:g} {unit}"
+        )
 
 
 def _labs(
@@ -270,8 +297,9 @@ def _labs(
     for i, lab in enumerate(raw):
         where = f"labs[{i}]"
         item = analyte(lab.name, field=f"{where}.name")
-        canonical = to_canonical(item, lab.value, lab.unit, field=where,
-                                 insulin_pmol_per_uiu=insulin_factor)
+        canonical = to_canonical(
+            item, lab.value, lab.unit, field=where, insulin_pmol_per_uiu=insulin_factor
+        )
         if lab.name in item.loinc:
             implied = item.loinc[lab.name]
             given = normalise_unit(item, lab.unit, field=f"{where}.unit")
@@ -280,22 +308,32 @@ def _labs(
                     f"{where}: LOINC {lab.name} is reported in {implied} but the value is given "
                     f"in {given}; converted by unit, check the code"
                 )
-        history.append(LabValue(name=item.name, value=canonical, unit=item.canonical_unit,
-                                given_value=lab.value, given_unit=lab.unit, date=lab.date))
+        history.append(
+            LabValue(
+                name=item.name,
+                value=canonical,
+                unit=item.canonical_unit,
+                given_value=lab.value,
+                given_unit=lab.unit,
+                date=lab.date,
+            )
+        )
     newest: dict[str, LabValue] = {}
     for name in dict.fromkeys(v.name for v in history):
         values = [(i, v) for i, v in enumerate(history) if v.name == name]
         if len(values) > 1 and any(v.date is None for _, v in values):
             i, v = next((i, v) for i, v in values if v.date is None)
             raise InvalidInputError(
-                field=f"labs[{i}].date", value=None,
+                field=f"labs[{i}].date",
+                value=None,
                 allowed=f"a date on every {name} value when there are several (which is newest?)",
             )
         dates = [v.date for _, v in values]
         if len(values) > 1 and len(set(dates)) < len(dates):
             i, v = values[-1]
-            raise InvalidInputError(field=f"labs[{i}].date", value=str(v.date),
-                                    allowed=f"one {name} value per date")
+            raise InvalidInputError(
+                field=f"labs[{i}].date", value=str(v.date), allowed=f"one {name} value per date"
+            )
         newest[name] = max(values, key=lambda pair: pair[1].date or date.min)[1]
     return newest, tuple(history)
 
@@ -305,20 +343,28 @@ def _supplements(raw: list[_Supplement]) -> tuple[SupplementEntry, ...]:
     for i, item in enumerate(raw):
         where = f"supplements[{i}]"
         if (item.salt_mass is None) == (item.elemental is None):
-            raise InvalidInputError(field=where, value=item.salt,
-                                    allowed="exactly one of salt_mass or elemental")
+            raise InvalidInputError(
+                field=where, value=item.salt, allowed="exactly one of salt_mass or elemental"
+            )
         amount = item.salt_mass or item.elemental
         assert amount is not None
         key = "salt_mass" if item.salt_mass is not None else "elemental"
-        quantity = parse_quantity(amount.value, amount.unit, field=f"{where}.{key}",
-                                  like="mg/day", allowed="a daily amount such as 400 mg/day")
+        quantity = parse_quantity(
+            amount.value,
+            amount.unit,
+            field=f"{where}.{key}",
+            like="mg/day",
+            allowed="a daily amount such as 400 mg/day",
+        )
         mg_per_day = float(quantity.to("mg/day").magnitude)
         _check_range(f"{where}.{key}.value", mg_per_day, "mg/day", 1e-9, 50_000)
-        out.append(SupplementEntry(
-            salt=item.salt,
-            salt_mass_mg_per_day=mg_per_day if key == "salt_mass" else None,
-            elemental_mg_per_day=mg_per_day if key == "elemental" else None,
-        ))
+        out.append(
+            SupplementEntry(
+                salt=item.salt,
+                salt_mass_mg_per_day=mg_per_day if key == "salt_mass" else None,
+                elemental_mg_per_day=mg_per_day if key == "elemental" else None,
+            )
+        )
     return tuple(out)
 
 
@@ -351,38 +397,50 @@ def parse_person(
         raise _from_validation_error(exc) from None
     section = doc.person
     if section.birth_date is not None and assessed_on is None:
-        raise InvalidInputError(field="person.birth_date", value=section.birth_date.isoformat(),
-                                allowed="an assessment date alongside a birth date")
+        raise InvalidInputError(
+            field="person.birth_date",
+            value=section.birth_date.isoformat(),
+            allowed="an assessment date alongside a birth date",
+        )
     age = _age(section, assessed_on or date.today())
     if section.pregnant and section.lactating:
-        raise InvalidInputError(field="person.lactating", value=True,
-                                allowed="not both pregnant and lactating")
+        raise InvalidInputError(
+            field="person.lactating", value=True, allowed="not both pregnant and lactating"
+        )
     for flag in ("pregnant", "lactating"):
         if getattr(section, flag) and section.sex != "female":
-            raise InvalidInputError(field=f"person.{flag}", value=True,
-                                    allowed="true only when sex = 'female'")
+            raise InvalidInputError(
+                field=f"person.{flag}", value=True, allowed="true only when sex = 'female'"
+            )
     _check_range("person.weight_kg", section.weight_kg, "kg", 0.5, 400)
     _check_range("person.height_cm", section.height_cm, "cm", 30, 250)
     for i, condition in enumerate(section.conditions):
         if condition not in CONDITIONS:
-            raise InvalidInputError(field=f"person.conditions[{i}]", value=condition,
-                                    allowed="one of " + ", ".join(CONDITIONS))
+            raise InvalidInputError(
+                field=f"person.conditions[{i}]",
+                value=condition,
+                allowed="one of " + ", ".join(CONDITIONS),
+            )
     medications = tuple(m.strip().lower() for m in section.medications)
     for i, name in enumerate(medications):
         if not name:
-            raise InvalidInputError(field=f"person.medications[{i}]", value=name,
-                                    allowed="a generic medicine name")
+            raise InvalidInputError(
+                field=f"person.medications[{i}]", value=name, allowed="a generic medicine name"
+            )
     times: dict[str, tuple[str, ...]] = {}
     for name, clock in section.medication_times.items():
         where = f"person.medication_times.{name}"
         if name.strip().lower() not in medications:
-            raise InvalidInputError(field=where, value=name,
-                                    allowed="a medicine listed in person.medications ("
-                                    + ", ".join(medications) + ")")
+            raise InvalidInputError(
+                field=where,
+                value=name,
+                allowed="a medicine listed in person.medications (" + ", ".join(medications) + ")",
+            )
         for j, text in enumerate(clock):
             if not _CLOCK.match(text):
-                raise InvalidInputError(field=f"{where}[{j}]", value=text,
-                                        allowed="a 24-h clock time HH:MM, e.g. 08:00")
+                raise InvalidInputError(
+                    field=f"{where}[{j}]", value=text, allowed="a 24-h clock time HH:MM, e.g. 08:00"
+                )
         times[name.strip().lower()] = tuple(sorted(clock))
     warnings: list[str] = []
     labs, history = _labs(doc.labs, insulin_pmol_per_uiu, warnings)
@@ -390,28 +448,49 @@ def parse_person(
     ogtt = []
     for i, point in enumerate(doc.ogtt):
         _check_range(f"ogtt[{i}].minutes", point.minutes, "min", 0, 300)
-        ogtt.append(OgttPoint(
-            minutes=point.minutes,
-            glucose_mmol_per_l=to_canonical(glucose, point.glucose.value, point.glucose.unit,
-                                            field=f"ogtt[{i}].glucose"),
-            insulin_uiu_per_ml=to_canonical(insulin, point.insulin.value, point.insulin.unit,
-                                            field=f"ogtt[{i}].insulin",
-                                            insulin_pmol_per_uiu=insulin_pmol_per_uiu),
-        ))
+        ogtt.append(
+            OgttPoint(
+                minutes=point.minutes,
+                glucose_mmol_per_l=to_canonical(
+                    glucose, point.glucose.value, point.glucose.unit, field=f"ogtt[{i}].glucose"
+                ),
+                insulin_uiu_per_ml=to_canonical(
+                    insulin,
+                    point.insulin.value,
+                    point.insulin.unit,
+                    field=f"ogtt[{i}].insulin",
+                    insulin_pmol_per_uiu=insulin_pmol_per_uiu,
+                ),
+            )
+        )
     minutes = [p.minutes for p in ogtt]
     if len(set(minutes)) != len(minutes):
-        raise InvalidInputError(field="ogtt", value=minutes, unit="min",
-                                allowed="one sample per time point")
+        raise InvalidInputError(
+            field="ogtt", value=minutes, unit="min", allowed="one sample per time point"
+        )
     diet = []
     for i, entry in enumerate(doc.diet):
         if not entry.food.strip():
-            raise InvalidInputError(field=f"diet[{i}].food", value=entry.food,
-                                    allowed="an NDB number or a food description")
+            raise InvalidInputError(
+                field=f"diet[{i}].food",
+                value=entry.food,
+                allowed="an NDB number or a food description",
+            )
         if not entry.amount.value > 0:
-            raise InvalidInputError(field=f"diet[{i}].amount.value", value=entry.amount.value,
-                                    unit=entry.amount.unit, allowed="an amount > 0")
-        diet.append(DietEntry(day=entry.day, food=entry.food.strip(),
-                              amount_value=entry.amount.value, amount_unit=entry.amount.unit))
+            raise InvalidInputError(
+                field=f"diet[{i}].amount.value",
+                value=entry.amount.value,
+                unit=entry.amount.unit,
+                allowed="an amount > 0",
+            )
+        diet.append(
+            DietEntry(
+                day=entry.day,
+                food=entry.food.strip(),
+                amount_value=entry.amount.value,
+                amount_unit=entry.amount.unit,
+            )
+        )
     return Person(
         id=section.id,
         sex=section.sex,

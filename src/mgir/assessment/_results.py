@@ -46,8 +46,9 @@ class CalculatorResult:
     details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def not_computed(cls, name: str, unit: str, reason: str,
-                     references: tuple[str, ...] = ()) -> CalculatorResult:
+    def not_computed(
+        cls, name: str, unit: str, reason: str, references: tuple[str, ...] = ()
+    ) -> CalculatorResult:
         """A result that says why it has no value."""
         return cls(name=name, value=None, unit=unit, reason=reason, references=references)
 
@@ -71,16 +72,27 @@ class IndexResult(CalculatorResult):
     cutoff: IndexCutoff | None = None
     insulin_resistant: bool | None = None
 
+    @classmethod
+    def not_computed_index(
+        cls, name: str, unit: str, reason: str, references: tuple[str, ...] = ()
+    ) -> IndexResult:
+        """An index result that says why it has no value."""
+        return cls(name=name, value=None, unit=unit, reason=reason, references=references)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping, with the cut-off and its population."""
         out = CalculatorResult.to_dict(self)
         out["insulin_resistant"] = self.insulin_resistant
-        out["cutoff"] = None if self.cutoff is None else {
-            "key": self.cutoff.key,
-            "value": self.cutoff.cutoff,
-            "direction": self.cutoff.direction,
-            "population": self.cutoff.population,
-            "evidence": self.cutoff.evidence,
-            "references": list(self.cutoff.references),
-        }
+        out["cutoff"] = (
+            None
+            if self.cutoff is None
+            else {
+                "key": self.cutoff.key,
+                "value": self.cutoff.cutoff,
+                "direction": self.cutoff.direction,
+                "population": self.cutoff.population,
+                "evidence": self.cutoff.evidence,
+                "references": list(self.cutoff.references),
+            }
+        )
         return out

@@ -1,9 +1,9 @@
 """Vectorised assessment of a table of people (one row per person).
 
-Columns are named ``<lab>_<unit>`` with the unit spelled in snake case (``fasting_glucose_mg_dl``,
+Columns are named ``<lab>_<unit>`` with the unit in snake case (``fasting_glucose_mg_dl``,
 ``fasting_insulin_uiu_ml``, ``serum_magnesium_mmol_l``), plus ``id``, ``age_years``, ``sex``
-(``female``/``male``), ``pregnant`` and ``dietary_intake_mg_per_day``. Empty cells are missing values
-and yield NaN results with a reason; impossible values are errors naming the row and column.
+(``female``/``male``), ``pregnant`` and ``dietary_intake_mg_per_day``. Empty cells are missing
+values and yield NaN results with a reason; impossible values are errors naming the row and column.
 """
 
 from __future__ import annotations
@@ -36,14 +36,26 @@ NHANES_COLUMNS: Final[Mapping[str, str]] = {
 """NHANES variable -> mgir column (RIAGENDR 1 = male, 2 = female; RIDEXPRG 1 = pregnant)."""
 
 TABLE_OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
-    "id", "homa_ir", "homa_beta_percent", "quicki", "tyg", "egfr_ml_min_1_73m2",
-    "magnesium_status", "rda_mg_per_day", "ear_mg_per_day", "supplement_ul_mg_per_day",
-    "intake_below_ear", "insulin_resistant_homa_ir", "not_computed",
+    "id",
+    "homa_ir",
+    "homa_beta_percent",
+    "quicki",
+    "tyg",
+    "egfr_ml_min_1_73m2",
+    "magnesium_status",
+    "rda_mg_per_day",
+    "ear_mg_per_day",
+    "supplement_ul_mg_per_day",
+    "intake_below_ear",
+    "insulin_resistant_homa_ir",
+    "not_computed",
 )
 
 
 def _snake(unit: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", unit.replace("µ", "u").replace("%", "percent").lower()).strip("_")
+    return re.sub(r"[^a-z0-9]+", "_", unit.replace("µ", "u").replace("%", "percent").lower()).strip(
+        "_"
+    )
 
 
 def lab_column_names() -> dict[str, tuple[str, str]]:
@@ -63,8 +75,11 @@ def _float_column(column: str, cells: Sequence[str], ids: Sequence[str]) -> Floa
         try:
             out[i] = float(text)
         except ValueError:
-            raise InvalidInputError(field=f"row {i + 2} (id {ids[i]}), column {column}",
-                                    value=text, allowed="a number or an empty cell") from None
+            raise InvalidInputError(
+                field=f"row {i + 2} (id {ids[i]}), column {column}",
+                value=text,
+                allowed="a number or an empty cell",
+            ) from None
     return out
 
 
@@ -94,30 +109,42 @@ def assess_table(
     known = {"id", "age_years", "sex", "pregnant", "dietary_intake_mg_per_day", *lab_columns}
     unknown = [c for c in columns if c not in known]
     if unknown:
-        raise InvalidInputError(field="columns", value=unknown,
-                                allowed="id, age_years, sex, pregnant, dietary_intake_mg_per_day "
-                                "and <lab>_<unit> columns such as " + ", ".join(
-                                    list(lab_columns)[:6]) + " (see docs/cli.md)")
+        raise InvalidInputError(
+            field="columns",
+            value=unknown,
+            allowed="id, age_years, sex, pregnant, dietary_intake_mg_per_day "
+            "and <lab>_<unit> columns such as "
+            + ", ".join(list(lab_columns)[:6])
+            + " (see docs/cli.md)",
+        )
     n = len(next(iter(columns.values()))) if columns else 0
     ids = list(columns.get("id", [str(i + 1) for i in range(n)]))
     if "age_years" not in columns or "sex" not in columns:
-        raise InvalidInputError(field="columns", value=list(columns),
-                                allowed="age_years and sex columns are required")
+        raise InvalidInputError(
+            field="columns", value=list(columns), allowed="age_years and sex columns are required"
+        )
     age = _float_column("age_years", columns["age_years"], ids)
     sex_text = [s.strip().lower() for s in columns["sex"]]
     for i, s in enumerate(sex_text):
         if s not in ("female", "male"):
-            raise InvalidInputError(field=f"row {i + 2} (id {ids[i]}), column sex", value=s,
-                                    allowed="female or male")
+            raise InvalidInputError(
+                field=f"row {i + 2} (id {ids[i]}), column sex", value=s, allowed="female or male"
+            )
     bad_age = np.flatnonzero(~((age >= 0) & (age < 130)))
     if bad_age.size:
         i = int(bad_age[0])
-        raise InvalidInputError(field=f"row {i + 2} (id {ids[i]}), column age_years",
-                                value=columns["age_years"][i], unit="year",
-                                allowed="0 <= age < 130 years")
+        raise InvalidInputError(
+            field=f"row {i + 2} (id {ids[i]}), column age_years",
+            value=columns["age_years"][i],
+            unit="year",
+            allowed="0 <= age < 130 years",
+        )
     female = np.array([s == "female" for s in sex_text])
-    pregnant = (np.array([c.strip().lower() in ("1", "true", "yes") for c in columns["pregnant"]])
-                if "pregnant" in columns else np.zeros(n, dtype=bool))
+    pregnant = (
+        np.array([c.strip().lower() in ("1", "true", "yes") for c in columns["pregnant"]])
+        if "pregnant" in columns
+        else np.zeros(n, dtype=bool)
+    )
     values: dict[str, FloatArray] = {}
     for column, cells in columns.items():
         if column not in lab_columns:
@@ -125,11 +152,13 @@ def assess_table(
         name, unit = lab_columns[column]
         item = analyte(name)
         raw = _float_column(column, cells, ids)
-        factor = convert(item, 1.0, unit, item.canonical_unit,
-                         insulin_pmol_per_uiu=insulin_pmol_per_uiu)
+        factor = convert(
+            item, 1.0, unit, item.canonical_unit, insulin_pmol_per_uiu=insulin_pmol_per_uiu
+        )
         if name == "hba1c":  # affine scale: convert element-wise
-            canonical = np.array([convert(item, v, unit, "%") if np.isfinite(v) else np.nan
-                                  for v in raw])
+            canonical = np.array(
+                [convert(item, v, unit, "%") if np.isfinite(v) else np.nan for v in raw]
+            )
         else:
             canonical = raw * factor
         low, high = item.bounds_canonical
@@ -137,9 +166,12 @@ def assess_table(
         if bad.size:
             i = int(bad[0])
             raise InvalidInputError(
-                field=f"row {i + 2} (id {ids[i]}), column {column}", value=raw[i], unit=unit,
+                field=f"row {i + 2} (id {ids[i]}), column {column}",
+                value=raw[i],
+                unit=unit,
                 allowed=f"a possible {item.description.lower()}: {low:g} to {high:g} "
-                f"{item.canonical_unit}")
+                f"{item.canonical_unit}",
+            )
         values[name] = canonical
     nan = np.full(n, np.nan)
     glucose = values.get("fasting_glucose", nan)
@@ -166,14 +198,18 @@ def assess_table(
             mask &= female if row["sex"] == "female" else ~female
         rda[mask] = row["rda_mg_per_day"]
         ear[mask] = np.nan if row["ear_mg_per_day"] is None else row["ear_mg_per_day"]
-        ul[mask] = np.nan if row["ul_supplement_mg_per_day"] is None else \
-            row["ul_supplement_mg_per_day"]
+        ul[mask] = (
+            np.nan if row["ul_supplement_mg_per_day"] is None else row["ul_supplement_mg_per_day"]
+        )
     serum = values.get("serum_magnesium", nan)
     status = np.full(n, "unknown", dtype=object)
     for band in serum_magnesium_bands("status"):
-        status[(serum >= band.lower) & (serum < band.upper)] = band.code
-    intake = (_float_column("dietary_intake_mg_per_day", columns["dietary_intake_mg_per_day"], ids)
-              if "dietary_intake_mg_per_day" in columns else nan)
+        status[band.contains(serum)] = band.code
+    intake = (
+        _float_column("dietary_intake_mg_per_day", columns["dietary_intake_mg_per_day"], ids)
+        if "dietary_intake_mg_per_day" in columns
+        else nan
+    )
     low_intake = np.where(np.isfinite(intake) & np.isfinite(ear), intake < ear, np.nan)
     status[(status == "grey_zone") & (low_intake == 1.0)] = "deficient"
     reasons = []

@@ -56,8 +56,10 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             if os.environ.get("MGIR_DEBUG"):
                 raise
             kind = "data error" if isinstance(exc, MgirError) else "internal error"
-            error_console.print(f"{kind}: {type(exc).__name__}: {exc} (set MGIR_DEBUG=1 for the "
-                                "traceback)", markup=False)
+            error_console.print(
+                f"{kind}: {type(exc).__name__}: {exc} (set MGIR_DEBUG=1 for the traceback)",
+                markup=False,
+            )
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
@@ -85,20 +87,23 @@ def read_document(path: Path, *, field: str = "PERSON") -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidInputError(field=field, value=str(path),
-                                allowed=f"a readable file ({exc.strerror})") from None
+        raise InvalidInputError(
+            field=field, value=str(path), allowed=f"a readable file ({exc.strerror})"
+        ) from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidInputError(field=field, value=str(path),
-                                    allowed=f"valid JSON ({exc})") from None
+            raise InvalidInputError(
+                field=field, value=str(path), allowed=f"valid JSON ({exc})"
+            ) from None
     else:
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidInputError(field=field, value=str(path),
-                                    allowed=f"valid TOML ({exc})") from None
+            raise InvalidInputError(
+                field=field, value=str(path), allowed=f"valid TOML ({exc})"
+            ) from None
     if not isinstance(data, dict):
         raise InvalidInputError(field=field, value=str(path), allowed="a table at the top level")
     return data
@@ -106,8 +111,9 @@ def read_document(path: Path, *, field: str = "PERSON") -> dict[str, Any]:
 
 def read_person(path: Path, *, insulin_factor: float = 6.0) -> Person:
     """Read and validate a person file (TOML, or JSON with the same structure)."""
-    return parse_person(read_document(path), assessed_on=date.today(),
-                        insulin_pmol_per_uiu=insulin_factor)
+    return parse_person(
+        read_document(path), assessed_on=date.today(), insulin_pmol_per_uiu=insulin_factor
+    )
 
 
 def example_path(name: str) -> Traversable | Path:

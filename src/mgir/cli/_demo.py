@@ -26,10 +26,12 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     @handle_errors
     def demo_command(
-        output: Annotated[Path, typer.Option(
-            "-o", "--output", help="Where to write the HTML report.")] = Path("mgir-demo-report.html"),
-        example: Annotated[str, typer.Option(
-            "--example", help="Which shipped example person to use.")] = DEFAULT_EXAMPLE,
+        output: Annotated[
+            Path, typer.Option("-o", "--output", help="Where to write the HTML report.")
+        ] = Path("mgir-demo-report.html"),
+        example: Annotated[
+            str, typer.Option("--example", help="Which shipped example person to use.")
+        ] = DEFAULT_EXAMPLE,
     ) -> None:
         """Run the demo pipeline on a shipped example person: assess, print, write a report."""
         source = example_path(example)

@@ -1,4 +1,4 @@
-"""Dietary intake for the assessment, from the person's food diary when the knowledge base has it."""
+"""Dietary magnesium intake for the assessment, from the person's food diary."""
 
 from __future__ import annotations
 

@@ -23,12 +23,26 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """List the insulin-resistance cut-offs with their populations and sources."""
-        rows = [c for index in ("homa_ir", "quicki", "tyg", "matsuda") for c in index_cutoffs(index)]
+        rows = [
+            c for index in ("homa_ir", "quicki", "tyg", "matsuda") for c in index_cutoffs(index)
+        ]
         if as_json:
-            print_json([{"index": c.index, "key": c.key, "cutoff": c.cutoff,
-                         "direction": c.direction, "population": c.population,
-                         "default": c.is_default, "applied": c.applicable,
-                         "evidence": c.evidence, "references": list(c.references)} for c in rows])
+            print_json(
+                [
+                    {
+                        "index": c.index,
+                        "key": c.key,
+                        "cutoff": c.cutoff,
+                        "direction": c.direction,
+                        "population": c.population,
+                        "default": c.is_default,
+                        "applied": c.applicable,
+                        "evidence": c.evidence,
+                        "references": list(c.references),
+                    }
+                    for c in rows
+                ]
+            )
             return
         table = Table(title="Insulin-resistance cut-offs (default first per index)")
         for column in ("index", "key", "cut-off", "population", "evidence", "source"):
@@ -36,9 +50,14 @@ def register(app: typer.Typer) -> None:
         for c in rows:
             sign = {"ge": ">=", "le": "<=", "lt": "<"}[c.direction]
             mark = " (default)" if c.is_default else ""
-            table.add_row(c.index, c.key + mark, f"{sign} {c.cutoff:g}", c.population,
-                          c.evidence if c.applicable else f"{c.evidence}, not applied",
-                          ", ".join(c.references))
+            table.add_row(
+                c.index,
+                c.key + mark,
+                f"{sign} {c.cutoff:g}",
+                c.population,
+                c.evidence if c.applicable else f"{c.evidence}, not applied",
+                ", ".join(c.references),
+            )
         console.print(table)
 
     @app.command("sources")
@@ -49,13 +68,29 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show the citation behind source keys."""
         registry = sources()
-        chosen = [registry[key]] if key is not None and key in registry else (
-            list(registry.values()) if key is None else [])
+        chosen = (
+            [registry[key]]
+            if key is not None and key in registry
+            else (list(registry.values()) if key is None else [])
+        )
         if key is not None and not chosen:
-            raise InvalidInputError(field="KEY", value=key, allowed="a key listed by `mgir sources`")
+            raise InvalidInputError(
+                field="KEY", value=key, allowed="a key listed by `mgir sources`"
+            )
         if as_json:
-            print_json([{"key": s.key, "citation": s.citation, "quality": s.quality,
-                         "url": s.url, "doi": s.doi, "note": s.note} for s in chosen])
+            print_json(
+                [
+                    {
+                        "key": s.key,
+                        "citation": s.citation,
+                        "quality": s.quality,
+                        "url": s.url,
+                        "doi": s.doi,
+                        "note": s.note,
+                    }
+                    for s in chosen
+                ]
+            )
             return
         for s in chosen:
             console.print(f"[bold]{s.key}[/bold] ({s.quality}) {s.citation}")

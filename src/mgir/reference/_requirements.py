@@ -112,6 +112,9 @@ def eu_supplement_ul_mg_per_day(*, age_years: float) -> tuple[float, str, tuple[
     """
     for row in load_table("eu_upper_limits").rows:
         if row["age_min_years"] <= age_years < row["age_max_years"]:
-            return (row["ul_supplement_mg_per_day"], row["evidence"],
-                    tuple(row["source_key"].split(";")))
+            return (
+                row["ul_supplement_mg_per_day"],
+                row["evidence"],
+                tuple(row["source_key"].split(";")),
+            )
     return None

@@ -56,7 +56,9 @@ def sources() -> Mapping[str, Source]:
     for key, entry in raw.items():
         quality = entry.get("quality")
         if quality not in QUALITIES:
-            raise ReferenceDataError(f"sources.toml [{key}]: quality {quality!r} not in {QUALITIES}")
+            raise ReferenceDataError(
+                f"sources.toml [{key}]: quality {quality!r} not in {QUALITIES}"
+            )
         if not entry.get("citation"):
             raise ReferenceDataError(f"sources.toml [{key}]: citation is required")
         out[key] = Source(
@@ -88,8 +90,8 @@ def cite(keys: Iterable[str]) -> tuple[Source, ...]:
     """Resolve several keys, dropping duplicates and keeping first-seen order."""
     seen: dict[str, Source] = {}
     for key in keys:
-        for part in key.split(";"):
-            part = part.strip()
+        for raw_part in key.split(";"):
+            part = raw_part.strip()
             if part and part not in seen:
                 seen[part] = source(part)
     return tuple(seen.values())

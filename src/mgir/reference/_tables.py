@@ -15,7 +15,8 @@ Each ``data/<name>.csv`` has ``data/<name>.meta.toml``::
 
 Every table has a ``source_key`` column whose keys (``;``-separated) resolve in the sources
 registry (so do ``*_source_key`` columns), and may have ``evidence`` / ``*_evidence`` columns
-(``verified``, ``derived``, ``unverified``, ``low_quality``) so that unverified values stay flagged wherever they are used.
+(``verified``, ``derived``, ``unverified``, ``low_quality``) so that unverified values stay
+flagged wherever they are used.
 """
 
 from __future__ import annotations
@@ -174,6 +175,9 @@ def table_names() -> tuple[str, ...]:
     """Names of every packaged table (for tests and the docs)."""
     folder = resources.files("mgir.reference").joinpath("data")
     return tuple(
-        sorted(p.name.removesuffix(".meta.toml") for p in folder.iterdir()
-               if p.name.endswith(".meta.toml"))
+        sorted(
+            p.name.removesuffix(".meta.toml")
+            for p in folder.iterdir()
+            if p.name.endswith(".meta.toml")
+        )
     )

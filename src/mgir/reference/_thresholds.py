@@ -1,9 +1,12 @@
-"""Typed access to clinical thresholds: serum and other magnesium bands, index cut-offs, eGFR stages."""
+"""Typed access to clinical thresholds: magnesium bands, index cut-offs, eGFR stages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from mgir._errors import InvalidInputError
 from mgir.reference._tables import load_table
@@ -19,12 +22,14 @@ __all__ = [
     "serum_magnesium_bands",
 ]
 
+Value = TypeVar("Value", float, "npt.NDArray[np.float64]")
+"""A float, or an array of them (bands apply element-wise)."""
 IndexName = Literal["homa_ir", "quicki", "tyg", "matsuda"]
 
 
 @dataclass(frozen=True, slots=True)
 class Band:
-    """A half-open interval ``[lower, upper)`` with its meaning and sources."""
+    """An interval with its meaning and sources; by default ``[lower, upper)``."""
 
     code: str
     lower: float
@@ -33,10 +38,14 @@ class Band:
     description: str
     evidence: str
     references: tuple[str, ...]
+    lower_inclusive: bool = True
+    upper_inclusive: bool = False
 
-    def contains(self, value: float) -> bool:
-        """Whether ``value`` (in ``unit``) lies in ``[lower, upper)``."""
-        return self.lower <= value < self.upper
+    def contains(self, value: Value) -> Value:
+        """Whether ``value`` (in ``unit``; a float or a NumPy array) lies in the band."""
+        above = value >= self.lower if self.lower_inclusive else value > self.lower
+        below = value <= self.upper if self.upper_inclusive else value < self.upper
+        return above & below  # type: ignore[return-value]  # bool or bool array by input
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,8 @@ def _bands(table: str, kind: str, unit: str, lower: str, upper: str) -> tuple[Ba
             description=row["description"],
             evidence=row["evidence"],
             references=tuple(row["source_key"].split(";")),
+            lower_inclusive=row.get("lower_inclusive", True),
+            upper_inclusive=row.get("upper_inclusive", False),
         )
         for row in load_table(table).rows
         if row.get("kind", kind) == kind
@@ -83,7 +94,7 @@ def _bands(table: str, kind: str, unit: str, lower: str, upper: str) -> tuple[Ba
 
 
 def serum_magnesium_bands(kind: Literal["status", "severity"] = "status") -> tuple[Band, ...]:
-    """Serum magnesium bands in mmol/L: ``status`` partitions the axis, ``severity`` adds symptoms."""
+    """Serum magnesium bands (mmol/L): ``status`` partitions, ``severity`` adds symptoms."""
     return _bands("serum_magnesium_bands", kind, "mmol/L", "lower_mmol_per_l", "upper_mmol_per_l")
 
 
@@ -106,13 +117,14 @@ def magnesium_marker_bands(marker: Literal["rbc_magnesium", "fe_magnesium"]) -> 
 
 def egfr_categories() -> tuple[Band, ...]:
     """KDIGO GFR categories G1-G5 in mL/min/1.73 m²."""
-    return _bands("egfr_categories", "status", "mL/min/1.73 m²",
-                  "lower_ml_min_1_73m2", "upper_ml_min_1_73m2")
+    return _bands(
+        "egfr_categories", "status", "mL/min/1.73 m²", "lower_ml_min_1_73m2", "upper_ml_min_1_73m2"
+    )
 
 
 def band_for(bands: tuple[Band, ...], value: float) -> Band | None:
     """The first band containing ``value``, or None."""
-    return next((band for band in bands if band.contains(value)), None)
+    return next((band for band in bands if bool(band.contains(value))), None)
 
 
 def index_cutoffs(index: IndexName) -> tuple[IndexCutoff, ...]:
@@ -151,6 +163,7 @@ def index_cutoff(index: IndexName, key: str | None = None) -> IndexCutoff:
         if option.key == key:
             return option
     raise InvalidInputError(
-        field=f"{index}_cutoff", value=key,
+        field=f"{index}_cutoff",
+        value=key,
         allowed="one of " + ", ".join(option.key for option in options),
     )

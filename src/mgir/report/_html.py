@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
@@ -43,7 +43,7 @@ def render_report(
     generated
         Timestamp shown on the page (defaults to now, UTC).
     """
-    import jinja2  # the report extra; imported here so the core installs without it
+    import jinja2  # noqa: PLC0415  (the report extra; the core installs without it)
 
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("mgir.report", "templates"),
@@ -53,8 +53,11 @@ def render_report(
     template = environment.get_template("report.html.j2")
     results = [*assessment.indices.values(), assessment.kidney.egfr, assessment.kidney.fe_magnesium]
     plan_refs = tuple(plan.get("references", ())) if plan else ()
-    keys = assessment.references + tuple(
-        r if isinstance(r, str) else r["key"] for r in plan_refs) + extra_references
+    keys = (
+        assessment.references
+        + tuple(r if isinstance(r, str) else r["key"] for r in plan_refs)
+        + extra_references
+    )
     return template.render(
         a=assessment,
         results=results,
@@ -62,5 +65,5 @@ def render_report(
         simulation=simulation,
         references=cite(keys),
         version=_version(),
-        generated=(generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=(generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )

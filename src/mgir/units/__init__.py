@@ -6,7 +6,9 @@ model, values are plain floats in the canonical unit named by :class:`Analyte`.
 
 from __future__ import annotations
 
-from mgir.units._analytes import INSULIN_PMOL_PER_UIU_CONVENTIONAL as INSULIN_PMOL_PER_UIU_CONVENTIONAL
+from mgir.units._analytes import (
+    INSULIN_PMOL_PER_UIU_CONVENTIONAL as INSULIN_PMOL_PER_UIU_CONVENTIONAL,
+)
 from mgir.units._analytes import INSULIN_PMOL_PER_UIU_WHO as INSULIN_PMOL_PER_UIU_WHO
 from mgir.units._analytes import Analyte as Analyte
 from mgir.units._analytes import analyte as analyte

@@ -19,7 +19,7 @@ from typing import Any, Final
 import pint
 
 from mgir._errors import InvalidInputError
-from mgir.units._registry import ureg
+from mgir.units._registry import Quantity, ureg
 
 __all__ = [
     "INSULIN_PMOL_PER_UIU_CONVENTIONAL",
@@ -96,47 +96,59 @@ class Analyte:
         return _PINT_SPELLING.get((self.name, display_unit), display_unit)
 
 
-def _make_context(item: Analyte) -> pint.Context:
+def _scale(factor: Quantity) -> Any:
+    """A pint transformation that multiplies by ``factor``."""
+
+    def transform(_registry: Any, value: Quantity, **_: Any) -> Quantity:
+        product: Quantity = value * factor
+        return product
+
+    return transform
+
+
+def _make_context(item: Analyte) -> Any:
     ctx = pint.Context(item.context_name, defaults={"insulin_pmol_per_uiu": 6.00})
     if item.molar_mass_g_per_mol is not None:
         molar_mass = ureg.Quantity(item.molar_mass_g_per_mol, "g/mol")
-        ctx.add_transformation(
-            "[mass]/[volume]", "[substance]/[volume]", lambda _r, x, **_: x / molar_mass
-        )
-        ctx.add_transformation(
-            "[substance]/[volume]", "[mass]/[volume]", lambda _r, x, **_: x * molar_mass
-        )
+        ctx.add_transformation("[mass]/[volume]", "[substance]/[volume]", _scale(1 / molar_mass))
+        ctx.add_transformation("[substance]/[volume]", "[mass]/[volume]", _scale(molar_mass))
     if item.valence is not None:
         charge = ureg.Quantity(item.valence, "Eq/mol")
         ctx.add_transformation(
-            "[charge_equivalent]/[volume]", "[substance]/[volume]", lambda _r, x, **_: x / charge
+            "[charge_equivalent]/[volume]", "[substance]/[volume]", _scale(1 / charge)
         )
         ctx.add_transformation(
-            "[substance]/[volume]", "[charge_equivalent]/[volume]", lambda _r, x, **_: x * charge
+            "[substance]/[volume]", "[charge_equivalent]/[volume]", _scale(charge)
         )
     if item.name == "fasting_insulin":
 
         def activity_to_amount(
-            registry: pint.UnitRegistry, x: pint.Quantity, insulin_pmol_per_uiu: float = 6.0
-        ) -> pint.Quantity:
-            per_activity = registry.Quantity(insulin_pmol_per_uiu, "pmol/L") / registry.Quantity(
-                1.0, "µIU/mL"
-            )
-            return x * per_activity
+            registry: Any, x: Quantity, insulin_pmol_per_uiu: float = 6.0
+        ) -> Quantity:
+            per_activity: Quantity = registry.Quantity(
+                insulin_pmol_per_uiu, "pmol/L"
+            ) / registry.Quantity(1.0, "µIU/mL")
+            amount: Quantity = x * per_activity
+            return amount
 
         def amount_to_activity(
-            registry: pint.UnitRegistry, x: pint.Quantity, insulin_pmol_per_uiu: float = 6.0
-        ) -> pint.Quantity:
-            per_activity = registry.Quantity(insulin_pmol_per_uiu, "pmol/L") / registry.Quantity(
-                1.0, "µIU/mL"
-            )
-            return x / per_activity
+            registry: Any, x: Quantity, insulin_pmol_per_uiu: float = 6.0
+        ) -> Quantity:
+            per_activity: Quantity = registry.Quantity(
+                insulin_pmol_per_uiu, "pmol/L"
+            ) / registry.Quantity(1.0, "µIU/mL")
+            activity: Quantity = x / per_activity
+            return activity
 
         ctx.add_transformation(
-            "[biological_activity]/[volume]", "[substance]/[volume]", activity_to_amount
+            "[biological_activity]/[volume]",
+            "[substance]/[volume]",
+            activity_to_amount,  # type: ignore[arg-type]
         )
         ctx.add_transformation(
-            "[substance]/[volume]", "[biological_activity]/[volume]", amount_to_activity
+            "[substance]/[volume]",
+            "[biological_activity]/[volume]",
+            amount_to_activity,  # type: ignore[arg-type]
         )
     return ctx
 
@@ -147,15 +159,16 @@ def _analytes() -> Mapping[str, Analyte]:
     raw: dict[str, dict[str, Any]] = tomllib.loads(text)
     items: dict[str, Analyte] = {}
     for name, spec in raw.items():
-        keys = tuple(
-            sorted({str(v) for k, v in spec.items() if k.endswith("_source")})
-        )
+        keys = tuple(sorted({str(v) for k, v in spec.items() if k.endswith("_source")}))
         item = Analyte(
             name=name,
             description=str(spec["description"]),
             canonical_unit=str(spec["canonical_unit"]),
             accepted_units=tuple(str(u) for u in spec["accepted_units"]),
-            bounds_canonical=(float(spec["bounds_canonical"][0]), float(spec["bounds_canonical"][1])),
+            bounds_canonical=(
+                float(spec["bounds_canonical"][0]),
+                float(spec["bounds_canonical"][1]),
+            ),
             molar_mass_g_per_mol=spec.get("molar_mass_g_per_mol"),
             valence=spec.get("valence"),
             loinc=MappingProxyType(dict(spec.get("loinc", {}))),
@@ -188,7 +201,9 @@ def analyte(name: str, *, field: str = "name") -> Analyte:
     raise InvalidInputError(
         field=field,
         value=name,
-        allowed="a canonical lab name (" + ", ".join(table) + ") or a LOINC code mgir knows ("
+        allowed="a canonical lab name ("
+        + ", ".join(table)
+        + ") or a LOINC code mgir knows ("
         + ", ".join(code for item in table.values() for code in item.loinc)
         + ")",
     )
@@ -197,8 +212,8 @@ def analyte(name: str, *, field: str = "name") -> Analyte:
 def normalise_unit(item: Analyte, unit: str | None, *, field: str = "unit") -> str:
     """Return the accepted display spelling of ``unit`` for ``item``.
 
-    ``uU/mL``, ``µIU/mL`` and ``mIU/L`` are all insulin activity; ``mg/dl`` is ``mg/dL``. A unit that
-    does not belong to the analyte is an error that lists the accepted units.
+    ``uU/mL``, ``µIU/mL`` and ``mIU/L`` are all insulin activity; ``mg/dl`` is ``mg/dL``. A unit
+    that does not belong to the analyte is an error that lists the accepted units.
     """
     if unit is None or not str(unit).strip():
         raise InvalidInputError(
@@ -241,9 +256,7 @@ def convert(
     source = item.pint_unit(normalise_unit(item, from_unit, field="from_unit"))
     target = item.pint_unit(normalise_unit(item, to_unit, field="to_unit"))
     quantity = ureg.Quantity(value, source)
-    converted = quantity.to(
-        target, item.context_name, insulin_pmol_per_uiu=insulin_pmol_per_uiu
-    )
+    converted = quantity.to(target, item.context_name, insulin_pmol_per_uiu=insulin_pmol_per_uiu)
     return float(converted.magnitude)
 
 
@@ -276,12 +289,16 @@ def to_canonical(
         if display == item.canonical_unit:
             shown = f"{low:g} to {high:g} {item.canonical_unit}"
         else:
-            low_given = convert(item, low, item.canonical_unit, display,
-                                insulin_pmol_per_uiu=insulin_pmol_per_uiu)
-            high_given = convert(item, high, item.canonical_unit, display,
-                                 insulin_pmol_per_uiu=insulin_pmol_per_uiu)
-            shown = (f"{low_given:.3g} to {high_given:.3g} {display} "
-                     f"({low:g} to {high:g} {item.canonical_unit})")
+            low_given = convert(
+                item, low, item.canonical_unit, display, insulin_pmol_per_uiu=insulin_pmol_per_uiu
+            )
+            high_given = convert(
+                item, high, item.canonical_unit, display, insulin_pmol_per_uiu=insulin_pmol_per_uiu
+            )
+            shown = (
+                f"{low_given:.3g} to {high_given:.3g} {display} "
+                f"({low:g} to {high:g} {item.canonical_unit})"
+            )
         raise InvalidInputError(
             field=f"{where}.value",
             value=value,
@@ -293,7 +310,7 @@ def to_canonical(
 
 def quantity_to_canonical(
     item: Analyte,
-    quantity: pint.Quantity,
+    quantity: Quantity,
     *,
     field: str | None = None,
     insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
@@ -309,19 +326,25 @@ def quantity_to_canonical(
     where = field or item.name
     if not isinstance(quantity, ureg.Quantity):
         raise InvalidInputError(
-            field=where, value=quantity,
+            field=where,
+            value=quantity,
             allowed=f"a mgir.units.Quantity in one of {', '.join(item.accepted_units)}",
         )
     unit_text = str(quantity.units)
     try:
         magnitude = float(
-            quantity.to(item.pint_unit(item.canonical_unit), item.context_name,
-                        insulin_pmol_per_uiu=insulin_pmol_per_uiu).magnitude
+            quantity.to(
+                item.pint_unit(item.canonical_unit),
+                item.context_name,
+                insulin_pmol_per_uiu=insulin_pmol_per_uiu,
+            ).magnitude
         )
     except pint.errors.DimensionalityError as exc:
         raise InvalidInputError(
-            field=f"{where}.unit", value=unit_text,
+            field=f"{where}.unit",
+            value=unit_text,
             allowed=f"a unit of {item.name}: one of " + ", ".join(item.accepted_units),
         ) from exc
-    return to_canonical(item, magnitude, item.canonical_unit, field=where,
-                        insulin_pmol_per_uiu=insulin_pmol_per_uiu)
+    return to_canonical(
+        item, magnitude, item.canonical_unit, field=where, insulin_pmol_per_uiu=insulin_pmol_per_uiu
+    )

@@ -7,14 +7,14 @@ import math
 import pint
 
 from mgir._errors import InvalidInputError
-from mgir.units._registry import ureg
+from mgir.units._registry import Quantity, ureg
 
 __all__ = ["parse_quantity"]
 
 
 def parse_quantity(
     value: object, unit: object, *, field: str, like: str, allowed: str | None = None
-) -> pint.Quantity:
+) -> Quantity:
     """Parse ``value`` ``unit`` into a Quantity with the dimension of ``like``.
 
     Parameters
@@ -40,8 +40,14 @@ def parse_quantity(
         raise InvalidInputError(field=field, value=value, unit=str(unit), allowed=wanted)
     try:
         parsed_unit = ureg.parse_units(str(unit).replace("µ", "u").replace("μ", "u"))
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
-            AttributeError, TypeError, AssertionError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        ValueError,
+        AttributeError,
+        TypeError,
+        AssertionError,
+    ) as exc:
         raise InvalidInputError(field=field, value=value, unit=str(unit), allowed=wanted) from exc
     quantity = ureg.Quantity(float(value), parsed_unit)
     if quantity.dimensionality != ureg.parse_units(like).dimensionality:
