@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("plan")
     @handle_errors
-    def plan_command(  # noqa: PLR0917  (Typer maps each parameter to an option)
+    def plan_command(
         person_file: Annotated[Path, typer.Argument(help="Person file (TOML or JSON).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         override_ul: Annotated[str | None, typer.Option(
