@@ -451,35 +451,15 @@ def _monitoring(assessment: Assessment, *, supplement: bool, egfr: float | None,
 
 
 def _expected(assessment: Assessment, ir: bool) -> tuple[ExpectedEffect, ...]:
-    effects = [
-        ExpectedEffect(
-            "serum magnesium",
-            "0.61 -> 0.81 mmol/L with MgCl2 2.5 g/day for 3 months (placebo 0.62 -> 0.61)",
-            "non-diabetic adults with HOMA-IR >= 3.0 and serum Mg <= 0.74 mmol/L",
-            "guerrero_romero2004"),
-    ]
-    if ir:
-        effects.append(ExpectedEffect(
-            "HOMA-IR",
-            "4.6 -> 2.6 with MgCl2 2.5 g/day for 3 months (placebo 5.2 -> 5.3)",
-            "non-diabetic adults with HOMA-IR >= 3.0 and serum Mg <= 0.74 mmol/L",
-            "guerrero_romero2004"))
-        effects.append(ExpectedEffect(
-            "HOMA-IR",
-            "weighted mean difference -0.67 (95 % CI -1.20 to -0.14) vs control; >= 4 months "
-            "worked better",
-            "meta-analysis of RCTs, diabetic and non-diabetic",
-            "simental_mendia2016"))
-        effects.append(ExpectedEffect(
-            "fasting plasma glucose",
-            "-0.56 mmol/L (95 % CI -1.10 to -0.01) vs placebo at a median 360 mg/day for 12 weeks",
-            "people with type 2 diabetes (9 RCTs)",
-            "song2006"))
-    if assessment.magnesium.status not in ("deficient", "grey_zone"):
-        effects.append(ExpectedEffect(
-            "all outcomes", "expected to be small in people who are not magnesium-deficient",
-            "summary of the trials above", "guerrero_romero2004;simental_mendia2016"))
-    return tuple(effects)
+    """Trial results that apply to this person's situation (``expected_effects.csv``)."""
+    not_deficient = assessment.magnesium.status not in ("deficient", "grey_zone")
+    wanted = {"supplement"} | ({"insulin_resistance"} if ir else set()) | (
+        {"not_deficient"} if not_deficient else set())
+    return tuple(
+        ExpectedEffect(row["outcome"], row["effect"], row["population"], row["source_key"])
+        for row in load_table("expected_effects").rows
+        if row["applies_when"] in wanted
+    )
 
 
 def _medication_notices(check: MedicationCheck, blocks: list[Notice], cautions: list[Notice],
