@@ -320,3 +320,17 @@ def test_eu_ul_basis_never_raises_a_child_cap(make_plan: MakePlan) -> None:
 def test_bad_ul_basis(make_plan: MakePlan) -> None:
     with pytest.raises(InvalidInputError):
         make_plan(ul_basis="mars")
+
+
+def test_unknown_status_asks_for_serum_magnesium(make_plan: MakePlan) -> None:
+    result = make_plan(serum_mg_mmol_l=None)
+    assert result.supplement is None
+    assert any(m.lab == "serum_magnesium" and "before deciding" in m.when
+               for m in result.monitoring)
+
+
+def test_grey_zone_without_diary_asks_for_urinary_magnesium(make_plan: MakePlan) -> None:
+    # Costello & Nielsen 2017: in the grey zone, intake and urinary Mg decide.
+    result = make_plan(serum_mg_mmol_l=0.80)
+    assert result.supplement is None
+    assert any(m.lab == "urine_magnesium" for m in result.monitoring)

@@ -414,6 +414,14 @@ def _monitoring(assessment: Assessment, *, supplement: bool, egfr: float | None,
         out.append(Monitoring("creatinine", "before starting any supplement",
                               "eGFR is unknown; hypermagnesaemia occurs mostly with impaired "
                               "renal function", "iom1997_mg"))
+    status = assessment.magnesium.status
+    if status == "unknown":
+        out.append(Monitoring("serum_magnesium", "now, before deciding on a supplement",
+                              "magnesium status is unknown", "costello_nielsen2017"))
+    if status == "grey_zone" and not supplement:
+        out.append(Monitoring("urine_magnesium", "24-h collection, with a 3-day food diary",
+                              "serum magnesium in the grey zone: intake and urinary magnesium "
+                              "decide", "costello_nielsen2017"))
     if supplement:
         out.append(Monitoring("serum_magnesium", "after 12 weeks, sooner with diarrhoea or "
                               "symptoms", "trials measured the change at 12-16 weeks",
@@ -423,7 +431,7 @@ def _monitoring(assessment: Assessment, *, supplement: bool, egfr: float | None,
                               "smpc_mg_glycerophosphate"))
         out.append(Monitoring("creatinine", "every 3-6 months", "eGFR below 60",
                               "smpc_mg_glycerophosphate"))
-    if assessment.magnesium.status == "deficient":
+    if status == "deficient":
         out.append(Monitoring("potassium", "with the next serum magnesium",
                               "hypokalaemia accompanies magnesium deficiency", "rosanoff2022"))
         out.append(Monitoring("calcium", "with the next serum magnesium",
