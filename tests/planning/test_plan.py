@@ -334,3 +334,16 @@ def test_grey_zone_without_diary_asks_for_urinary_magnesium(make_plan: MakePlan)
     result = make_plan(serum_mg_mmol_l=0.80)
     assert result.supplement is None
     assert any(m.lab == "urine_magnesium" for m in result.monitoring)
+
+
+def test_narrow_window_gives_a_single_dose(make_plan: MakePlan) -> None:
+    # Ciprofloxacin 07:00, 13:00, 19:30 (>= 2 h before or >= 6 h after Mg): the only allowed
+    # window is 21:30-01:00 (2 h after 19:30, 6 h before 07:00), 3.5 h wide -> one dose.
+    result = make_plan(medications=("ciprofloxacin",),
+                       times={"ciprofloxacin": ["07:00", "13:00", "19:30"]})
+    assert result.supplement is not None
+    assert result.supplement.allowed_windows == (("21:30", "01:00"),)
+    assert result.supplement.doses_per_day == 1
+    assert "single_dose" in codes(result.cautions)
+    (dose,) = result.supplement.schedule
+    assert in_window(parse_time(dose.time), 21 * 60 + 30, 60)

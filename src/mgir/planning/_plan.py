@@ -716,6 +716,10 @@ def _dose(
     if times is None and doses == 2:
         doses = 1
         times = choose_times(1, constraints, preferred=_PREFERRED[1])
+        if times is not None:
+            cautions.append(Notice(
+                "single_dose", "The medication times leave no two slots 4 h apart, so the dose "
+                "is taken once a day; divided doses are better tolerated.", "scf2001_mg"))
     if times is None:
         blocks.append(Notice(
             "interaction_timing_conflict", "No time of day satisfies every medication timing "
