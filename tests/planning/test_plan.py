@@ -347,3 +347,13 @@ def test_narrow_window_gives_a_single_dose(make_plan: MakePlan) -> None:
     assert "single_dose" in codes(result.cautions)
     (dose,) = result.supplement.schedule
     assert in_window(parse_time(dose.time), 21 * 60 + 30, 60)
+
+
+def test_existing_oxide_counts_and_is_flagged(make_plan: MakePlan) -> None:
+    # 400 mg MgO x 60.30 % = 241.2 mg elemental (D.1); 300 - 241.2 -> 58 mg new.
+    result = make_plan(supplements=[{"salt": "magnesium oxide",
+                                     "salt_mass": {"value": 400, "unit": "mg/day"}}])
+    assert result.supplement is not None
+    assert result.supplement.existing_mg_per_day == pytest.approx(241.2, abs=0.1)
+    assert result.supplement.elemental_mg_per_day == 58
+    assert "existing_supplement_poorly_absorbed" in codes(result.cautions)

@@ -284,6 +284,13 @@ def _existing_supplements(person: Person, cautions: list[Notice]) -> float:
         else:
             raise InvalidInputError(field=f"supplements[{i}]", value=entry.salt,
                                     allowed="a salt mass or an elemental amount (mg/day)")
+        if match.salt.bioavailability_class == "lower":
+            cautions.append(Notice(
+                "existing_supplement_poorly_absorbed",
+                f"'{entry.salt}' ({match.salt.name}) is poorly absorbed "
+                f"({match.salt.bioavailability_note}); consider replacing it with the form "
+                "below. Its elemental amount still counts against the UL.",
+                match.salt.source_key))
         total += mg
     return total
 
