@@ -43,6 +43,9 @@ def print_plan(result: Plan) -> None:
                       "dose(s):")
         for dose in sup.schedule:
             console.print(f"  {dose.time}: {dose.elemental_mg:g} mg Mg ({dose.salt_mg:g} mg salt)")
+        if sup.allowed_windows != (("00:00", "23:59"),):
+            windows = ", ".join(f"{a}-{b}" for a, b in sup.allowed_windows)
+            console.print(f"  Allowed times under the medication timing rules: {windows}")
         console.print(f"  Why: {sup.reason}", markup=False)
         console.print(f"  Form: {sup.form_reason}", markup=False)
         if sup.ul_override_reason:
