@@ -176,3 +176,16 @@ def test_resolve_unknown() -> None:
         resolve_food("qwertyuiop zzz")
     with pytest.raises(InvalidInputError):
         food("99999")
+
+
+def test_duplicate_descriptions_are_ambiguous() -> None:
+    # SR28 18299 "Pancakes, whole-wheat, dry mix, incomplete" and 28324 "..., whole wheat, ..." differ
+    # only in a hyphen: never pick one silently.
+    with pytest.raises(InvalidInputError) as info:
+        resolve_food("pancakes whole wheat dry mix incomplete")
+    assert "several foods" in str(info.value)
+
+
+def test_with_is_not_dropped_from_exact_descriptions() -> None:
+    assert resolve_food("Beverages, coffee, instant, with chicory").ndb_id == "14222"
+    assert resolve_food("Beverages, coffee, instant, chicory").ndb_id == "14223"

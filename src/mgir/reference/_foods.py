@@ -142,6 +142,11 @@ def _words(text: str) -> list[str]:
     return out
 
 
+def _exact_key(text: str) -> str:
+    """Description key for exact matching: case and punctuation ignored, every word kept."""
+    return " ".join(re.findall(r"[a-z0-9%]+", text.lower()))
+
+
 @cache
 def foods() -> Mapping[str, Food]:
     """All 8,789 SR28 foods keyed by NDB number (loaded once)."""
@@ -176,13 +181,13 @@ class _Index:
     segments: tuple[tuple[tuple[str, ...], ...], ...]
     extra_words: tuple[tuple[str, ...], ...]
     boost: tuple[float, ...]
-    exact: Mapping[str, str]
+    exact: Mapping[str, tuple[str, ...]]
 
 
 @cache
 def _index() -> _Index:
     ids, choices, segments, extra, boost = [], [], [], [], []
-    exact: dict[str, str] = {}
+    exact: dict[str, tuple[str, ...]] = {}
     for ndb, item in foods().items():
         segs = tuple(tuple(_words(part)) for part in item.description.split(","))
         common = tuple(_words(item.common_name or ""))
@@ -195,7 +200,8 @@ def _index() -> _Index:
         bonus += 3.0 if "raw" in words else 0.0
         bonus -= 10.0 if _BRAND.search(item.description) else 0.0
         boost.append(bonus)
-        exact.setdefault(" ".join(words), ndb)
+        key = _exact_key(item.description)
+        exact[key] = (*exact.get(key, ()), ndb)
     common_choices = {i: " ".join(words) for i, words in enumerate(extra) if words}
     return _Index(tuple(ids), tuple(choices), MappingProxyType(common_choices), tuple(segments),
                   tuple(extra), tuple(boost), MappingProxyType(exact))
@@ -301,9 +307,14 @@ def resolve_food(query: str, *, field: str = "food") -> Food:
     text = str(query).strip()
     if _NDB.match(text):
         return food(text)
-    exact = _index().exact.get(" ".join(_words(text)))
-    if exact is not None:
-        return foods()[exact]
+    exact = _index().exact.get(_exact_key(text), ())
+    if len(exact) == 1:
+        return foods()[exact[0]]
+    if exact:  # SR28 has a few foods whose descriptions differ only in punctuation or case
+        raise InvalidInputError(
+            field=field, value=query,
+            allowed="an NDB number; several foods share this description: "
+                    + "; ".join(f"{n} {foods()[n].description}" for n in exact))
     matches = search_foods(text, limit=50) if _words(text) else ()
     full = [m for m in matches if m.full_coverage]
     if len(full) == 1:
