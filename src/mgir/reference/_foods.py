@@ -315,7 +315,8 @@ def resolve_food(query: str, *, field: str = "food") -> Food:
             field=field, value=query,
             allowed="an NDB number; several foods share this description: "
                     + "; ".join(f"{n} {foods()[n].description}" for n in exact))
-    matches = search_foods(text, limit=50) if _words(text) else ()
+    # Every candidate the first pass finds is checked for full coverage, not only the top few.
+    matches = search_foods(text, limit=400) if _words(text) else ()
     full = [m for m in matches if m.full_coverage]
     if len(full) == 1:
         return full[0].food
