@@ -420,7 +420,7 @@ def _monitoring(assessment: Assessment, *, supplement: bool, egfr: float | None,
     if egfr is None:
         out.append(Monitoring("creatinine", "before starting any supplement",
                               "eGFR is unknown; hypermagnesaemia occurs mostly with impaired "
-                              "renal function", "iom1997_mg"))
+                              "renal function", "iom1997"))
     status = assessment.magnesium.status
     if status == "unknown":
         out.append(Monitoring("serum_magnesium", "now, before deciding on a supplement",
@@ -535,11 +535,11 @@ def _upper_limit(ul: float | None, eu: float | None, *, ul_basis: str, life_stag
     """Supplemental UL to apply, mg/day; None (with a block) when none is established."""
     if ul is None:
         blocks.append(Notice("no_ul", f"No supplemental UL is established for {life_stage}: "
-                                      "no supplement.", "iom1997_mg"))
+                                      "no supplement.", "iom1997"))
         return None
     if ul_basis == "eu" and eu is not None and eu < ul:
         cautions.append(Notice("eu_ul_applied", f"The EU supplemental limit of {eu:g} mg/day "
-                               "is applied instead of the US UL.", "scf2001_mg"))
+                               "is applied instead of the US UL.", "scf2001"))
         return eu
     return ul
 
@@ -646,7 +646,7 @@ def plan(
                                      constraints=constraints, decision=decision,
                                      blocks=blocks, cautions=cautions)
     if supplement is not None:
-        keys.extend([supplement.source, "scf2001_mg", "iom1997_mg"])
+        keys.extend([supplement.source, "scf2001", "iom1997"])
         total = supplement.elemental_mg_per_day + existing
         for ci in contraindications():
             if ci.kind == "dose" and ci.dose_above_mg_per_day is not None \
@@ -699,19 +699,19 @@ def _dose(
         cautions.append(Notice(
             "ul_override", f"Supplemental magnesium {wanted_total:g} mg/day exceeds the UL of "
             f"{ul:g} mg/day on purpose: {override_ul_reason}. Diarrhoea is the first sign of "
-            "excess; monitor serum Mg.", "iom1997_mg"))
+            "excess; monitor serum Mg.", "iom1997"))
     elif wanted_total > ul:
         cautions.append(Notice(
             "ul_capped", f"Requested {wanted_total:g} mg/day is above the supplemental UL of "
             f"{ul:g} mg/day for {person.age_years:g}-year-olds of this life stage; capped. An "
-            "override needs a reason.", "iom1997_mg"))
+            "override needs a reason.", "iom1997"))
         wanted_total = ul
     new = wanted_total - existing
     if new <= 0:
         cautions.append(Notice(
             "existing_supplement_sufficient", f"The person already takes {existing:.0f} mg/day "
             f"of supplemental magnesium, which meets the planned {wanted_total:g} mg/day; no "
-            "additional supplement.", "iom1997_mg"))
+            "additional supplement.", "iom1997"))
         return None, decision + " No additional supplement: existing supplements already reach it."
     if halve:
         new /= 2
@@ -726,7 +726,7 @@ def _dose(
         if times is not None:
             cautions.append(Notice(
                 "single_dose", "The medication times leave no two slots 4 h apart, so the dose "
-                "is taken once a day; divided doses are better tolerated.", "scf2001_mg"))
+                "is taken once a day; divided doses are better tolerated.", "scf2001"))
     if times is None:
         blocks.append(Notice(
             "interaction_timing_conflict", "No time of day satisfies every medication timing "
