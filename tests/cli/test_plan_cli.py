@@ -91,8 +91,18 @@ def test_plan_json(app: typer.Typer, runner: CliRunner, tmp_path: Path) -> None:
 def test_plan_text_and_override(app: typer.Typer, runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "person.toml"
     path.write_text(PERSON, encoding="utf-8")
-    result = runner.invoke(app, ["plan", str(path), "--elemental-mg", "450", "--override-ul",
-                                 "monitored repletion", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(path),
+            "--elemental-mg",
+            "450",
+            "--override-ul",
+            "monitored repletion",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0
     doc = json.loads(result.output)
     assert doc["supplement"]["elemental_mg_per_day"] == 450
@@ -125,15 +135,18 @@ def test_invalid_input_is_exit_2(app: typer.Typer, runner: CliRunner, tmp_path: 
     missing = runner.invoke(app, ["plan", str(tmp_path / "nope.toml")])
     assert missing.exit_code == 2
     path = tmp_path / "person.toml"
-    path.write_text(PERSON + '[[diet]]\nfood = "almonds"\namount = { value = 1, unit = "oz" }\n',
-                    encoding="utf-8")
+    path.write_text(
+        PERSON + '[[diet]]\nfood = "almonds"\namount = { value = 1, unit = "oz" }\n',
+        encoding="utf-8",
+    )
     ambiguous = runner.invoke(app, ["plan", str(path)])
     assert ambiguous.exit_code == 2
     assert "12061" in ambiguous.output
 
 
-def test_internal_error_is_exit_1(app: typer.Typer, runner: CliRunner, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_is_exit_1(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "person.toml"
     path.write_text(PERSON, encoding="utf-8")
 

@@ -32,8 +32,13 @@ def person_file(
         labs.append({"name": "serum_magnesium", "value": serum_mg_mmol_l, "unit": "mmol/L"})
     if creatinine_mg_dl is not None:
         labs.append({"name": "creatinine", "value": creatinine_mg_dl, "unit": "mg/dL"})
-    section: dict[str, Any] = {"age_years": age, "sex": sex, "pregnant": pregnant,
-                               "conditions": list(conditions), "medications": list(medications)}
+    section: dict[str, Any] = {
+        "age_years": age,
+        "sex": sex,
+        "pregnant": pregnant,
+        "conditions": list(conditions),
+        "medications": list(medications),
+    }
     if times:
         section["medication_times"] = times
     data: dict[str, Any] = {"spec_version": 1, "person": section, "labs": labs}
@@ -51,12 +56,22 @@ def build(**kwargs: Any) -> tuple[Person, Assessment]:
 
 @pytest.fixture
 def make_plan() -> Callable[..., Plan]:
-    def _make(*, override_ul_reason: str | None = None, override_renal_reason: str | None = None,
-              requested: float | None = None, ul_basis: str = "iom", **kwargs: Any) -> Plan:
+    def _make(
+        *,
+        override_ul_reason: str | None = None,
+        override_renal_reason: str | None = None,
+        requested: float | None = None,
+        ul_basis: str = "iom",
+        **kwargs: Any,
+    ) -> Plan:
         person, assessment = build(**kwargs)
-        return plan(person, assessment, override_ul_reason=override_ul_reason,
-                    override_renal_reason=override_renal_reason,
-                    requested_elemental_mg_per_day=requested,
-                    ul_basis=ul_basis)  # type: ignore[arg-type]
+        return plan(
+            person,
+            assessment,
+            override_ul_reason=override_ul_reason,
+            override_renal_reason=override_renal_reason,
+            requested_elemental_mg_per_day=requested,
+            ul_basis=ul_basis,
+        )  # type: ignore[arg-type]
 
     return _make

@@ -17,12 +17,14 @@ D1, D2 = date(2026, 10, 1), date(2026, 10, 2)
 
 
 def test_days_mean_and_top_foods() -> None:
-    result = diary_intake([
-        DiaryEntry(D1, "12061", 1, "oz"),             # 28.35 g -> 76.54 mg
-        DiaryEntry(D1, "Spinach, raw", 100, "g"),     # 79 mg
-        DiaryEntry(D2, "09040", 1, "medium"),         # SR28: medium banana 118 g -> 31.86 mg
-        DiaryEntry(D2, "12061", 10, "almond"),        # 10 x 1.2 g -> 32.4 mg
-    ])
+    result = diary_intake(
+        [
+            DiaryEntry(D1, "12061", 1, "oz"),  # 28.35 g -> 76.54 mg
+            DiaryEntry(D1, "Spinach, raw", 100, "g"),  # 79 mg
+            DiaryEntry(D2, "09040", 1, "medium"),  # SR28: medium banana 118 g -> 31.86 mg
+            DiaryEntry(D2, "12061", 10, "almond"),  # 10 x 1.2 g -> 32.4 mg
+        ]
+    )
     day1 = 28.349523125 * 2.70 + 79
     day2 = 118 * 0.27 + 12 * 2.70
     assert [d.magnesium_mg for d in result.days] == pytest.approx([day1, day2])
@@ -43,8 +45,9 @@ def test_food_without_magnesium_is_not_zero() -> None:
     from mgir.reference import foods
 
     missing = next(f for f in foods().values() if f.mg_per_100g is None)
-    result = diary_intake([DiaryEntry(D1, missing.ndb_id, 100, "g"),
-                           DiaryEntry(D1, "12061", 100, "g")])
+    result = diary_intake(
+        [DiaryEntry(D1, missing.ndb_id, 100, "g"), DiaryEntry(D1, "12061", 100, "g")]
+    )
     assert not result.complete
     assert result.foods_without_magnesium == (missing.description,)
     assert result.entries[0].magnesium_mg is None
@@ -53,8 +56,14 @@ def test_food_without_magnesium_is_not_zero() -> None:
 
 @pytest.mark.parametrize(
     ("food", "amount", "unit"),
-    [("almonds", 1, "oz"), ("no such food zzz", 1, "g"), ("12061", 1, "cup"),
-     ("12061", 1, "slice"), ("12061", 0, "g"), ("99999", 1, "g")],
+    [
+        ("almonds", 1, "oz"),
+        ("no such food zzz", 1, "g"),
+        ("12061", 1, "cup"),
+        ("12061", 1, "slice"),
+        ("12061", 0, "g"),
+        ("99999", 1, "g"),
+    ],
 )
 def test_bad_entries_raise(food: str, amount: float, unit: str) -> None:
     with pytest.raises(InvalidInputError):
@@ -67,10 +76,12 @@ def test_empty_diary() -> None:
 
 
 def test_csv_diary() -> None:
-    text = ("day,food,amount,unit\n"
-            "2026-10-01,12061,1,oz\n"
-            '2026-10-01,"Spinach, raw",1,"cup"\n'
-            ",09040,100,g\n")
+    text = (
+        "day,food,amount,unit\n"
+        "2026-10-01,12061,1,oz\n"
+        '2026-10-01,"Spinach, raw",1,"cup"\n'
+        ",09040,100,g\n"
+    )
     entries = parse_diary_csv(text)
     assert entries[0] == DiaryEntry(D1, "12061", 1.0, "oz")
     assert entries[2].day is None
@@ -81,8 +92,11 @@ def test_csv_diary() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["food,amount\n12061,1\n", "day,food,amount,unit\n2026-13-01,12061,1,oz\n",
-     "day,food,amount,unit\n2026-10-01,12061,one,oz\n"],
+    [
+        "food,amount\n12061,1\n",
+        "day,food,amount,unit\n2026-13-01,12061,1,oz\n",
+        "day,food,amount,unit\n2026-10-01,12061,one,oz\n",
+    ],
 )
 def test_bad_csv(text: str) -> None:
     with pytest.raises(InvalidInputError):

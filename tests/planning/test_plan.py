@@ -61,8 +61,10 @@ def test_dolutegravir_at_8_gives_10_to_2(make_plan: MakePlan) -> None:
 
 
 def test_levothyroxine_and_ciprofloxacin_together(make_plan: MakePlan) -> None:
-    result = make_plan(medications=("levothyroxine", "ciprofloxacin"),
-                       times={"levothyroxine": ["07:00"], "ciprofloxacin": ["08:00", "20:00"]})
+    result = make_plan(
+        medications=("levothyroxine", "ciprofloxacin"),
+        times={"levothyroxine": ["07:00"], "ciprofloxacin": ["08:00", "20:00"]},
+    )
     assert result.supplement is not None
     for dose in result.supplement.schedule:
         m = parse_time(dose.time)
@@ -82,8 +84,10 @@ def test_timing_rule_without_a_time_is_reported(make_plan: MakePlan) -> None:
 
 def test_impossible_schedule_blocks(make_plan: MakePlan) -> None:
     # Ciprofloxacin every 6 h leaves no slot 2 h after and 6 h before the next dose.
-    result = make_plan(medications=("ciprofloxacin",),
-                       times={"ciprofloxacin": ["00:00", "06:00", "12:00", "18:00"]})
+    result = make_plan(
+        medications=("ciprofloxacin",),
+        times={"ciprofloxacin": ["00:00", "06:00", "12:00", "18:00"]},
+    )
     assert result.supplement is None
     assert "interaction_timing_conflict" in codes(result.blocks)
 
@@ -145,8 +149,9 @@ def test_ckd_without_egfr_blocks(make_plan: MakePlan) -> None:
 
 
 @pytest.mark.parametrize(("age", "ul"), [(2, 65), (6, 110), (11, 350), (15, 350)])
-def test_children_and_adolescents_have_their_own_ul(make_plan: MakePlan, age: float,
-                                                    ul: float) -> None:
+def test_children_and_adolescents_have_their_own_ul(
+    make_plan: MakePlan, age: float, ul: float
+) -> None:
     result = make_plan(age=age, creatinine_mg_dl=None, requested=400)
     assert result.supplement is not None
     assert result.supplement.ul_mg_per_day == ul
@@ -203,8 +208,11 @@ def test_monitor_interactions_add_labs(make_plan: MakePlan) -> None:
 
 
 def test_existing_supplement_is_subtracted(make_plan: MakePlan) -> None:
-    result = make_plan(supplements=[{"salt": "magnesium bisglycinate",
-                                     "elemental": {"value": 100, "unit": "mg/day"}}])
+    result = make_plan(
+        supplements=[
+            {"salt": "magnesium bisglycinate", "elemental": {"value": 100, "unit": "mg/day"}}
+        ]
+    )
     assert result.supplement is not None
     assert result.supplement.existing_mg_per_day == 100
     assert result.supplement.elemental_mg_per_day == 200
@@ -212,8 +220,9 @@ def test_existing_supplement_is_subtracted(make_plan: MakePlan) -> None:
 
 def test_existing_supplement_by_salt_mass_and_assumed_form(make_plan: MakePlan) -> None:
     # 1000 mg "magnesium citrate", read as anhydrous trimagnesium dicitrate (16.16 %) = 162 mg.
-    result = make_plan(supplements=[{"salt": "magnesium citrate",
-                                     "salt_mass": {"value": 1000, "unit": "mg/day"}}])
+    result = make_plan(
+        supplements=[{"salt": "magnesium citrate", "salt_mass": {"value": 1000, "unit": "mg/day"}}]
+    )
     assert result.supplement is not None
     assert result.supplement.existing_mg_per_day == pytest.approx(161.6, abs=0.1)
     assert result.supplement.elemental_mg_per_day == 138  # floor(300 - 161.6)
@@ -238,15 +247,18 @@ def test_high_serum_blocks(make_plan: MakePlan) -> None:
     assert "hypermagnesaemia" in codes(result.blocks)
 
 
-ALMOND_DAY = [{"day": "2026-10-01", "food": "12061", "amount": {"value": 1, "unit": "oz"}},
-              {"day": "2026-10-02", "food": "09040", "amount": {"value": 100, "unit": "g"}}]
+ALMOND_DAY = [
+    {"day": "2026-10-01", "food": "12061", "amount": {"value": 1, "unit": "oz"}},
+    {"day": "2026-10-02", "food": "09040", "amount": {"value": 100, "unit": "g"}},
+]
 
 
 def test_insulin_resistance_with_low_intake(make_plan: MakePlan) -> None:
     # Diary: day 1 almonds 1 oz (28.35 g x 2.70 = 76.5 mg), day 2 banana 100 g (27 mg):
     # mean 51.8 mg/day, far below the EAR (255 mg/day, women 19-30 y).
-    result = make_plan(age=25, serum_mg_mmol_l=None, conditions=("insulin_resistance",),
-                       diet=ALMOND_DAY)
+    result = make_plan(
+        age=25, serum_mg_mmol_l=None, conditions=("insulin_resistance",), diet=ALMOND_DAY
+    )
     assert result.current_mg_per_day == pytest.approx((28.349523125 * 2.70 + 27) / 2, abs=0.01)
     assert result.gap_mg_per_day == pytest.approx(310 - result.current_mg_per_day)
     assert result.supplement is not None
@@ -279,15 +291,27 @@ def test_ambiguous_diary_food_raises(make_plan: MakePlan) -> None:
 
 
 def test_json_document(make_plan: MakePlan) -> None:
-    result = make_plan(medications=("dolutegravir", "metformin"),
-                       times={"dolutegravir": ["08:00"]}, diet=ALMOND_DAY)
+    result = make_plan(
+        medications=("dolutegravir", "metformin"),
+        times={"dolutegravir": ["08:00"]},
+        diet=ALMOND_DAY,
+    )
     doc = json.loads(json.dumps(result.to_dict()))
     for key in ("supplement", "blocks", "cautions", "diet", "monitoring", "references"):
         assert key in doc
-    assert set(doc["supplement"]) >= {"salt", "elemental_mg_per_day", "salt_mg_per_day",
-                                      "doses_per_day", "schedule"}
-    assert set(doc["diet"]) >= {"target_mg_per_day", "current_mg_per_day", "gap_mg_per_day",
-                                "suggestions"}
+    assert set(doc["supplement"]) >= {
+        "salt",
+        "elemental_mg_per_day",
+        "salt_mg_per_day",
+        "doses_per_day",
+        "schedule",
+    }
+    assert set(doc["diet"]) >= {
+        "target_mg_per_day",
+        "current_mg_per_day",
+        "gap_mg_per_day",
+        "suggestions",
+    }
     for item in doc["blocks"] + doc["cautions"]:
         assert set(item) == {"code", "message", "source"}
         for key in item["source"].split(";"):
@@ -325,8 +349,9 @@ def test_bad_ul_basis(make_plan: MakePlan) -> None:
 def test_unknown_status_asks_for_serum_magnesium(make_plan: MakePlan) -> None:
     result = make_plan(serum_mg_mmol_l=None)
     assert result.supplement is None
-    assert any(m.lab == "serum_magnesium" and "before deciding" in m.when
-               for m in result.monitoring)
+    assert any(
+        m.lab == "serum_magnesium" and "before deciding" in m.when for m in result.monitoring
+    )
 
 
 def test_grey_zone_without_diary_asks_for_urinary_magnesium(make_plan: MakePlan) -> None:
@@ -339,8 +364,9 @@ def test_grey_zone_without_diary_asks_for_urinary_magnesium(make_plan: MakePlan)
 def test_narrow_window_gives_a_single_dose(make_plan: MakePlan) -> None:
     # Ciprofloxacin 07:00, 13:00, 19:30 (>= 2 h before or >= 6 h after Mg): the only allowed
     # window is 21:30-01:00 (2 h after 19:30, 6 h before 07:00), 3.5 h wide -> one dose.
-    result = make_plan(medications=("ciprofloxacin",),
-                       times={"ciprofloxacin": ["07:00", "13:00", "19:30"]})
+    result = make_plan(
+        medications=("ciprofloxacin",), times={"ciprofloxacin": ["07:00", "13:00", "19:30"]}
+    )
     assert result.supplement is not None
     assert result.supplement.allowed_windows == (("21:30", "01:00"),)
     assert result.supplement.doses_per_day == 1
@@ -351,8 +377,9 @@ def test_narrow_window_gives_a_single_dose(make_plan: MakePlan) -> None:
 
 def test_existing_oxide_counts_and_is_flagged(make_plan: MakePlan) -> None:
     # 400 mg MgO x 60.30 % = 241.2 mg elemental (D.1); 300 - 241.2 -> 58 mg new.
-    result = make_plan(supplements=[{"salt": "magnesium oxide",
-                                     "salt_mass": {"value": 400, "unit": "mg/day"}}])
+    result = make_plan(
+        supplements=[{"salt": "magnesium oxide", "salt_mass": {"value": 400, "unit": "mg/day"}}]
+    )
     assert result.supplement is not None
     assert result.supplement.existing_mg_per_day == pytest.approx(241.2, abs=0.1)
     assert result.supplement.elemental_mg_per_day == 58

@@ -15,8 +15,12 @@ from mgir.planning import Plan, parse_time
 from mgir.reference import contraindications, interactions
 
 MakePlan = Callable[..., Plan]
-CODE = {"avoid": "interaction_avoid", "separate": "interaction_timing",
-        "monitor": "interaction_monitor", "caution": "interaction_caution"}
+CODE = {
+    "avoid": "interaction_avoid",
+    "separate": "interaction_timing",
+    "monitor": "interaction_monitor",
+    "caution": "interaction_caution",
+}
 
 
 @pytest.mark.parametrize("rule", interactions(), ids=lambda r: r.interaction_id)
@@ -35,8 +39,8 @@ def test_interaction_rule_fires(make_plan: MakePlan, rule: Any) -> None:
 
 
 PERSON_FOR_RULE: dict[str, dict[str, Any]] = {
-    "egfr_below_30": {"age": 60, "creatinine_mg_dl": 2.2},      # eGFR about 25
-    "egfr_30_60": {"age": 60, "creatinine_mg_dl": 1.3},         # eGFR about 47
+    "egfr_below_30": {"age": 60, "creatinine_mg_dl": 2.2},  # eGFR about 25
+    "egfr_30_60": {"age": 60, "creatinine_mg_dl": 1.3},  # eGFR about 47
     "egfr_unknown": {"creatinine_mg_dl": None},
     "ckd_without_egfr": {"creatinine_mg_dl": None, "conditions": ("ckd",)},
     "heart_block": {"conditions": ("heart_block",)},
@@ -47,7 +51,7 @@ PERSON_FOR_RULE: dict[str, dict[str, Any]] = {
     "child_under_12": {"age": 7, "creatinine_mg_dl": None},
     "infant": {"age": 0.5, "creatinine_mg_dl": None},
     "serum_mg_high": {"serum_mg_mmol_l": 1.2},
-    "dose_above_eu_ul": {},                                      # default 300 mg/day > 250
+    "dose_above_eu_ul": {},  # default 300 mg/day > 250
 }
 
 

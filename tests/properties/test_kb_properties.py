@@ -43,8 +43,9 @@ def test_salt_mass_units_agree(salt_id: str, grams: float) -> None:
 
 @given(mg=masses)
 def test_mmol_round_trip(mg: float) -> None:
-    assert mmol_to_mg(mg_to_mmol(ureg.Quantity(mg, "mg"))).m == pytest.approx(mg, rel=1e-12,
-                                                                               abs=1e-9)
+    assert mmol_to_mg(mg_to_mmol(ureg.Quantity(mg, "mg"))).m == pytest.approx(
+        mg, rel=1e-12, abs=1e-9
+    )
 
 
 @settings(deadline=None)  # the first example loads the food table
@@ -62,8 +63,9 @@ rules = st.tuples(minutes, st.sampled_from([(2.0, 6.0), (4.0, 4.0), (3.0, 3.0), 
 
 @settings(deadline=None)
 @given(drugs=st.lists(rules, min_size=0, max_size=3), n=st.sampled_from([1, 2]))
-def test_chosen_times_respect_every_rule(drugs: list[tuple[int, tuple[float, float]]],
-                                         n: int) -> None:
+def test_chosen_times_respect_every_rule(
+    drugs: list[tuple[int, tuple[float, float]]], n: int
+) -> None:
     constraints = [TimingConstraint(f"d{i}", t, b, a, "x") for i, (t, (b, a)) in enumerate(drugs)]
     times = choose_times(n, constraints, preferred=(780, 1140)[:n] if n == 2 else (1140,))
     if times is None:
@@ -83,13 +85,20 @@ UL_BY_AGE = [(1, 65), (3.9, 65), (4, 110), (8.9, 110), (9, 350), (30, 350), (80,
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(age_ul=st.sampled_from(UL_BY_AGE), requested=st.floats(min_value=1, max_value=2000),
-       sex=st.sampled_from(["female", "male"]))
-def test_plan_never_exceeds_ul_without_override(age_ul: tuple[float, float], requested: float,
-                                                sex: str) -> None:
+@given(
+    age_ul=st.sampled_from(UL_BY_AGE),
+    requested=st.floats(min_value=1, max_value=2000),
+    sex=st.sampled_from(["female", "male"]),
+)
+def test_plan_never_exceeds_ul_without_override(
+    age_ul: tuple[float, float], requested: float, sex: str
+) -> None:
     age, ul = age_ul
-    data = {"spec_version": 1, "person": {"age_years": age, "sex": sex},
-            "labs": [{"name": "serum_magnesium", "value": 0.6, "unit": "mmol/L"}]}
+    data = {
+        "spec_version": 1,
+        "person": {"age_years": age, "sex": sex},
+        "labs": [{"name": "serum_magnesium", "value": 0.6, "unit": "mmol/L"}],
+    }
     person = parse_person(data, assessed_on=date(2026, 11, 1))
     result = plan(person, assess(person), requested_elemental_mg_per_day=requested)
     assert result.supplement is not None

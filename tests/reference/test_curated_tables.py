@@ -27,8 +27,11 @@ def test_suggested_foods_are_magnesium_sources() -> None:
 
 def test_expected_effects_cite_primary_trials() -> None:
     rows = load_table("expected_effects").rows
-    assert {r["applies_when"] for r in rows} == {"supplement", "insulin_resistance",
-                                                 "not_deficient"}
+    assert {r["applies_when"] for r in rows} == {
+        "supplement",
+        "insulin_resistance",
+        "not_deficient",
+    }
     for row in rows:
         for key in row["source_key"].split(";"):
             assert source(key).quality in ("primary", "secondary")

@@ -101,8 +101,13 @@ def test_portion_arithmetic_almonds() -> None:
 
 def test_portion_with_fractional_amount() -> None:
     # Portions whose SR amount is not 1 scale per unit: find one and check the arithmetic.
-    item = next(f for f in foods().values() for p in f.portions if p.amount == 0.5
-                and sum(q.unit_description == p.unit_description for q in f.portions) == 1)
+    item = next(
+        f
+        for f in foods().values()
+        for p in f.portions
+        if p.amount == 0.5
+        and sum(q.unit_description == p.unit_description for q in f.portions) == 1
+    )
     portion = next(p for p in item.portions if p.amount == 0.5)
     assert food_grams(item, 1, portion.unit_description) == pytest.approx(2 * portion.grams)
 

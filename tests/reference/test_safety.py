@@ -79,9 +79,15 @@ def test_non_timing_rules(drug: str, mechanism: str, severity: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "drug"),
-    [("Tivicay", "dolutegravir"), ("Synthroid", "levothyroxine"), ("Fosamax", "alendronate"),
-     ("Lasix", "furosemide"), ("levothyroxine sodium 100 mcg", "levothyroxine"),
-     ("CIPROFLOXACIN", "ciprofloxacin"), ("proton-pump inhibitor", "omeprazole")],
+    [
+        ("Tivicay", "dolutegravir"),
+        ("Synthroid", "levothyroxine"),
+        ("Fosamax", "alendronate"),
+        ("Lasix", "furosemide"),
+        ("levothyroxine sodium 100 mcg", "levothyroxine"),
+        ("CIPROFLOXACIN", "ciprofloxacin"),
+        ("proton-pump inhibitor", "omeprazole"),
+    ],
 )
 def test_synonyms_brands_and_classes(name: str, drug: str) -> None:
     assert find_interactions(name)[0].drug == drug
@@ -98,8 +104,15 @@ def test_rows_are_consistent() -> None:
         timed = rule.drug_before_mg_h is not None and rule.drug_after_mg_h is not None
         assert timed == (rule.severity == "separate"), rule.interaction_id
         assert rule.evidence in ("verified", "derived", "unverified", "low_quality")
-        assert rule.mechanism in ("chelation", "absorption", "absorption_increase",
-                                  "mg_absorption_loss", "renal_wasting", "retention", "additive")
+        assert rule.mechanism in (
+            "chelation",
+            "absorption",
+            "absorption_increase",
+            "mg_absorption_loss",
+            "renal_wasting",
+            "retention",
+            "additive",
+        )
         for key in rule.source_key.split(";"):
             assert source(key).citation
 
@@ -114,10 +127,19 @@ def test_low_quality_sources_are_flagged_in_the_rows() -> None:
 
 @pytest.mark.parametrize(
     ("code", "severity"),
-    [("renal_contraindication", "block"), ("renal_caution", "caution"),
-     ("heart_block", "block"), ("myasthenia_gravis", "block"), ("bowel_obstruction", "block"),
-     ("chronic_diarrhoea", "caution"), ("pregnancy", "caution"), ("child_formulation", "caution"),
-     ("no_ul_infant", "block"), ("hypermagnesaemia", "block"), ("diarrhoea_risk", "caution")],
+    [
+        ("renal_contraindication", "block"),
+        ("renal_caution", "caution"),
+        ("heart_block", "block"),
+        ("myasthenia_gravis", "block"),
+        ("bowel_obstruction", "block"),
+        ("chronic_diarrhoea", "caution"),
+        ("pregnancy", "caution"),
+        ("child_formulation", "caution"),
+        ("no_ul_infant", "block"),
+        ("hypermagnesaemia", "block"),
+        ("diarrhoea_risk", "caution"),
+    ],
 )
 def test_contraindication_codes(code: str, severity: str) -> None:
     rules = [r for r in contraindications() if r.code == code]

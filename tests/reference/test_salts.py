@@ -54,9 +54,17 @@ D1 = {
 }
 # Independently published (Molecules 2020/2021) % Mg, one decimal; aspartate differs (8.5 vs 8.42).
 PUBLISHED_PERCENT = {
-    "oxide": 60.3, "citrate_hydrogen": 11.3, "chloride_anhydrous": 25.5,
-    "sulfate_anhydrous": 20.1, "orotate_anhydrous": 7.2, "taurate": 8.9, "threonate": 8.3,
-    "malate": 15.5, "bisglycinate": 14.1, "hydroxide": 41.7, "carbonate": 28.8,
+    "oxide": 60.3,
+    "citrate_hydrogen": 11.3,
+    "chloride_anhydrous": 25.5,
+    "sulfate_anhydrous": 20.1,
+    "orotate_anhydrous": 7.2,
+    "taurate": 8.9,
+    "threonate": 8.3,
+    "malate": 15.5,
+    "bisglycinate": 14.1,
+    "hydroxide": 41.7,
+    "carbonate": 28.8,
 }
 
 

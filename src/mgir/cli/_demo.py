@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
-from mgir.assessment import assess, parse_person
+from mgir.assessment import parse_person
 from mgir.cli._assess import print_assessment
 from mgir.cli._common import console, example_path, handle_errors
-from mgir.cli._intake import dietary_intake_mg_per_day
-from mgir.report import render_report
+from mgir.cli._plan import print_plan
+from mgir.cli._report import build_report
 
 __all__ = ["register"]
 
@@ -33,12 +33,13 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--example", help="Which shipped example person to use.")
         ] = DEFAULT_EXAMPLE,
     ) -> None:
-        """Run the demo pipeline on a shipped example person: assess, print, write a report."""
+        """Run the demo pipeline on a shipped example person: assess, plan, write a report."""
         source = example_path(example)
         data = tomllib.loads(source.read_text(encoding="utf-8"))
         person = parse_person(data, assessed_on=date.today())
-        assessment = assess(person, dietary_intake_mg_per_day=dietary_intake_mg_per_day(person))
         console.print(f"Example person: {example}")
+        assessment, person_plan, html = build_report(person)
         print_assessment(assessment)
-        output.write_text(render_report(assessment), encoding="utf-8")
+        print_plan(person_plan)
+        output.write_text(html, encoding="utf-8")
         console.print(f"Report written to {output}")

@@ -1,0 +1,65 @@
+"""The wired application: plan, foods and report commands through mgir.cli.app."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mgir.cli import app
+from tests.conftest import EXAMPLES, example_files
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("path", example_files(), ids=lambda p: p.stem)
+def test_every_example_person_gets_a_plan(path):
+    result = runner.invoke(app, ["plan", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    for key in ("supplement", "blocks", "cautions", "diet", "monitoring", "references"):
+        assert key in doc
+    supplement = doc["supplement"]
+    if supplement is not None:
+        assert supplement["elemental_mg_per_day"] <= 350
+        assert len(supplement["schedule"]) == supplement["doses_per_day"]
+
+
+def test_ckd_example_is_blocked_through_the_app():
+    doc = json.loads(
+        runner.invoke(app, ["plan", str(EXAMPLES / "ckd_stage4.toml"), "--json"]).output
+    )
+    assert doc["supplement"] is None
+    assert "renal_contraindication" in [b["code"] for b in doc["blocks"]]
+
+
+def test_assess_uses_the_food_diary():
+    doc = json.loads(
+        runner.invoke(
+            app, ["assess", str(EXAMPLES / "pcos_insulin_resistance.toml"), "--json"]
+        ).output
+    )
+    intake = doc["dietary_intake_mg_per_day"]
+    assert intake is not None
+    # Bananas 118 g x 27/100 + whole milk 244 g x 10/100 + whole-wheat bread 32 g x 75/100 (SR28).
+    assert intake == pytest.approx(118 * 0.27 + 244 * 0.10 + 32 * 0.75, rel=1e-6)
+    # 0.78 mmol/L is the grey zone; intake below the EAR 255 mg/day resolves it as deficient.
+    assert doc["magnesium"]["status"] == "deficient"
+
+
+def test_report_command_writes_assessment_and_plan(tmp_path):
+    out = tmp_path / "r.html"
+    result = runner.invoke(
+        app, ["report", str(EXAMPLES / "t2d_low_magnesium.toml"), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "Magnesium status" in html and "<h2>Plan</h2>" in html
+    assert "trimagnesium dicitrate" in html
+
+
+def test_foods_search_through_the_app():
+    result = runner.invoke(app, ["foods", "search", "almnds", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["ndb_id"] == "12061"
