@@ -51,6 +51,10 @@ LITRES_PER_DAY_PER_ML_PER_MIN: Final[float] = 1.44
 """1 mL/min = 1.44 L/day (1440 min/day / 1000 mL/L)."""
 
 
+_TOPP_SETPOINT_MG_PER_DL: Final[float] = 100.0
+"""Topp 2000's healthy fixed point; plasticity starts to decay above it."""
+
+
 def _c(p: FloatArray, name: Param) -> FloatArray:
     return p[:, name.pos]
 
@@ -145,13 +149,17 @@ def qss_glucose_insulin(p: FloatArray, beta: FloatArray, si: FloatArray, sigma: 
 
 
 def beta_growth_rate_per_day(p: FloatArray, glucose: FloatArray) -> FloatArray:
-    """Net β-cell growth rate: ``plasticity r2 (G - G*) (G* + Δ - G)`` (Topp 2000 with G* free).
+    """Net β-cell growth rate ``π r2 (G - G*) (G* + Δ - G)`` (Topp 2000 with G* free).
 
-    With G* = 100 mg/dL, Δ = 150 mg/dL and plasticity 1 this is exactly Topp's
-    ``-d0 + r1 G - r2 G²``.
+    ``π = plasticity · exp(-max(0, G* - 100 mg/dL) / G_π)``: compensation weakens as the
+    person's glucose set point rises (β-cell failure in diabetes). With G* = 100 mg/dL,
+    Δ = 150 mg/dL and plasticity 1 this is exactly Topp's ``-d0 + r1 G - r2 G²``.
     """
     gs = _c(p, Param.BETA_SETPOINT_GLUCOSE)
-    result: FloatArray = (_c(p, Param.BETA_PLASTICITY) * _c(p, Param.BETA_GROWTH_CURVATURE)
+    excess = np.maximum(gs - _TOPP_SETPOINT_MG_PER_DL, 0.0)
+    plasticity = _c(p, Param.BETA_PLASTICITY) * np.exp(
+        -excess / _c(p, Param.BETA_PLASTICITY_GLUCOSE_SCALE))
+    result: FloatArray = (plasticity * _c(p, Param.BETA_GROWTH_CURVATURE)
                           * (glucose - gs) * (gs + _c(p, Param.BETA_SETPOINT_SPAN) - glucose))
     return result
 
@@ -188,23 +196,24 @@ def renal_excretion_mmol_per_day(p: FloatArray, ecf_mmol: FloatArray, glucose: F
                                  ) -> tuple[FloatArray, FloatArray]:
     """Urinary Mg (mmol/day) and its derivative with respect to the extracellular pool (1/day).
 
-    ``U = GFR f_uf m_G m_A [fe0 c + w softplus((c - c_thr)/w)]`` where ``c`` is serum Mg,
-    ``m_G = 1 + a w_G softplus((G - G0)/w_G)`` (glucose in mmol/L) and
-    ``m_A = (S_I I / A_ref)^(-e)`` (insulin action ``S_I I`` via TRPM6).
+    ``U = GFR f_uf m_A [fe0 c + w softplus((c - c_thr + δ_G)/w)]`` where ``c`` is serum Mg,
+    ``δ_G = b w_G softplus((G - G0)/w_G)`` lowers the threshold with hyperglycaemia (glucose
+    in mmol/L) and ``m_A = (S_I I / A_ref)^(-e)`` lowers excretion with insulin action
+    (``S_I I``, TRPM6).
     """
     volume = _c(p, Param.ECF_VOLUME)
     c = ecf_mmol / volume
     gfr_l_per_day = _c(p, Param.EGFR) * LITRES_PER_DAY_PER_ML_PER_MIN
     w = _c(p, Param.RENAL_THRESHOLD_SMOOTHING)
-    z = (c - _c(p, Param.RENAL_THRESHOLD)) / w
-    fe0 = _c(p, Param.FE_BELOW_THRESHOLD)
     g_mmol = glucose / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
     wg = _c(p, Param.GLUCOSE_EXCRETION_SMOOTHING)
-    m_glucose = 1.0 + _c(p, Param.GLUCOSE_EXCRETION_SLOPE) * wg * _softplus(
+    shift = _c(p, Param.GLUCOSE_THRESHOLD_SHIFT) * wg * _softplus(
         (g_mmol - _c(p, Param.GLUCOSE_EXCRETION_ONSET)) / wg)
+    z = (c - _c(p, Param.RENAL_THRESHOLD) + shift) / w
+    fe0 = _c(p, Param.FE_BELOW_THRESHOLD)
     action = np.maximum(insulin_action_per_day, 1e-9) / _c(p, Param.INSULIN_ACTION_REFERENCE)
     m_action = action ** (-_c(p, Param.INSULIN_ACTION_EXCRETION_EXPONENT))
-    scale = gfr_l_per_day * _c(p, Param.FILTERABLE_FRACTION) * m_glucose * m_action
+    scale = gfr_l_per_day * _c(p, Param.FILTERABLE_FRACTION) * m_action
     urine = scale * (fe0 * c + w * _softplus(z))
     d_urine_d_ecf = scale * (fe0 + _sigmoid(z)) / volume
     return urine, d_urine_d_ecf

@@ -159,30 +159,20 @@ def _fit_mg_balance(params: ParameterSet, serum: FloatArray, glucose: FloatArray
                     ) -> tuple[ParameterSet, Param, float]:
     """Make absorbed Mg equal urinary Mg at the measured serum Mg.
 
-    With a known intake the person's absorption scale is fitted; otherwise the effective
-    dietary intake is (``A(J) = U`` is a quadratic in ``J``).
+    The person's absorption scale is fitted (absorption is proportional to it); intake is the
+    measured one or the default.
     """
     p = params.values
     needed, _ = renal_excretion_mmol_per_day(p, serum * p[:, Param.ECF_VOLUME.pos], glucose,
                                              action)
-    if intake is not None:
-        if intake == 0.0:
-            raise InvalidInputError(field="dietary_intake_mg_per_day", value=intake,
-                                    unit="mg/day", allowed="> 0 when serum Mg is given")
-        unit_params = params.replace(**{Param.ABSORPTION_SCALE: 1.0}).values
-        _, unit_abs = absorption_mmol_per_day(unit_params, np.zeros(p.shape[0]))
-        scale = needed / unit_abs
-        return (params.replace(**{Param.ABSORPTION_SCALE: scale}), Param.ABSORPTION_SCALE,
-                float(scale[0]))
-    vmax = p[:, Param.ABSORPTION_VMAX.pos]
-    km = p[:, Param.ABSORPTION_KM.pos]
-    lin = p[:, Param.ABSORPTION_LINEAR_FRACTION.pos]
-    u = needed / p[:, Param.ABSORPTION_SCALE.pos]
-    b = vmax + lin * km - u
-    j = (-b + np.sqrt(b * b + 4.0 * lin * u * km)) / (2.0 * lin)
-    mg = j * MG_MOLAR_MASS_G_PER_MOL
-    return params.replace(**{Param.DIETARY_INTAKE: mg}), Param.DIETARY_INTAKE, float(mg[0])
-
+    if intake is not None and intake == 0.0:
+        raise InvalidInputError(field="dietary_intake_mg_per_day", value=intake,
+                                unit="mg/day", allowed="> 0 when serum Mg is given")
+    unit_params = params.replace(**{Param.ABSORPTION_SCALE: 1.0}).values
+    _, unit_abs = absorption_mmol_per_day(unit_params, np.zeros(p.shape[0]))
+    scale = needed / unit_abs
+    return (params.replace(**{Param.ABSORPTION_SCALE: scale}), Param.ABSORPTION_SCALE,
+            float(scale[0]))
 
 def fit_person(
     *,
@@ -202,8 +192,8 @@ def fit_person(
     fasting_insulin_uiu_per_ml : float, optional
         Fasting insulin (µIU/mL). With glucose, sets the person's insulin-sensitivity scale.
     serum_mg_mmol_per_l : float, optional
-        Serum Mg (mmol/L). Sets the absorption scale when intake is given, else the effective
-        dietary intake.
+        Serum Mg (mmol/L). Sets the person's absorption scale (net absorption that balances
+        urinary loss at this serum Mg, given the measured or default intake).
     egfr_ml_per_min_1_73m2 : float, optional
         eGFR (mL/min/1.73 m²), used as the model's GFR.
     dietary_intake_mg_per_day : float, optional
