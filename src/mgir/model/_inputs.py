@@ -145,6 +145,15 @@ class Regimen:
                 accessible = accessible + dose * salt_info(seg.salt).relative_bioaccessibility
         return total, accessible
 
+    def take(self, subjects: slice) -> Regimen:
+        """The regimen of a slice of subjects (per-subject dose arrays are sliced)."""
+        return Regimen(tuple(
+            DoseSegment(s.salt,
+                        s.elemental_mg_per_day if np.ndim(s.elemental_mg_per_day) == 0
+                        else np.asarray(s.elemental_mg_per_day, dtype=float)[subjects],
+                        s.start_day, s.end_day)
+            for s in self.segments))
+
     def describe(self) -> list[dict[str, object]]:
         """JSON-ready description (for provenance)."""
         return [

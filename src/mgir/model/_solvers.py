@@ -94,7 +94,8 @@ class QuasiSteadyState(AbstractSolver):
         out = np.empty((y0.shape[0], save_days.size, N_STATES))
         for start in range(0, y0.shape[0], self.chunk_size):
             sl = slice(start, start + self.chunk_size)
-            out[sl] = self._chunk(np.asfortranarray(p[sl]), y0[sl], t0, steps, regimen)
+            out[sl] = self._chunk(np.asfortranarray(p[sl]), y0[sl], t0, steps,
+                                  regimen.take(sl))
         return out
 
     def _chunk(  # noqa: PLR0915 - one inlined hot loop is faster and clearer than helpers
@@ -190,7 +191,7 @@ class ScipyReference(AbstractSolver):
             y = np.array(y0[s], dtype=float, copy=True)
             for a, b in itertools.pairwise(cuts):
                 mid = 0.5 * (a + b)
-                supp, acc = regimen.supplement_mmol_per_day(mid, 1)
+                supp, acc = regimen.take(slice(s, s + 1)).supplement_mmol_per_day(mid, 1)
 
                 def f(_t: float, yy: FloatArray, ps: FloatArray = ps, supp: FloatArray = supp,
                       acc: FloatArray = acc) -> FloatArray:
