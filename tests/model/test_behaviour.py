@@ -7,7 +7,6 @@ import pytest
 
 from mgir.model import (
     Output,
-    Param,
     QuasiSteadyState,
     Regimen,
     State,
@@ -66,7 +65,8 @@ def test_low_intake_over_months_lowers_mg_and_raises_homa() -> None:
     assert serum[-1] < serum[0] - 0.05
     assert icf[-1] < icf[0] - 0.05
     assert homa[-1] > homa[0] * 1.05
-    assert np.all(np.diff(serum) < 0) and np.all(np.diff(icf) < 0)
+    assert np.all(np.diff(serum) < 0)
+    assert np.all(np.diff(icf) < 0)
 
 
 def test_supplement_helps_a_deficient_person_more_than_a_replete_one() -> None:
@@ -118,7 +118,8 @@ def test_sustained_hyperglycaemia_increases_urinary_mg_loss() -> None:
     hyper = base.replace(insulin_sensitivity_scale=[1.0, 0.15], beta_plasticity=[1.0, 0.0])
     r = simulate(hyper, days=60, initial_state=y0, save_every_days=1.0)
     glucose = r.output(Output.FASTING_GLUCOSE)
-    assert glucose[1, 5:].min() > 9.0 and abs(glucose[0, -1] - glucose[0, 0]) < 1e-6
+    assert glucose[1, 5:].min() > 9.0
+    assert abs(glucose[0, -1] - glucose[0, 0]) < 1e-6
     urinary = r.state(State.CUMULATIVE_URINARY)[:, -1]
     assert urinary[1] > 1.1 * urinary[0]
     assert r.output(Output.SERUM_MG)[1, -1] < r.output(Output.SERUM_MG)[0, -1]

@@ -25,6 +25,7 @@ from mgir.model._parameters import default_parameters as default_parameters
 from mgir.model._parameters import parameter_info as parameter_info
 from mgir.model._result import Output as Output
 from mgir.model._result import SimulationResult as SimulationResult
+from mgir.model._sbml import export_sbml as export_sbml
 from mgir.model._simulate import MODEL_VERSION as MODEL_VERSION
 from mgir.model._simulate import simulate as simulate
 from mgir.model._solvers import AbstractSolver as AbstractSolver
@@ -39,6 +40,9 @@ from mgir.model._steady_state import LAB_BOUNDS as LAB_BOUNDS
 from mgir.model._steady_state import PersonFit as PersonFit
 from mgir.model._steady_state import fit_person as fit_person
 from mgir.model._steady_state import steady_state as steady_state
+from mgir.model._uncertainty import UncertainSimulation as UncertainSimulation
+from mgir.model._uncertainty import parameter_draws as parameter_draws
+from mgir.model._uncertainty import simulate_person as simulate_person
 
 __all__ = [
     "LAB_BOUNDS",
@@ -60,15 +64,19 @@ __all__ = [
     "ScipyReference",
     "SimulationResult",
     "State",
+    "UncertainSimulation",
     "calibration_record",
     "default_parameters",
+    "export_sbml",
     "fit_person",
     "from_array",
     "homa_ir",
+    "parameter_draws",
     "parameter_info",
     "salt_info",
     "salt_names",
     "simulate",
+    "simulate_person",
     "steady_state",
     "to_array",
 ]

@@ -93,7 +93,7 @@ class Target:
 
 
 def trial_arms() -> tuple[TrialArm, ...]:
-    """The supplemented arms used in calibration (see docs/calibration.md)."""
+    """Return the supplemented arms used in calibration (see docs/calibration.md)."""
     return (
         TrialArm("guerrero_romero2004", "guerrero_romero2004_trial", 5.5, 4.6, 0.61,
                  "magnesium chloride", 450.0, 91.0,
@@ -198,7 +198,7 @@ def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, f
     serum = result.output(Output.SERUM_MG)
     homa = result.output(Output.HOMA_IR)
     glucose = result.output(Output.FASTING_GLUCOSE)
-    end = {a.key: (i, int(round(a.days))) for i, a in enumerate(arms)}
+    end = {a.key: (i, round(a.days)) for i, a in enumerate(arms)}
     pred: dict[str, float] = {}
     for t in calibration_targets():
         if t.arm is not None:
@@ -259,7 +259,7 @@ class CalibrationOutcome:
         return "\n".join(lines) + "\n"
 
 
-def _residuals(values: Sequence[float], base: ParameterSet, dt_days: float
+def _residuals(values: FloatArray | Sequence[float], base: ParameterSet, dt_days: float
                ) -> tuple[FloatArray, dict[str, float]]:
     trial = base.replace(**{p.value: v for p, v in zip(FREE_PARAMETERS, values, strict=True)})
     pred = predict_targets(trial, dt_days=dt_days)
@@ -302,8 +302,8 @@ def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOu
     at_bound = (np.abs(sol.x - lo) < 1e-3) | (np.abs(sol.x - hi) < 1e-3)
     free = ~at_bound
     cov = np.zeros((k, k))
-    sub = jac[:, free]
-    cov[np.ix_(free, free)] = np.linalg.pinv(sub.T @ sub) * max(1.0, chi2 / dof)
+    jf = jac[:, free]
+    cov[np.ix_(free, free)] = np.linalg.pinv(jf.T @ jf) * max(1.0, chi2 / dof)
     targets = calibration_targets()
     profiles: dict[str, list[tuple[float, float]]] = {}
     if profile_points > 0:
@@ -311,10 +311,10 @@ def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOu
             grid = np.linspace(lo[j], hi[j], profile_points)
             prof: list[tuple[float, float]] = []
             for g in grid:
-                def sub(z: FloatArray, j: int = j, g: float = float(g)) -> FloatArray:
+                def fixed(z: FloatArray, j: int = j, g: float = float(g)) -> FloatArray:
                     return fun(np.insert(z, j, g))
                 rest = np.delete(sol.x, j)
-                s2 = least_squares(sub, rest, bounds=(np.delete(lo, j), np.delete(hi, j)),
+                s2 = least_squares(fixed, rest, bounds=(np.delete(lo, j), np.delete(hi, j)),
                                    diff_step=1e-4, max_nfev=60)
                 prof.append((float(np.exp(g)), float(s2.fun @ s2.fun)))
             profiles[name] = prof

@@ -146,7 +146,7 @@ class Regimen:
         return total, accessible
 
     def take(self, subjects: slice) -> Regimen:
-        """The regimen of a slice of subjects (per-subject dose arrays are sliced)."""
+        """Return the regimen of a slice of subjects (per-subject dose arrays are sliced)."""
         return Regimen(tuple(
             DoseSegment(s.salt,
                         s.elemental_mg_per_day if np.ndim(s.elemental_mg_per_day) == 0

@@ -16,7 +16,6 @@ from mgir.model._equations import (
     homa_ir,
     renal_excretion_mmol_per_day,
 )
-from mgir.model._inputs import MG_MOLAR_MASS_G_PER_MOL
 from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
 from mgir.model._states import N_STATES, State
 

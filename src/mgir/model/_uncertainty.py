@@ -29,7 +29,7 @@ FloatArray = NDArray[np.float64]
 
 
 def parameter_draws(base: ParameterSet, n_draws: int, *, seed: int = 0) -> ParameterSet:
-    """Copies of the first row of ``base`` with calibrated parameters drawn from the calibration.
+    """Return copies of ``base``'s first row with calibrated parameters drawn from the calibration.
 
     Draws are multivariate normal in log space (``data/calibrated.toml`` ``[uncertainty]``) and
     clipped to each parameter's plausible range. Without a shipped calibration every draw
@@ -140,14 +140,14 @@ def simulate_person(
     """
     if not all(0.0 <= q <= 1.0 for q in quantiles) or not quantiles:
         raise InvalidInputError(field="quantiles", value=quantiles, allowed="values in [0, 1]")
-    labs = {
+    labs: dict[str, float | None] = {
         "fasting_glucose_mmol_per_l": fasting_glucose_mmol_per_l,
         "fasting_insulin_uiu_per_ml": fasting_insulin_uiu_per_ml,
         "serum_mg_mmol_per_l": serum_mg_mmol_per_l,
         "egfr_ml_per_min_1_73m2": egfr_ml_per_min_1_73m2,
         "dietary_intake_mg_per_day": dietary_intake_mg_per_day,
     }
-    fit = fit_person(**labs)
+    fit = fit_person(**labs)  # type: ignore[arg-type]
     central = simulate(fit.parameters, days=days, regimen=regimen,
                        initial_state=fit.initial_state, solver=solver,
                        save_every_days=save_every_days, seed=seed)
