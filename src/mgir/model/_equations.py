@@ -28,6 +28,7 @@ __all__ = [
     "GLUCOSE_MG_PER_DL_PER_MMOL_PER_L",
     "LITRES_PER_DAY_PER_ML_PER_MIN",
     "absorption_mmol_per_day",
+    "absorption_scale_for",
     "beta_growth_rate_per_day",
     "effective_insulin_sensitivity",
     "effective_secretion_max",
@@ -131,17 +132,20 @@ def qss_glucose_insulin(p: FloatArray, beta: FloatArray, si: FloatArray, sigma: 
     upper = _c(p, Param.GLUCOSE_PRODUCTION) / _c(p, Param.GLUCOSE_EFFECTIVENESS)
     lower = np.zeros_like(upper)
     g = np.clip(guess, 1e-9, upper) if guess is not None else 0.5 * upper
+    active = np.ones(g.shape, dtype=bool)
     for _ in range(max_iter):
         f, df = glucose_balance(p, g, beta, si, sigma)
         lower = np.where(f > 0, g, lower)
         upper = np.where(f < 0, g, upper)
-        step = f / df
-        g_new = g - step
+        g_new = g - f / df
         outside = (g_new <= lower) | (g_new >= upper)
         g_new = np.where(outside, 0.5 * (lower + upper), g_new)
         converged = np.abs(g_new - g) <= rtol * np.maximum(g, 1.0)
-        g = g_new
-        if bool(np.all(converged)):
+        # Subjects stop iterating once converged, so a subject's result does not depend on
+        # which other subjects share its cohort.
+        g = np.where(active, g_new, g)
+        active &= ~converged
+        if not bool(np.any(active)):
             break
     alpha = _c(p, Param.SECRETION_HALF_GLUCOSE_SQ)
     insulin = beta * sigma * g * g / ((alpha + g * g) * _c(p, Param.INSULIN_CLEARANCE))
@@ -168,17 +172,39 @@ def absorption_mmol_per_day(p: FloatArray, supplement_accessible_mmol_per_day: F
                             ) -> tuple[FloatArray, FloatArray]:
     """Food Mg intake and net absorbed Mg (both mmol/day).
 
-    ``A = s (Vmax J / (Km + J) + f_lin J)`` with ``J`` = food Mg + bioaccessible supplement Mg
-    (Fine 1991 shape); ``s`` is the person's absorption scale. The absorbed fraction of ``J``
-    never exceeds ``s (Vmax/Km + f_lin)``.
+    The reference fraction ``φ0 = Vmax / (Km + J) + f_lin`` of ``J`` = food Mg + bioaccessible
+    supplement Mg is absorbed (saturable + linear, Fine 1991 shape). The person's absorption
+    scale ``s`` multiplies the *odds* of absorption, ``φ = s φ0 / (1 + (s - 1) φ0)``, so that
+    ``s = 1`` is the reference and the absorbed amount never exceeds the intake.
     """
     food = _c(p, Param.DIETARY_INTAKE) / MG_MOLAR_MASS_G_PER_MOL
     j = food + supplement_accessible_mmol_per_day
-    vmax = _c(p, Param.ABSORPTION_VMAX)
-    km = _c(p, Param.ABSORPTION_KM)
-    absorbed = _c(p, Param.ABSORPTION_SCALE) * (
-        vmax * j / (km + j) + _c(p, Param.ABSORPTION_LINEAR_FRACTION) * j)
+    phi0 = np.minimum(_reference_absorbed_fraction(p, j), _MAX_REFERENCE_FRACTION)
+    s = _c(p, Param.ABSORPTION_SCALE)
+    absorbed: FloatArray = j * s * phi0 / (1.0 + (s - 1.0) * phi0)
     return food, absorbed
+
+
+_MAX_REFERENCE_FRACTION: Final[float] = 0.999
+"""Guard for parameter sets whose reference fraction would reach 1 (Vmax/Km + f_lin >= 1)."""
+
+
+def _reference_absorbed_fraction(p: FloatArray, j: FloatArray) -> FloatArray:
+    result: FloatArray = (_c(p, Param.ABSORPTION_VMAX) / (_c(p, Param.ABSORPTION_KM) + j)
+                          + _c(p, Param.ABSORPTION_LINEAR_FRACTION))
+    return result
+
+
+def absorption_scale_for(p: FloatArray, absorbed_mmol_per_day: FloatArray) -> FloatArray:
+    """Absorption scale (odds ratio) that makes food Mg absorption equal ``absorbed``.
+
+    The needed fraction is capped at 0.99 of intake (absorption cannot exceed intake).
+    """
+    food = _c(p, Param.DIETARY_INTAKE) / MG_MOLAR_MASS_G_PER_MOL
+    phi = np.clip(absorbed_mmol_per_day / food, 1e-9, 0.99)
+    phi0 = np.minimum(_reference_absorbed_fraction(p, food), _MAX_REFERENCE_FRACTION)
+    result: FloatArray = (phi / (1.0 - phi)) / (phi0 / (1.0 - phi0))
+    return result
 
 
 def _softplus(z: FloatArray) -> FloatArray:

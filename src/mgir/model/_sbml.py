@@ -42,9 +42,10 @@ _ASSIGNMENTS: tuple[tuple[str, str], ...] = (
                     f"{State.GLUCOSE.value})"),
     ("food_mmol", f"{_P[Param.DIETARY_INTAKE]} / mg_molar_mass"),
     ("j_access", "food_mmol + supplement_accessible_mmol_per_day"),
-    ("absorbed", f"{_P[Param.ABSORPTION_SCALE]} * ({_P[Param.ABSORPTION_VMAX]} * j_access / "
-                 f"({_P[Param.ABSORPTION_KM]} + j_access) + "
-                 f"{_P[Param.ABSORPTION_LINEAR_FRACTION]} * j_access)"),
+    ("phi0", f"min({_P[Param.ABSORPTION_VMAX]} / ({_P[Param.ABSORPTION_KM]} + j_access) + "
+             f"{_P[Param.ABSORPTION_LINEAR_FRACTION]}, 0.999)"),
+    ("absorbed", f"j_access * {_P[Param.ABSORPTION_SCALE]} * phi0 / "
+                 f"(1 + ({_P[Param.ABSORPTION_SCALE]} - 1) * phi0)"),
     ("intake", "food_mmol + supplement_mmol_per_day"),
     ("g_mmol", f"{State.GLUCOSE.value} / glucose_mg_per_dl_per_mmol_per_l"),
     ("threshold_shift", f"{_P[Param.GLUCOSE_THRESHOLD_SHIFT]} * "

@@ -11,6 +11,7 @@ from mgir._errors import InvalidInputError
 from mgir.model._equations import (
     GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
     absorption_mmol_per_day,
+    absorption_scale_for,
     effective_insulin_sensitivity,
     effective_secretion_max,
     homa_ir,
@@ -167,9 +168,7 @@ def _fit_mg_balance(params: ParameterSet, serum: FloatArray, glucose: FloatArray
     if intake is not None and intake == 0.0:
         raise InvalidInputError(field="dietary_intake_mg_per_day", value=intake,
                                 unit="mg/day", allowed="> 0 when serum Mg is given")
-    unit_params = params.replace(**{Param.ABSORPTION_SCALE: 1.0}).values
-    _, unit_abs = absorption_mmol_per_day(unit_params, np.zeros(p.shape[0]))
-    scale = needed / unit_abs
+    scale = absorption_scale_for(p, needed)
     return (params.replace(**{Param.ABSORPTION_SCALE: scale}), Param.ABSORPTION_SCALE,
             float(scale[0]))
 
