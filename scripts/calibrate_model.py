@@ -22,7 +22,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mgir.model import Output, QuasiSteadyState, Regimen, default_parameters, fit_person, simulate
+from mgir.model import (
+    Output,
+    Param,
+    QuasiSteadyState,
+    Regimen,
+    default_parameters,
+    fit_person,
+    simulate,
+)
 from mgir.model._calibration import calibrate, calibration_targets, trial_arms
 from mgir.model._parameters import parameter_info
 
@@ -32,7 +40,7 @@ DOC = ROOT / "docs" / "calibration.md"
 FIG = ROOT / "docs" / "figures"
 
 
-def _figures(outcome, base) -> list[str]:  # type: ignore[no-untyped-def]
+def _figures(outcome, base) -> list[str]:  # type: ignore[no-untyped-def]  # noqa: PLR0915
     targets = calibration_targets()
     names = [t.key for t in targets]
     obs = np.array([t.observed for t in targets])
@@ -153,8 +161,6 @@ def _report(outcome, files: list[str], seconds: float, command: str) -> str:  # 
         "|---|---|---|---|---|---|",
     ]
     for name in outcome.names:
-        from mgir.model import Param
-
         p = Param(name)
         lo, hi = ci[name]
         note = "at bound (held fixed)" if name in outcome.at_bound else ""

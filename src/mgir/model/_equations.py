@@ -138,7 +138,7 @@ def qss_glucose_insulin(p: FloatArray, beta: FloatArray, si: FloatArray, sigma: 
         lower = np.where(f > 0, g, lower)
         upper = np.where(f < 0, g, upper)
         g_new = g - f / df
-        outside = (g_new <= lower) | (g_new >= upper)
+        outside = (g_new < lower) | (g_new > upper)
         g_new = np.where(outside, 0.5 * (lower + upper), g_new)
         converged = np.abs(g_new - g) <= rtol * np.maximum(g, 1.0)
         # Subjects stop iterating once converged, so a subject's result does not depend on
