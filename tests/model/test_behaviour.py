@@ -57,7 +57,8 @@ def test_fractional_absorption_follows_fine_1991_shape() -> None:
 def test_low_intake_over_months_lowers_mg_and_raises_homa() -> None:
     normal = default_parameters()
     y0 = steady_state(normal)
-    low = normal.replace(dietary_intake_mg_per_day=100.0)
+    # 50 mg/day: a depletion diet (the RDA is 310-420 mg/day).
+    low = normal.replace(dietary_intake_mg_per_day=50.0)
     r = simulate(low, days=180, initial_state=y0, save_every_days=30.0)
     serum = r.output(Output.SERUM_MG)[0]
     icf = r.output(Output.INTRACELLULAR_MG_RELATIVE)[0]
@@ -65,8 +66,9 @@ def test_low_intake_over_months_lowers_mg_and_raises_homa() -> None:
     assert serum[-1] < serum[0] - 0.05
     assert icf[-1] < icf[0] - 0.05
     assert homa[-1] > homa[0] * 1.05
-    assert np.all(np.diff(serum) < 0)
-    assert np.all(np.diff(icf) < 0)
+    assert np.all(np.diff(serum) <= 1e-12)
+    assert np.all(np.diff(icf) <= 1e-12)
+    assert np.all(np.diff(homa) >= -1e-12)
 
 
 def test_supplement_helps_a_deficient_person_more_than_a_replete_one() -> None:
@@ -87,17 +89,20 @@ def test_supplement_helps_a_deficient_person_more_than_a_replete_one() -> None:
 
 
 def test_oxide_raises_serum_mg_less_than_citrate_or_chloride() -> None:
-    fit = fit_person(serum_mg_mmol_per_l=0.68, fasting_glucose_mmol_per_l=5.2,
-                     fasting_insulin_uiu_per_ml=9.0)
-    rise = {}
-    for salt in ("magnesium oxide", "magnesium citrate", "magnesium chloride"):
-        r = simulate(fit.parameters, initial_state=fit.initial_state, days=56,
-                     regimen=Regimen.constant(salt, 300.0), save_every_days=None)
-        serum = r.output(Output.SERUM_MG)[0]
-        rise[salt] = serum[-1] - serum[0]
-    assert rise["magnesium citrate"] == pytest.approx(rise["magnesium chloride"], rel=1e-12)
-    assert rise["magnesium oxide"] < 0.8 * rise["magnesium citrate"]
-    assert rise["magnesium oxide"] > 0
+    # A replete adult after 8 weeks, and a deficient one after 2 weeks (before both reach the
+    # renal threshold plateau, where any sufficient dose ends at the same serum Mg).
+    for serum_start, days in ((None, 56), (0.68, 14)):
+        fit = fit_person(serum_mg_mmol_per_l=serum_start, fasting_glucose_mmol_per_l=5.2,
+                         fasting_insulin_uiu_per_ml=9.0)
+        rise = {}
+        for salt in ("magnesium oxide", "magnesium citrate", "magnesium chloride"):
+            r = simulate(fit.parameters, initial_state=fit.initial_state, days=days,
+                         regimen=Regimen.constant(salt, 300.0), save_every_days=None)
+            serum = r.output(Output.SERUM_MG)[0]
+            rise[salt] = serum[-1] - serum[0]
+        assert rise["magnesium citrate"] == pytest.approx(rise["magnesium chloride"], rel=1e-12)
+        assert rise["magnesium oxide"] < 0.8 * rise["magnesium citrate"]
+        assert rise["magnesium oxide"] > 0
 
 
 def test_reduced_kidney_function_amplifies_the_serum_rise() -> None:

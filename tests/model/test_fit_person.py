@@ -49,7 +49,7 @@ def test_missing_labs_use_reference_adult_and_are_reported() -> None:
     assert fit.labs_used["fasting_glucose_mmol_per_l"] == "default"
     assert fit.labs_used["serum_mg_mmol_per_l"] == "measured"
     assert fit.model_labs()["fasting_glucose_mmol_per_l"] == pytest.approx(5.0, rel=1e-3)
-    assert set(fit.fitted) == {"absorption_scale"}
+    assert set(fit.fitted) == {"absorption_scale", "dietary_intake_mg_per_day"}
 
 
 def test_implausible_fits_are_flagged() -> None:

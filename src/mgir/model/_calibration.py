@@ -55,6 +55,7 @@ FREE_PARAMETERS: Final[tuple[Param, ...]] = (
     Param.RENAL_THRESHOLD,
     Param.FE_BELOW_THRESHOLD,
     Param.GLUCOSE_THRESHOLD_SHIFT,
+    Param.DEFICIT_INTAKE_SHARE,
 )
 
 
@@ -153,6 +154,11 @@ def calibration_targets() -> tuple[Target, ...]:
         Target("lubeck2000_fe_control", None, "fe_mg_control", 0.0346, 0.0133 / math.sqrt(20),
                "1", "lubeck2000_fe_mg",
                "FE 3.46 +/- 1.33 % at serum 0.83, glucose 5.0 mmol/L; n = 20 assumed"),
+        Target("fe_mg_below_threshold_prior", None, "fe_below_threshold", 0.015, 0.0075, "1",
+               "nephromaths_fe_mg",
+               "weak prior: fractional excretion when serum Mg is low from extrarenal causes "
+               "lies between the 0.5 % floor and the 3-4 % renal-loss cut-off (physiology "
+               "notes 3.4); 1.5 +/- 0.75 %"),
         Target("djurhuus_excretion_ratio", None, "urinary_mg_ratio", 2.4, 0.4, "1",
                "djurhuus_hyperglycaemia_mg",
                "x2.4 urinary Mg when glucose rose 5.3 -> 12.3 mmol/L at equal insulin and "
@@ -213,6 +219,7 @@ def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, f
     pred["lubeck2000_fe_diabetes"] = _fe(p, 0.73, 11.0)
     pred["lubeck2000_fe_control"] = _fe(p, 0.83, 5.0)
     pred["djurhuus_excretion_ratio"] = _urine_ratio(p)
+    pred["fe_mg_below_threshold_prior"] = float(p[0, Param.FE_BELOW_THRESHOLD.pos])
     return pred
 
 

@@ -58,6 +58,7 @@ class Param(StrEnum):
     ABSORPTION_VMAX = "absorption_vmax_mmol_per_day"
     ABSORPTION_KM = "absorption_km_mmol_per_day"
     ABSORPTION_LINEAR_FRACTION = "absorption_linear_fraction"
+    DEFICIT_INTAKE_SHARE = "deficit_intake_share"
     ABSORPTION_SCALE = "absorption_scale"
     ECF_VOLUME = "ecf_volume_l"
     SERUM_MG_REFERENCE = "serum_mg_reference_mmol_per_l"

@@ -17,6 +17,7 @@ from mgir.model._equations import (
     homa_ir,
     renal_excretion_mmol_per_day,
 )
+from mgir.model._inputs import MG_MOLAR_MASS_G_PER_MOL
 from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
 from mgir.model._states import N_STATES, State
 
@@ -156,21 +157,38 @@ def _check(name: str, value: float | None) -> float | None:
 
 def _fit_mg_balance(params: ParameterSet, serum: FloatArray, glucose: FloatArray,
                     action: FloatArray, intake: float | None
-                    ) -> tuple[ParameterSet, Param, float]:
+                    ) -> tuple[ParameterSet, dict[str, float]]:
     """Make absorbed Mg equal urinary Mg at the measured serum Mg.
 
-    The person's absorption scale is fitted (absorption is proportional to it); intake is the
-    measured one or the default.
+    With a measured intake, the person's absorption scale (odds ratio) is fitted. Without one,
+    let ``J*`` be the intake that balances at the reference absorption (``A(J*) = U``, a
+    quadratic); the effective intake becomes ``default × (J*/default)^κ`` (``κ`` =
+    ``deficit_intake_share``) and the absorption scale absorbs the rest, so the balance holds
+    exactly either way (``κ = 1``: all intake, ``κ = 0``: all absorption).
     """
     p = params.values
     needed, _ = renal_excretion_mmol_per_day(p, serum * p[:, Param.ECF_VOLUME.pos], glucose,
                                              action)
+    fitted: dict[str, float] = {}
     if intake is not None and intake == 0.0:
         raise InvalidInputError(field="dietary_intake_mg_per_day", value=intake,
                                 unit="mg/day", allowed="> 0 when serum Mg is given")
+    if intake is None:
+        vmax = p[:, Param.ABSORPTION_VMAX.pos]
+        km = p[:, Param.ABSORPTION_KM.pos]
+        lin = p[:, Param.ABSORPTION_LINEAR_FRACTION.pos]
+        b = vmax + lin * km - needed
+        balancing_mmol = (-b + np.sqrt(b * b + 4.0 * lin * needed * km)) / (2.0 * lin)
+        default_mg = p[:, Param.DIETARY_INTAKE.pos]
+        ratio = balancing_mmol * MG_MOLAR_MASS_G_PER_MOL / default_mg
+        share = p[:, Param.DEFICIT_INTAKE_SHARE.pos]
+        new_intake = default_mg * ratio**share
+        params = params.replace(**{Param.DIETARY_INTAKE: new_intake})
+        fitted[Param.DIETARY_INTAKE.value] = float(new_intake[0])
+        p = params.values
     scale = absorption_scale_for(p, needed)
-    return (params.replace(**{Param.ABSORPTION_SCALE: scale}), Param.ABSORPTION_SCALE,
-            float(scale[0]))
+    fitted[Param.ABSORPTION_SCALE.value] = float(scale[0])
+    return params.replace(**{Param.ABSORPTION_SCALE: scale}), fitted
 
 def fit_person(
     *,
@@ -190,8 +208,10 @@ def fit_person(
     fasting_insulin_uiu_per_ml : float, optional
         Fasting insulin (µIU/mL). With glucose, sets the person's insulin-sensitivity scale.
     serum_mg_mmol_per_l : float, optional
-        Serum Mg (mmol/L). Sets the person's absorption scale (net absorption that balances
-        urinary loss at this serum Mg, given the measured or default intake).
+        Serum Mg (mmol/L). Sets the person's Mg balance so that absorption equals urinary loss
+        at this serum Mg: with a measured intake the absorption scale is fitted; without one,
+        the effective intake and the absorption scale share the adjustment
+        (``deficit_intake_share``).
     egfr_ml_per_min_1_73m2 : float, optional
         eGFR (mL/min/1.73 m²), used as the model's GFR.
     dietary_intake_mg_per_day : float, optional
@@ -248,11 +268,13 @@ def fit_person(
         serum_arr = _serum_for_absorbed(p, absorbed, glucose, action)
     else:
         serum_arr = np.full(p.shape[0], serum)
-        params, name, value = _fit_mg_balance(params, serum_arr, glucose, action, intake)
-        fitted[name.value] = value
-        if not info[name].lower <= value <= info[name].upper:
-            warnings.append(f"{name.value} = {value:.3g} is outside its plausible range "
-                            f"[{info[name].lower}, {info[name].upper}] {info[name].unit}")
+        params, mg_fitted = _fit_mg_balance(params, serum_arr, glucose, action, intake)
+        fitted.update(mg_fitted)
+        for key, value in mg_fitted.items():
+            name = Param(key)
+            if not info[name].lower <= value <= info[name].upper:
+                warnings.append(f"{key} = {value:.3g} is outside its plausible range "
+                                f"[{info[name].lower}, {info[name].upper}] {info[name].unit}")
         p = params.values
     y0 = _assemble(p, glucose, action, serum_arr)
     if insulin is not None:
