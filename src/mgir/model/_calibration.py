@@ -1,0 +1,340 @@
+"""Calibration of the population parameters to trial end-points and physiological constraints.
+
+Every trial is represented by one *typical subject* built from the trial's baseline labs with
+:func:`mgir.model.fit_person` (the same path a clinician's patient takes), given the trial's
+dose for the trial's duration; the model's end-of-study values are compared with the reported
+ones. Two physiological constraints enter directly: the fall of insulin sensitivity with
+intracellular Mg depletion (Nadler 1993) and fractional Mg excretion at a given serum Mg and
+glycaemia (Lübeck 2000). Residuals are divided by the standard errors; the fit is a bounded
+least-squares fit in log-parameter space, and uncertainty is its Laplace approximation
+(covariance ``(JᵀJ)⁻¹``, inflated by the reduced χ² when that exceeds 1).
+
+Assumptions that are not in the sources (baseline glucose where a trial did not report it,
+elemental dose of "2.5 g MgCl₂", group sizes) are written next to each target.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mgir.model._equations import (
+    GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
+    LITRES_PER_DAY_PER_ML_PER_MIN,
+    mg_coupling_factor,
+    renal_excretion_mmol_per_day,
+)
+from mgir.model._inputs import Regimen
+from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
+from mgir.model._result import Output
+from mgir.model._simulate import simulate
+from mgir.model._solvers import QuasiSteadyState
+from mgir.model._steady_state import fit_person
+
+__all__ = [
+    "FREE_PARAMETERS",
+    "CalibrationOutcome",
+    "Target",
+    "TrialArm",
+    "calibrate",
+    "calibration_targets",
+    "predict_targets",
+    "trial_arms",
+]
+
+FloatArray = NDArray[np.float64]
+
+FREE_PARAMETERS: Final[tuple[Param, ...]] = (
+    Param.SI_MG_HILL,
+    Param.BETA_PLASTICITY_GLUCOSE_SCALE,
+    Param.RENAL_THRESHOLD,
+    Param.FE_BELOW_THRESHOLD,
+    Param.GLUCOSE_THRESHOLD_SHIFT,
+    Param.DEFICIT_INTAKE_SHARE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialArm:
+    """A supplemented trial arm reduced to a typical subject."""
+
+    key: str
+    source_key: str
+    glucose_mmol_per_l: float
+    homa_ir: float | None
+    serum_mg_mmol_per_l: float
+    salt: str
+    elemental_mg_per_day: float
+    days: float
+    assumptions: str
+
+    @property
+    def insulin_uiu_per_ml(self) -> float | None:
+        """Baseline insulin implied by HOMA-IR and glucose."""
+        return None if self.homa_ir is None else self.homa_ir * 22.5 / self.glucose_mmol_per_l
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One observed value the model should reproduce."""
+
+    key: str
+    arm: str | None
+    quantity: str
+    observed: float
+    standard_error: float
+    unit: str
+    source_key: str
+    note: str
+
+
+def trial_arms() -> tuple[TrialArm, ...]:
+    """Return the supplemented arms used in calibration (see docs/calibration.md)."""
+    return (
+        TrialArm("guerrero_romero2004", "guerrero_romero2004_trial", 5.5, 4.6, 0.61,
+                 "magnesium chloride", 450.0, 91.0,
+                 "baseline glucose 5.5 mmol/L assumed (not in abstract); 2.5 g MgCl2 taken as "
+                 "450 mg elemental Mg (authors' 2009 statement); 3 months = 91 days"),
+        TrialArm("rodriguez_moran2003", "rodriguez_moran2003_trial", 10.3, 5.0, 0.65,
+                 "magnesium chloride", 450.0, 112.0,
+                 "baseline taken as the placebo arm's end values (baselines not in abstract; "
+                 "placebo assumed flat); 450 mg elemental Mg"),
+        TrialArm("simental_mendia2016", "simental_mendia2016_meta", 6.5, 4.0, 0.72,
+                 "magnesium citrate", 360.0, 84.0,
+                 "typical pooled subject assumed: glucose 6.5 mmol/L, HOMA-IR 4.0, serum Mg "
+                 "0.72 mmol/L, 360 mg/day (median dose of Song 2006) for 12 weeks"),
+        TrialArm("song2006", "song2006_meta", 9.0, 5.0, 0.72,
+                 "magnesium citrate", 360.0, 84.0,
+                 "typical T2D subject assumed: glucose 9.0 mmol/L, HOMA-IR 5.0, serum Mg "
+                 "0.72 mmol/L; median dose 15 mmol/day for median 12 weeks"),
+        TrialArm("drenthen2024", "drenthen2024_trial", 8.5, None, 0.70,
+                 "magnesium gluconate", 15.0 * 24.305, 42.0,
+                 "insulin-treated T2D: baseline serum 0.70 from the placebo value, glucose "
+                 "8.5 mmol/L assumed, insulin not used (exogenous)"),
+    )
+
+
+def calibration_targets() -> tuple[Target, ...]:
+    """Observed values with standard errors (SE = SD/sqrt(n) where only SD was reported)."""
+    return (
+        Target("gr2004_serum_end", "guerrero_romero2004", "serum_mg_end", 0.81,
+               0.08 / math.sqrt(30), "mmol/L", "guerrero_romero2004_trial",
+               "0.81 +/- 0.08; n = 30 per arm assumed"),
+        Target("gr2004_homa_end", "guerrero_romero2004", "homa_ir_end", 2.6,
+               1.1 / math.sqrt(30), "1", "guerrero_romero2004_trial",
+               "2.6 +/- 1.1; n = 30 per arm assumed"),
+        Target("rm2003_serum_end", "rodriguez_moran2003", "serum_mg_end", 0.74,
+               0.10 / math.sqrt(31.5), "mmol/L", "rodriguez_moran2003_trial",
+               "0.74 +/- 0.10; 63 subjects in two arms"),
+        Target("rm2003_homa_end", "rodriguez_moran2003", "homa_ir_end", 3.8,
+               1.1 / math.sqrt(31.5), "1", "rodriguez_moran2003_trial", "3.8 +/- 1.1"),
+        Target("rm2003_glucose_end", "rodriguez_moran2003", "glucose_end", 8.0,
+               2.4 / math.sqrt(31.5), "mmol/L", "rodriguez_moran2003_trial", "8.0 +/- 2.4"),
+        Target("sm2016_homa_change", "simental_mendia2016", "homa_ir_change", -0.67,
+               (1.20 - 0.14) / (2 * 1.96), "1", "simental_mendia2016_meta",
+               "WMD -0.67 (-1.20 to -0.14) vs placebo (placebo assumed flat)"),
+        Target("song2006_glucose_change", "song2006", "glucose_change", -0.56,
+               (1.10 - 0.01) / (2 * 1.96), "mmol/L", "song2006_meta",
+               "WMD -0.56 (-1.10 to -0.01) vs placebo"),
+        Target("drenthen2024_serum_end", "drenthen2024", "serum_mg_end", 0.75, 0.02,
+               "mmol/L", "drenthen2024_trial",
+               "0.75 vs 0.70 (p = 0.016, crossover n = 14): SE 0.02 derived from the p value"),
+        Target("nadler1993_si_ratio", None, "si_ratio_at_0.68", 2.75 / 3.69, 0.074, "1",
+               "nadler1993_low_mg_diet",
+               "S_I 3.69 -> 2.75 when RBC free Mg fell to 0.68 of baseline; intracellular "
+               "exchangeable Mg assumed to fall in proportion"),
+        Target("lubeck2000_fe_diabetes", None, "fe_mg_diabetes", 0.0583, 0.0273 / math.sqrt(20),
+               "1", "lubeck2000_fe_mg",
+               "FE 5.83 +/- 2.73 % at serum 0.73; glucose 11 mmol/L and n = 20 assumed"),
+        Target("lubeck2000_fe_control", None, "fe_mg_control", 0.0346, 0.0133 / math.sqrt(20),
+               "1", "lubeck2000_fe_mg",
+               "FE 3.46 +/- 1.33 % at serum 0.83, glucose 5.0 mmol/L; n = 20 assumed"),
+        Target("fe_mg_below_threshold_prior", None, "fe_below_threshold", 0.015, 0.0075, "1",
+               "nephromaths_fe_mg",
+               "weak prior: fractional excretion when serum Mg is low from extrarenal causes "
+               "lies between the 0.5 % floor and the 3-4 % renal-loss cut-off (physiology "
+               "notes 3.4); 1.5 +/- 0.75 %"),
+        Target("djurhuus_excretion_ratio", None, "urinary_mg_ratio", 2.4, 0.4, "1",
+               "djurhuus_hyperglycaemia_mg",
+               "x2.4 urinary Mg when glucose rose 5.3 -> 12.3 mmol/L at equal insulin and "
+               "about equal serum Mg (0.85 assumed); SE 0.4 assumed (n = 10)"),
+    )
+
+
+def _fe(p: FloatArray, serum: float, glucose_mmol: float) -> float:
+    glucose = np.array([glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L])
+    action = p[:, Param.GLUCOSE_PRODUCTION.pos] / glucose - p[:, Param.GLUCOSE_EFFECTIVENESS.pos]
+    ecf = np.array([serum]) * p[:, Param.ECF_VOLUME.pos]
+    urine, _ = renal_excretion_mmol_per_day(p, ecf, glucose, action)
+    filtered = (p[:, Param.EGFR.pos] * LITRES_PER_DAY_PER_ML_PER_MIN
+                * p[:, Param.FILTERABLE_FRACTION.pos] * serum)
+    return float(urine[0] / filtered[0])
+
+
+def _urine_ratio(p: FloatArray) -> float:
+    """Urinary Mg at glucose 12.3 vs 5.3 mmol/L, equal insulin action and serum 0.85 (-3 %)."""
+    ecf = np.array([0.85]) * p[:, Param.ECF_VOLUME.pos]
+    action = p[:, Param.INSULIN_ACTION_REFERENCE.pos]
+    lo, _ = renal_excretion_mmol_per_day(p, ecf, np.array([5.3 * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L]),
+                                         action)
+    hi, _ = renal_excretion_mmol_per_day(p, 0.97 * ecf,
+                                         np.array([12.3 * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L]),
+                                         action)
+    return float(hi[0] / lo[0])
+
+
+def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, float]:
+    """Model predictions for every target, keyed by target key, using ``base`` (one row)."""
+    arms = trial_arms()
+    fits = [fit_person(fasting_glucose_mmol_per_l=a.glucose_mmol_per_l,
+                       fasting_insulin_uiu_per_ml=a.insulin_uiu_per_ml,
+                       serum_mg_mmol_per_l=a.serum_mg_mmol_per_l, base=base) for a in arms]
+    params = ParameterSet(np.vstack([f.parameters.values for f in fits]))
+    y0 = np.vstack([f.initial_state for f in fits])
+    doses = np.array([a.elemental_mg_per_day for a in arms])
+    horizon = max(a.days for a in arms)
+    result = simulate(params, days=horizon, initial_state=y0,
+                      regimen=Regimen.constant("magnesium chloride", doses),
+                      solver=QuasiSteadyState(dt_days=dt_days), save_every_days=1.0)
+    serum = result.output(Output.SERUM_MG)
+    homa = result.output(Output.HOMA_IR)
+    glucose = result.output(Output.FASTING_GLUCOSE)
+    end = {a.key: (i, round(a.days)) for i, a in enumerate(arms)}
+    pred: dict[str, float] = {}
+    for t in calibration_targets():
+        if t.arm is not None:
+            i, d = end[t.arm]
+            series = {"serum_mg": serum, "homa_ir": homa, "glucose": glucose}
+            stem, kind = t.quantity.rsplit("_", 1)
+            arr = series[stem][i]
+            pred[t.key] = float(arr[d] if kind == "end" else arr[d] - arr[0])
+    p = base.values[:1]
+    pred["nadler1993_si_ratio"] = float(mg_coupling_factor(
+        np.array([0.68]), p[:, Param.SI_MG_HALF_SATURATION.pos], p[:, Param.SI_MG_HILL.pos])[0])
+    pred["lubeck2000_fe_diabetes"] = _fe(p, 0.73, 11.0)
+    pred["lubeck2000_fe_control"] = _fe(p, 0.83, 5.0)
+    pred["djurhuus_excretion_ratio"] = _urine_ratio(p)
+    pred["fe_mg_below_threshold_prior"] = float(p[0, Param.FE_BELOW_THRESHOLD.pos])
+    return pred
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationOutcome:
+    """Result of :func:`calibrate`."""
+
+    names: tuple[str, ...]
+    estimate: dict[str, float]
+    log_mean: FloatArray
+    log_covariance: FloatArray
+    prior: dict[str, float]
+    predictions: dict[str, float]
+    residuals: dict[str, float]
+    chi_square: float
+    dof: int
+    at_bound: tuple[str, ...] = ()
+    profiles: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def standard_errors(self) -> dict[str, tuple[float, float]]:
+        """95 % interval of each parameter (log-normal Laplace approximation)."""
+        sd = np.sqrt(np.diag(self.log_covariance))
+        return {n: (float(np.exp(m - 1.96 * s)), float(np.exp(m + 1.96 * s)))
+                for n, m, s in zip(self.names, self.log_mean, sd, strict=True)}
+
+    def to_toml(self, extra: Mapping[str, Any] | None = None) -> str:
+        """Serialise as ``calibrated.toml`` text."""
+        lines = ["# Written by scripts/calibrate_model.py; do not edit by hand.", "",
+                 "[parameters]"]
+        lines += [f"{n} = {self.estimate[n]!r}" for n in self.names]
+        lines += ["", "[uncertainty]", "method = \"laplace_log_space\"",
+                  f"names = {list(self.names)!r}".replace("'", '"'),
+                  f"log_mean = {[float(v) for v in self.log_mean]!r}",
+                  "log_covariance = ["]
+        lines += [f"  {[float(v) for v in row]!r}," for row in self.log_covariance]
+        lines += ["]", f"at_bound = {list(self.at_bound)!r}".replace("'", '"'), "", "[fit]",
+                  f"chi_square = {self.chi_square!r}", f"dof = {self.dof}"]
+        for key, value in (extra or {}).items():
+            lines.append(f"{key} = {value!r}".replace("'", '"'))
+        lines += ["", "[fit.predictions]"]
+        lines += [f"{k} = {v!r}" for k, v in self.predictions.items()]
+        lines += ["", "[fit.residuals]"]
+        lines += [f"{k} = {v!r}" for k, v in self.residuals.items()]
+        return "\n".join(lines) + "\n"
+
+
+def _residuals(values: FloatArray | Sequence[float], base: ParameterSet, dt_days: float
+               ) -> tuple[FloatArray, dict[str, float]]:
+    trial = base.replace(**{p.value: v for p, v in zip(FREE_PARAMETERS, values, strict=True)})
+    pred = predict_targets(trial, dt_days=dt_days)
+    targets = calibration_targets()
+    res = np.array([(pred[t.key] - t.observed) / t.standard_error for t in targets])
+    return res, pred
+
+
+def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOutcome:
+    """Fit :data:`FREE_PARAMETERS` (bounded least squares in log space) and return the outcome.
+
+    Parameters
+    ----------
+    dt_days
+        Step of the QSS solver during the fit.
+    profile_points
+        If > 0, also compute a profile of χ² over each parameter's range with this many points
+        (slower; used for the report).
+    """
+    from scipy.optimize import least_squares  # noqa: PLC0415 - scipy only needed here
+
+    info = parameter_info(calibrated=False)
+    base = default_parameters(calibrated=False)
+    names = tuple(p.value for p in FREE_PARAMETERS)
+    lo = np.log([info[p].lower for p in FREE_PARAMETERS])
+    hi = np.log([info[p].upper for p in FREE_PARAMETERS])
+    x0 = np.log([info[p].value for p in FREE_PARAMETERS])
+
+    def fun(x: FloatArray) -> FloatArray:
+        return _residuals(np.exp(x), base, dt_days)[0]
+
+    sol = least_squares(fun, x0, bounds=(lo, hi), x_scale=1.0, diff_step=1e-4)
+    res, pred = _residuals(np.exp(sol.x), base, dt_days)
+    jac = np.asarray(sol.jac, dtype=float)
+    m, k = jac.shape
+    chi2 = float(res @ res)
+    dof = max(m - k, 1)
+    # Parameters that end on a bound are reported as such and held fixed in the Laplace
+    # approximation (a Gaussian about a boundary optimum would be meaningless).
+    at_bound = (np.abs(sol.x - lo) < 1e-3) | (np.abs(sol.x - hi) < 1e-3)
+    free = ~at_bound
+    cov = np.zeros((k, k))
+    jf = jac[:, free]
+    cov[np.ix_(free, free)] = np.linalg.pinv(jf.T @ jf) * max(1.0, chi2 / dof)
+    targets = calibration_targets()
+    profiles: dict[str, list[tuple[float, float]]] = {}
+    if profile_points > 0:
+        for j, name in enumerate(names):
+            grid = np.linspace(lo[j], hi[j], profile_points)
+            prof: list[tuple[float, float]] = []
+            for g in grid:
+                def fixed(z: FloatArray, j: int = j, g: float = float(g)) -> FloatArray:
+                    return fun(np.insert(z, j, g))
+                rest = np.delete(sol.x, j)
+                s2 = least_squares(fixed, rest, bounds=(np.delete(lo, j), np.delete(hi, j)),
+                                   diff_step=1e-4, max_nfev=60)
+                prof.append((float(np.exp(g)), float(s2.fun @ s2.fun)))
+            profiles[name] = prof
+    return CalibrationOutcome(
+        names=names,
+        estimate={n: float(v) for n, v in zip(names, np.exp(sol.x), strict=True)},
+        log_mean=np.asarray(sol.x, dtype=float),
+        log_covariance=np.asarray(cov, dtype=float),
+        prior={n: info[p].value for n, p in zip(names, FREE_PARAMETERS, strict=True)},
+        predictions=pred,
+        residuals={t.key: float(r) for t, r in zip(targets, res, strict=True)},
+        chi_square=chi2,
+        dof=dof,
+        at_bound=tuple(n for n, b in zip(names, at_bound, strict=True) if b),
+        profiles=profiles,
+    )

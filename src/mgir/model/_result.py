@@ -1,0 +1,154 @@
+"""Simulation results: named trajectories, derived outputs, provenance, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mgir.model._equations import (
+    GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
+    effective_insulin_sensitivity,
+    homa_ir,
+)
+from mgir.model._parameters import Param, ParameterSet
+from mgir.model._states import State
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Output", "SimulationResult"]
+
+FloatArray = NDArray[np.float64]
+
+
+class Output(StrEnum):
+    """Derived outputs (canonical units in the names)."""
+
+    SERUM_MG = "serum_mg_mmol_per_l"
+    FASTING_GLUCOSE = "fasting_glucose_mmol_per_l"
+    FASTING_INSULIN = "fasting_insulin_uiu_per_ml"
+    HOMA_IR = "homa_ir"
+    INSULIN_SENSITIVITY = "insulin_sensitivity_ml_per_uiu_day"
+    INTRACELLULAR_MG_RELATIVE = "intracellular_mg_relative"
+    BODY_MG = "body_exchangeable_mg_mmol"
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """Result of :func:`mgir.model.simulate`.
+
+    Attributes
+    ----------
+    time_days : ndarray, shape (n_t,)
+        Save times (days from the start).
+    states : ndarray, shape (n_subjects, n_t, N_STATES)
+        State trajectories (read-only), named by :class:`mgir.model.State`.
+    parameters : ParameterSet
+        The parameters simulated.
+    provenance : Mapping
+        Package and model version, parameter-set id, calibration id, solver settings, seed,
+        regimen, timestamp, source keys.
+    """
+
+    time_days: FloatArray
+    states: FloatArray
+    parameters: ParameterSet
+    provenance: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        for name in ("time_days", "states"):
+            arr = np.array(getattr(self, name), dtype=float, copy=True)
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+
+    @property
+    def n_subjects(self) -> int:
+        """Number of subjects."""
+        return int(self.states.shape[0])
+
+    def state(self, name: State | str) -> FloatArray:
+        """Trajectory of one state, shape ``(n_subjects, n_t)``."""
+        return self.states[:, :, State(name).pos]
+
+    def output(self, name: Output | str) -> FloatArray:  # noqa: PLR0911 - one branch per output
+        """Trajectory of a derived output, shape ``(n_subjects, n_t)``."""
+        out = Output(name)
+        p = self.parameters.values
+        icf = self.state(State.MG_INTRACELLULAR)
+        if out is Output.SERUM_MG:
+            return self.state(State.MG_EXTRACELLULAR) / p[:, Param.ECF_VOLUME.pos, None]
+        if out is Output.FASTING_GLUCOSE:
+            return self.state(State.GLUCOSE) / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+        if out is Output.FASTING_INSULIN:
+            return self.state(State.INSULIN)
+        if out is Output.HOMA_IR:
+            return homa_ir(self.state(State.GLUCOSE), self.state(State.INSULIN))
+        if out is Output.INSULIN_SENSITIVITY:
+            flat = effective_insulin_sensitivity(
+                np.repeat(p, icf.shape[1], axis=0), icf.reshape(-1))
+            return flat.reshape(icf.shape)
+        if out is Output.INTRACELLULAR_MG_RELATIVE:
+            return icf / p[:, Param.INTRACELLULAR_MG_REFERENCE.pos, None]
+        return (self.state(State.MG_EXTRACELLULAR) + icf + self.state(State.MG_BONE_FAST)
+                + self.state(State.MG_BONE_SLOW))
+
+    def trajectories(self) -> dict[str, FloatArray]:
+        """Every state and output by name, each ``(n_subjects, n_t)``."""
+        named = {s.value: self.state(s) for s in State}
+        named.update({o.value: self.output(o) for o in Output})
+        return named
+
+    def _columns(self) -> tuple[list[str], FloatArray]:
+        traj = self.trajectories()
+        n, nt = self.n_subjects, self.time_days.size
+        cols = ["subject", "time_days", *traj]
+        data = np.empty((n * nt, len(cols)))
+        data[:, 0] = np.repeat(np.arange(n), nt)
+        data[:, 1] = np.tile(self.time_days, n)
+        for j, arr in enumerate(traj.values(), start=2):
+            data[:, j] = arr.reshape(-1)
+        return cols, data
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """Long table: one row per subject and save time (needs pandas)."""
+        import pandas as pd  # noqa: PLC0415 - optional dependency
+
+        cols, data = self._columns()
+        frame = pd.DataFrame(data, columns=cols)
+        frame["subject"] = frame["subject"].astype(int)
+        frame.attrs["provenance"] = dict(self.provenance)
+        return frame
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the long table as CSV and the provenance as ``<path>.provenance.json``."""
+        target = Path(path)
+        cols, data = self._columns()
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(cols)
+            for row in data:
+                writer.writerow([int(row[0]), *(repr(float(v)) for v in row[1:])])
+        target.with_name(target.name + ".provenance.json").write_text(
+            json.dumps(dict(self.provenance), indent=2, default=str), encoding="utf-8")
+        return target
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the long table as Parquet with the provenance in its metadata (needs pyarrow)."""
+        import pyarrow as pa  # noqa: PLC0415 - optional dependency
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        cols, data = self._columns()
+        arrays = [pa.array(data[:, 0].astype(np.int64))] + [pa.array(data[:, j])
+                                                             for j in range(1, len(cols))]
+        table = pa.Table.from_arrays(arrays, names=cols).replace_schema_metadata(
+            {"mgir_provenance": json.dumps(dict(self.provenance), default=str)})
+        pq.write_table(table, str(path))
+        return Path(path)

@@ -1,0 +1,293 @@
+"""Steady states and fitting a person's hidden parameters to their labs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mgir._errors import InvalidInputError
+from mgir.model._equations import (
+    GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
+    absorption_mmol_per_day,
+    absorption_scale_for,
+    effective_insulin_sensitivity,
+    effective_secretion_max,
+    homa_ir,
+    renal_excretion_mmol_per_day,
+)
+from mgir.model._inputs import MG_MOLAR_MASS_G_PER_MOL
+from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
+from mgir.model._states import N_STATES, State
+
+__all__ = ["LAB_BOUNDS", "PersonFit", "fit_person", "steady_state"]
+
+FloatArray = NDArray[np.float64]
+
+LAB_BOUNDS: dict[str, tuple[float, float, str]] = {
+    "fasting_glucose_mmol_per_l": (2.5, 30.0, "mmol/L"),
+    "fasting_insulin_uiu_per_ml": (0.5, 300.0, "µIU/mL"),
+    "serum_mg_mmol_per_l": (0.2, 3.0, "mmol/L"),
+    "egfr_ml_per_min_1_73m2": (5.0, 200.0, "mL/min/1.73m²"),
+    "dietary_intake_mg_per_day": (0.0, 3000.0, "mg/day"),
+}
+"""Accepted range of each lab (mgir input plausibility bounds, source ``mgir_input_bounds``)."""
+
+
+def _serum_for_absorbed(p: FloatArray, absorbed: FloatArray, glucose: FloatArray,
+                        action: FloatArray) -> FloatArray:
+    """Serum Mg (mmol/L) at which urinary Mg equals ``absorbed`` (monotone; bisection+Newton)."""
+    volume = p[:, Param.ECF_VOLUME.pos]
+    lo = np.zeros_like(absorbed)
+    hi = np.full_like(absorbed, 20.0)
+    c = np.full_like(absorbed, 0.85)
+    for _ in range(200):
+        u, du = renal_excretion_mmol_per_day(p, c * volume, glucose, action)
+        f = u - absorbed
+        lo = np.where(f < 0, c, lo)
+        hi = np.where(f > 0, c, hi)
+        c_new = c - f / (du * volume)
+        c_new = np.where((c_new <= lo) | (c_new >= hi), 0.5 * (lo + hi), c_new)
+        done = np.abs(c_new - c) < 1e-14
+        c = c_new
+        if bool(np.all(done)):
+            break
+    return c
+
+
+def _assemble(p: FloatArray, glucose: FloatArray, action: FloatArray,
+              serum: FloatArray) -> FloatArray:
+    ref = p[:, Param.SERUM_MG_REFERENCE.pos]
+    rel = serum / ref
+    y = np.zeros((p.shape[0], N_STATES))
+    icf = p[:, Param.INTRACELLULAR_MG_REFERENCE.pos] * rel
+    y[:, State.MG_EXTRACELLULAR.pos] = p[:, Param.ECF_VOLUME.pos] * serum
+    y[:, State.MG_INTRACELLULAR.pos] = icf
+    y[:, State.MG_BONE_FAST.pos] = p[:, Param.BONE_FAST_MG_REFERENCE.pos] * rel
+    y[:, State.MG_BONE_SLOW.pos] = p[:, Param.BONE_SLOW_MG_REFERENCE.pos] * rel
+    si = effective_insulin_sensitivity(p, icf)
+    sigma = effective_secretion_max(p, icf)
+    insulin = action / si
+    alpha = p[:, Param.SECRETION_HALF_GLUCOSE_SQ.pos]
+    k = p[:, Param.INSULIN_CLEARANCE.pos]
+    y[:, State.GLUCOSE.pos] = glucose
+    y[:, State.INSULIN.pos] = insulin
+    y[:, State.BETA_CELL_MASS.pos] = k * insulin * (alpha + glucose**2) / (sigma * glucose**2)
+    return y
+
+
+def _insulin_action(p: FloatArray, glucose: FloatArray) -> FloatArray:
+    action: FloatArray = (p[:, Param.GLUCOSE_PRODUCTION.pos] / glucose
+                          - p[:, Param.GLUCOSE_EFFECTIVENESS.pos])
+    if np.any(action <= 0):
+        raise InvalidInputError(
+            field="beta_setpoint_glucose_mg_per_dl", value=float(np.max(glucose)), unit="mg/dL",
+            allowed="below glucose production / glucose effectiveness (600 mg/dL by default)")
+    return action
+
+
+def steady_state(parameters: ParameterSet) -> FloatArray:
+    """Steady state without supplement, shape ``(n_subjects, N_STATES)``.
+
+    Glucose sits at the β-cell set point; serum Mg makes urinary Mg equal absorbed Mg; the
+    exchangeable pools are in equilibrium with serum; insulin and β-cell mass follow.
+    Cumulative flux states are zero.
+    """
+    p = parameters.values
+    glucose = p[:, Param.BETA_SETPOINT_GLUCOSE.pos].copy()
+    action = _insulin_action(p, glucose)
+    _, absorbed = absorption_mmol_per_day(p, np.zeros(p.shape[0]))
+    serum = _serum_for_absorbed(p, absorbed, glucose, action)
+    return _assemble(p, glucose, action, serum)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFit:
+    """A person's fitted model.
+
+    Attributes
+    ----------
+    parameters
+        Parameter set with the person's hidden parameters set (one row per draw or subject).
+    initial_state
+        The steady state that reproduces the labs, shape ``(n, N_STATES)``.
+    labs_used
+        For each lab: ``"measured"`` (used to fit) or ``"default"`` (reference-adult value).
+    fitted
+        Hidden parameters that were fitted from labs, with their values (first row).
+    warnings
+        Values fitted outside their plausible range, in words.
+    """
+
+    parameters: ParameterSet
+    initial_state: FloatArray
+    labs_used: dict[str, str]
+    fitted: dict[str, float]
+    warnings: tuple[str, ...] = field(default=())
+
+    def model_labs(self) -> dict[str, float]:
+        """Labs implied by the fitted steady state (first row), canonical units."""
+        y = self.initial_state[0]
+        p = self.parameters.values[0]
+        g = float(y[State.GLUCOSE.pos])
+        ins = float(y[State.INSULIN.pos])
+        return {
+            "fasting_glucose_mmol_per_l": g / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
+            "fasting_insulin_uiu_per_ml": ins,
+            "serum_mg_mmol_per_l": float(y[State.MG_EXTRACELLULAR.pos]
+                                         / p[Param.ECF_VOLUME.pos]),
+            "homa_ir": float(homa_ir(np.array([g]), np.array([ins]))[0]),
+        }
+
+
+def _check(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    lo, hi, unit = LAB_BOUNDS[name]
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(field=name, value=value, unit=unit,
+                                allowed=f"a number in [{lo}, {hi}]") from None
+    if not (np.isfinite(v) and lo <= v <= hi):
+        raise InvalidInputError(field=name, value=value, unit=unit, allowed=f"[{lo}, {hi}]")
+    return v
+
+
+def _fit_mg_balance(params: ParameterSet, serum: FloatArray, glucose: FloatArray,
+                    action: FloatArray, intake: float | None
+                    ) -> tuple[ParameterSet, dict[str, float]]:
+    """Make absorbed Mg equal urinary Mg at the measured serum Mg.
+
+    With a measured intake, the person's absorption scale (odds ratio) is fitted. Without one,
+    let ``J*`` be the intake that balances at the reference absorption (``A(J*) = U``, a
+    quadratic); the effective intake becomes ``default × (J*/default)^κ`` (``κ`` =
+    ``deficit_intake_share``) and the absorption scale absorbs the rest, so the balance holds
+    exactly either way (``κ = 1``: all intake, ``κ = 0``: all absorption).
+    """
+    p = params.values
+    needed, _ = renal_excretion_mmol_per_day(p, serum * p[:, Param.ECF_VOLUME.pos], glucose,
+                                             action)
+    fitted: dict[str, float] = {}
+    if intake is not None and intake == 0.0:
+        raise InvalidInputError(field="dietary_intake_mg_per_day", value=intake,
+                                unit="mg/day", allowed="> 0 when serum Mg is given")
+    if intake is None:
+        vmax = p[:, Param.ABSORPTION_VMAX.pos]
+        km = p[:, Param.ABSORPTION_KM.pos]
+        lin = p[:, Param.ABSORPTION_LINEAR_FRACTION.pos]
+        b = vmax + lin * km - needed
+        balancing_mmol = (-b + np.sqrt(b * b + 4.0 * lin * needed * km)) / (2.0 * lin)
+        default_mg = p[:, Param.DIETARY_INTAKE.pos]
+        ratio = balancing_mmol * MG_MOLAR_MASS_G_PER_MOL / default_mg
+        share = p[:, Param.DEFICIT_INTAKE_SHARE.pos]
+        new_intake = default_mg * ratio**share
+        params = params.replace(**{Param.DIETARY_INTAKE: new_intake})
+        fitted[Param.DIETARY_INTAKE.value] = float(new_intake[0])
+        p = params.values
+    scale = absorption_scale_for(p, needed)
+    fitted[Param.ABSORPTION_SCALE.value] = float(scale[0])
+    return params.replace(**{Param.ABSORPTION_SCALE: scale}), fitted
+
+def fit_person(
+    *,
+    fasting_glucose_mmol_per_l: float | None = None,
+    fasting_insulin_uiu_per_ml: float | None = None,
+    serum_mg_mmol_per_l: float | None = None,
+    egfr_ml_per_min_1_73m2: float | None = None,
+    dietary_intake_mg_per_day: float | None = None,
+    base: ParameterSet | None = None,
+) -> PersonFit:
+    """Fit a person's hidden parameters so the model's steady state matches their labs.
+
+    Parameters
+    ----------
+    fasting_glucose_mmol_per_l : float, optional
+        Fasting plasma glucose (mmol/L). Sets the β-cell glucose set point.
+    fasting_insulin_uiu_per_ml : float, optional
+        Fasting insulin (µIU/mL). With glucose, sets the person's insulin-sensitivity scale.
+    serum_mg_mmol_per_l : float, optional
+        Serum Mg (mmol/L). Sets the person's Mg balance so that absorption equals urinary loss
+        at this serum Mg: with a measured intake the absorption scale is fitted; without one,
+        the effective intake and the absorption scale share the adjustment
+        (``deficit_intake_share``).
+    egfr_ml_per_min_1_73m2 : float, optional
+        eGFR (mL/min/1.73 m²), used as the model's GFR.
+    dietary_intake_mg_per_day : float, optional
+        Dietary Mg intake (mg/day).
+    base : ParameterSet, optional
+        Population parameters (default: the calibrated set). Several rows (e.g. uncertainty
+        draws) give one fit per row.
+
+    Returns
+    -------
+    PersonFit
+        Parameters, steady state, which labs were used and what was fitted.
+
+    Raises
+    ------
+    InvalidInputError
+        If a lab is outside its accepted range (``LAB_BOUNDS``).
+
+    Notes
+    -----
+    Missing labs take the reference adult's value (``mgir_reference_adult``): glucose
+    5.0 mmol/L, serum Mg from intake at steady state, intake 300 mg/day, eGFR 100.
+    """
+    glucose_mmol = _check("fasting_glucose_mmol_per_l", fasting_glucose_mmol_per_l)
+    insulin = _check("fasting_insulin_uiu_per_ml", fasting_insulin_uiu_per_ml)
+    serum = _check("serum_mg_mmol_per_l", serum_mg_mmol_per_l)
+    egfr = _check("egfr_ml_per_min_1_73m2", egfr_ml_per_min_1_73m2)
+    intake = _check("dietary_intake_mg_per_day", dietary_intake_mg_per_day)
+    params = base if base is not None else default_parameters()
+    info = parameter_info()
+    used = {
+        "fasting_glucose_mmol_per_l": "measured" if glucose_mmol is not None else "default",
+        "fasting_insulin_uiu_per_ml": "measured" if insulin is not None else "default",
+        "serum_mg_mmol_per_l": "measured" if serum is not None else "default",
+        "egfr_ml_per_min_1_73m2": "measured" if egfr is not None else "default",
+        "dietary_intake_mg_per_day": "measured" if intake is not None else "default",
+    }
+    changes: dict[str, float | FloatArray] = {}
+    fitted: dict[str, float] = {}
+    if glucose_mmol is not None:
+        changes[Param.BETA_SETPOINT_GLUCOSE] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+        fitted[Param.BETA_SETPOINT_GLUCOSE.value] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+    if egfr is not None:
+        changes[Param.EGFR] = egfr
+    if intake is not None:
+        changes[Param.DIETARY_INTAKE] = intake
+    params = params.replace(**changes)
+    p = params.values
+    glucose = p[:, Param.BETA_SETPOINT_GLUCOSE.pos].copy()
+    action = _insulin_action(p, glucose)
+    warnings: list[str] = []
+    if serum is None:
+        _, absorbed = absorption_mmol_per_day(p, np.zeros(p.shape[0]))
+        serum_arr = _serum_for_absorbed(p, absorbed, glucose, action)
+    else:
+        serum_arr = np.full(p.shape[0], serum)
+        params, mg_fitted = _fit_mg_balance(params, serum_arr, glucose, action, intake)
+        fitted.update(mg_fitted)
+        for key, value in mg_fitted.items():
+            name = Param(key)
+            if not info[name].lower <= value <= info[name].upper:
+                warnings.append(f"{key} = {value:.3g} is outside its plausible range "
+                                f"[{info[name].lower}, {info[name].upper}] {info[name].unit}")
+        p = params.values
+    y0 = _assemble(p, glucose, action, serum_arr)
+    if insulin is not None:
+        # S_I needed = action / insulin; scale the person's sensitivity to reach it.
+        icf = y0[:, State.MG_INTRACELLULAR.pos]
+        si_now = effective_insulin_sensitivity(p, icf)
+        scale_si = p[:, Param.INSULIN_SENSITIVITY_SCALE.pos] * (action / insulin) / si_now
+        params = params.replace(**{Param.INSULIN_SENSITIVITY_SCALE: scale_si})
+        fitted[Param.INSULIN_SENSITIVITY_SCALE.value] = float(scale_si[0])
+        y0 = _assemble(params.values, glucose, action, serum_arr)
+        s_info = info[Param.INSULIN_SENSITIVITY_SCALE]
+        if not s_info.lower <= scale_si[0] <= s_info.upper:
+            warnings.append(f"insulin_sensitivity_scale = {scale_si[0]:.3g} is outside "
+                            f"[{s_info.lower}, {s_info.upper}]")
+    return PersonFit(parameters=ParameterSet(params.values, label="person"), initial_state=y0,
+                     labs_used=used, fitted=fitted, warnings=tuple(warnings))
