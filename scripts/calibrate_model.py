@@ -40,7 +40,7 @@ DOC = ROOT / "docs" / "calibration.md"
 FIG = ROOT / "docs" / "figures"
 
 
-def _figures(outcome, base) -> list[str]:  # type: ignore[no-untyped-def]  # noqa: PLR0915
+def _figures(outcome, base) -> list[str]:  # type: ignore[no-untyped-def]
     targets = calibration_targets()
     names = [t.key for t in targets]
     obs = np.array([t.observed for t in targets])

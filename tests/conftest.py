@@ -12,8 +12,8 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture(autouse=True)
 def _strict_numpy():
-    # Floating-point surprises are errors in tests, as warnings are.
-    with np.errstate(all="raise"):
+    # Floating-point surprises are errors in tests, as warnings are; underflow to zero is not one.
+    with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
         yield
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mgir.cli import _assess, _demo, _foods, _plan, _reference, _report
+from mgir.cli import _assess, _demo, _foods, _model, _plan, _reference, _report, _simulate
 
 __all__ = ["app", "main"]
 
@@ -17,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (_assess, _plan, _foods, _report, _demo, _reference):
+for module in (_assess, _plan, _simulate, _model, _foods, _report, _demo, _reference):
     module.register(app)
 
 

@@ -22,12 +22,20 @@ def _mg(value: float | None) -> str:
 
 def _food_dict(item: Food) -> dict[str, object]:
     return {
-        "ndb_id": item.ndb_id, "description": item.description, "food_group": item.food_group,
-        "mg_per_100g": item.mg_per_100g, "kcal_per_100g": item.kcal_per_100g,
-        "mg_n_data_points": item.mg_n_data_points, "source": item.source_key,
+        "ndb_id": item.ndb_id,
+        "description": item.description,
+        "food_group": item.food_group,
+        "mg_per_100g": item.mg_per_100g,
+        "kcal_per_100g": item.kcal_per_100g,
+        "mg_n_data_points": item.mg_n_data_points,
+        "source": item.source_key,
         "portions": [
-            {"amount": p.amount, "unit": p.unit_description, "grams": p.grams,
-             "magnesium_mg": item.magnesium_mg(p.grams)}
+            {
+                "amount": p.amount,
+                "unit": p.unit_description,
+                "grams": p.grams,
+                "magnesium_mg": item.magnesium_mg(p.grams),
+            }
             for p in item.portions
         ],
     }
@@ -35,8 +43,11 @@ def _food_dict(item: Food) -> dict[str, object]:
 
 def register(app: typer.Typer) -> None:
     """Add the ``foods`` command group to the app."""
-    foods_app = typer.Typer(name="foods", no_args_is_help=True,
-                            help="USDA SR28 foods: magnesium per 100 g and per portion.")
+    foods_app = typer.Typer(
+        name="foods",
+        no_args_is_help=True,
+        help="USDA SR28 foods: magnesium per 100 g and per portion.",
+    )
     app.add_typer(foods_app, name="foods")
 
     @foods_app.command("search")
@@ -49,17 +60,30 @@ def register(app: typer.Typer) -> None:
         """Search foods by name (typos tolerated) or NDB number."""
         matches = search_foods(query, limit=limit)
         if as_json:
-            print_json([{"ndb_id": m.food.ndb_id, "description": m.food.description,
-                         "food_group": m.food.food_group, "mg_per_100g": m.food.mg_per_100g,
-                         "kcal_per_100g": m.food.kcal_per_100g, "score": m.score}
-                        for m in matches])
+            print_json(
+                [
+                    {
+                        "ndb_id": m.food.ndb_id,
+                        "description": m.food.description,
+                        "food_group": m.food.food_group,
+                        "mg_per_100g": m.food.mg_per_100g,
+                        "kcal_per_100g": m.food.kcal_per_100g,
+                        "score": m.score,
+                    }
+                    for m in matches
+                ]
+            )
             return
         table = Table(title=f"Foods matching {query!r} (USDA SR28)")
         for column in ("NDB", "description", "Mg mg/100 g", "kcal/100 g"):
             table.add_column(column, overflow="fold")
         for m in matches:
-            table.add_row(m.food.ndb_id, m.food.description, _mg(m.food.mg_per_100g),
-                          _mg(m.food.kcal_per_100g))
+            table.add_row(
+                m.food.ndb_id,
+                m.food.description,
+                _mg(m.food.mg_per_100g),
+                _mg(m.food.kcal_per_100g),
+            )
         console.print(table)
         if not matches:
             console.print("No food matched.")
@@ -75,32 +99,41 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(_food_dict(item))
             return
-        console.print(f"[bold]{item.ndb_id} {item.description}[/bold] ({item.food_group})",
-                      highlight=False)
-        console.print(f"Magnesium {_mg(item.mg_per_100g)} mg/100 g; energy "
-                      f"{_mg(item.kcal_per_100g)} kcal/100 g (USDA SR28)")
+        console.print(
+            f"[bold]{item.ndb_id} {item.description}[/bold] ({item.food_group})", highlight=False
+        )
+        console.print(
+            f"Magnesium {_mg(item.mg_per_100g)} mg/100 g; energy "
+            f"{_mg(item.kcal_per_100g)} kcal/100 g (USDA SR28)"
+        )
         table = Table(title="Household portions")
         for column in ("amount", "unit", "grams", "Mg mg"):
             table.add_column(column, overflow="fold")
         for p in item.portions:
             mg = item.magnesium_mg(p.grams)
-            table.add_row(f"{p.amount:g}", p.unit_description, f"{p.grams:g}",
-                          "no value" if mg is None else f"{mg:.1f}")
+            table.add_row(
+                f"{p.amount:g}",
+                p.unit_description,
+                f"{p.grams:g}",
+                "no value" if mg is None else f"{mg:.1f}",
+            )
         console.print(table)
 
     @foods_app.command("intake")
     @handle_errors
     def intake_command(
-        diary: Annotated[Path, typer.Argument(help="Diary CSV with columns day, food, amount, "
-                                                   "unit.")],
+        diary: Annotated[
+            Path, typer.Argument(help="Diary CSV with columns day, food, amount, unit.")
+        ],
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Magnesium intake from a food-diary CSV: per day, mean, top foods."""
         try:
             text = diary.read_text(encoding="utf-8")
         except OSError as exc:
-            raise InvalidInputError(field="DIARY", value=str(diary),
-                                    allowed=f"a readable CSV file ({exc.strerror})") from None
+            raise InvalidInputError(
+                field="DIARY", value=str(diary), allowed=f"a readable CSV file ({exc.strerror})"
+            ) from None
         result = diary_intake(parse_diary_csv(text))
         if as_json:
             print_json(result.to_dict())
@@ -109,8 +142,11 @@ def register(app: typer.Typer) -> None:
             label = "undated" if day.day is None else day.day.isoformat()
             note = "" if day.complete else " (lower bound: a food has no Mg value)"
             console.print(f"{label}: {day.magnesium_mg:.0f} mg{note}")
-        console.print(f"[bold]Mean: {result.mean_mg_per_day:.0f} mg/day[/bold] "
-                      f"over {len(result.days)} day(s)")
+        console.print(
+            f"[bold]Mean: {result.mean_mg_per_day:.0f} mg/day[/bold] over {len(result.days)} day(s)"
+        )
         for f in result.top_foods:
-            console.print(f"  {f.ndb_id} {f.description}: {f.magnesium_mg:.0f} mg "
-                          f"({100 * f.share:.0f} %)", markup=False)
+            console.print(
+                f"  {f.ndb_id} {f.description}: {f.magnesium_mg:.0f} mg ({100 * f.share:.0f} %)",
+                markup=False,
+            )

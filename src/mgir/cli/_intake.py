@@ -22,8 +22,11 @@ def dietary_intake_mg_per_day(person: Person) -> float | None:
     intake = diary_intake(person.diet)
     if not intake.complete:
         missing = ", ".join(intake.foods_without_magnesium)
-        print(f"note: no magnesium value in SR28 for {missing}; the diary's intake "
-              f"({intake.mean_mg_per_day:.0f} mg/day) is a lower bound and is not used to "
-              "assess magnesium status", file=sys.stderr)
+        print(
+            f"note: no magnesium value in SR28 for {missing}; the diary's intake "
+            f"({intake.mean_mg_per_day:.0f} mg/day) is a lower bound and is not used to "
+            "assess magnesium status",
+            file=sys.stderr,
+        )
         return None
     return intake.mean_mg_per_day

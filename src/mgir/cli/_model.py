@@ -34,15 +34,18 @@ def export_sbml_command(
 
 
 def calibrate_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Calibration TOML to write.")
-                      ] = Path("calibrated.toml"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Calibration TOML to write.")
+    ] = Path("calibrated.toml"),
 ) -> None:
     """Refit the calibrated parameters (see scripts/calibrate_model.py for the full report)."""
     from mgir.model._calibration import calibrate  # noqa: PLC0415
 
     outcome = calibrate()
-    output.write_text(outcome.to_toml({"command": "mgir model calibrate",
-                                       "solver_dt_days": 0.5}), encoding="utf-8")
+    output.write_text(
+        outcome.to_toml({"command": "mgir model calibrate", "solver_dt_days": 0.5}),
+        encoding="utf-8",
+    )
     table = Table(title=f"calibration: χ² = {outcome.chi_square:.2f} on {outcome.dof} dof")
     for col in ("parameter", "estimate", "95 % interval"):
         table.add_column(col)
@@ -54,8 +57,9 @@ def calibrate_command(
 
 def register(app: typer.Typer) -> None:
     """Add the ``model`` command group to the mgir Typer app."""
-    group = typer.Typer(help="The mechanistic model: SBML export and calibration.",
-                        no_args_is_help=True)
+    group = typer.Typer(
+        help="The mechanistic model: SBML export and calibration.", no_args_is_help=True
+    )
     group.command("export-sbml")(export_sbml_command)
     group.command("calibrate")(calibrate_command)
     app.add_typer(group, name="model")

@@ -8,11 +8,9 @@ from the assessment) and otherwise reads the ``[[labs]]`` of the person file dir
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import sys
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,10 +20,14 @@ from rich.console import Console
 from rich.table import Table
 
 from mgir._errors import InvalidInputError, MgirError
-from mgir.model import DoseSegment, Output, Regimen, UncertainSimulation, simulate_person
-from mgir.units import analyte, to_canonical
+from mgir.assessment import Assessment, Person, assess
+from mgir.cli._common import read_document, read_person
+from mgir.cli._intake import dietary_intake_mg_per_day
+from mgir.model import DoseSegment, Regimen, UncertainSimulation, simulate_person
+from mgir.reference import resolve_salt
+from mgir.report import trajectory_figure_png
 
-__all__ = ["person_labs", "read_mapping", "regimen_from_options", "register", "simulate_command"]
+__all__ = ["model_salt_name", "person_labs", "regimen_from_options", "register", "simulate_command"]
 
 console = Console()
 
@@ -36,106 +38,94 @@ _LAB_KEYS: dict[str, str] = {
 }
 
 
-def read_mapping(path: Path) -> dict[str, Any]:
-    """Read a TOML or JSON file into a mapping."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInputError(field=str(path), value=str(path),
-                                allowed="a readable file") from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInputError(field=str(path), value=str(exc),
-                                allowed="valid TOML or JSON") from exc
-    if not isinstance(data, dict):
-        raise InvalidInputError(field=str(path), value=type(data).__name__, allowed="a mapping")
-    return data
+def person_labs(person: Person, assessment: Assessment | None = None) -> dict[str, float | None]:
+    """Model inputs (canonical floats) from a validated person: labs, eGFR and diary intake.
 
-
-def person_labs(data: Mapping[str, Any]) -> dict[str, float | None]:
-    """Model labs (canonical floats) from a person document.
-
-    Uses ``mgir.assessment.parse_person`` and ``assess`` when available (wiring point for the
-    main branch), else converts the document's ``[[labs]]`` entries with :mod:`mgir.units`.
-    Returns the keyword arguments of :func:`mgir.model.fit_person`.
+    Returns the keyword arguments of :func:`mgir.model.fit_person`. eGFR comes from the
+    assessment (CKD-EPI 2021), dietary intake from the food diary when there is one.
     """
-    labs: dict[str, float | None] = dict.fromkeys(_LAB_KEYS.values())
-    labs["egfr_ml_per_min_1_73m2"] = None
-    labs["dietary_intake_mg_per_day"] = None
-    try:
-        assessment_module: Any = importlib.import_module("mgir.assessment")
-    except ImportError:
-        assessment_module = None
-    parse = getattr(assessment_module, "parse_person", None)
-    assess = getattr(assessment_module, "assess", None)
-    if parse is not None and assess is not None:
-        person = parse(data)
-        for name, key in _LAB_KEYS.items():
-            labs[key] = person.lab(name)
-        result = assess(person)
-        egfr = getattr(getattr(getattr(result, "kidney", None), "egfr", None), "value", None)
-        labs["egfr_ml_per_min_1_73m2"] = None if egfr is None else float(egfr)
-        return labs
-    entries = data.get("labs", [])
-    if not isinstance(entries, list):
-        raise InvalidInputError(field="labs", value=entries, allowed="a list of lab tables")
-    for k, entry in enumerate(entries):
-        if not isinstance(entry, Mapping):
-            raise InvalidInputError(field=f"labs[{k}]", value=entry, allowed="a table")
-        lab_name = str(entry.get("name"))
-        value: Any = entry.get("value")
-        if lab_name == "egfr":
-            labs["egfr_ml_per_min_1_73m2"] = float(value)
-        elif lab_name in _LAB_KEYS:
-            unit = entry.get("unit")
-            labs[_LAB_KEYS[lab_name]] = to_canonical(
-                analyte(lab_name), value, None if unit is None else str(unit),
-                field=f"labs[{k}]")
+    if assessment is None:
+        intake = dietary_intake_mg_per_day(person)
+        assessment = assess(person, dietary_intake_mg_per_day=intake)
+    labs: dict[str, float | None] = {key: person.lab(name) for name, key in _LAB_KEYS.items()}
+    labs["egfr_ml_per_min_1_73m2"] = assessment.kidney.egfr.value
+    labs["dietary_intake_mg_per_day"] = assessment.dietary_intake_mg_per_day
     return labs
 
 
-def regimen_from_options(supplement: str | None, elemental_mg: float | None,
-                         plan: Mapping[str, Any] | None, days: float) -> Regimen:
+def model_salt_name(name: str, *, field: str = "salt") -> str:
+    """The model's salt for any name the knowledge base resolves.
+
+    "Epsom salt", "trimagnesium dicitrate (anhydrous)", "magnesium glycinate", ... map to the
+    model's salt of the same anion, which sets the absorption class.
+    """
+    match = resolve_salt(name, field=field)
+    anion = match.salt.salt_id.split("_")[0]
+    return f"magnesium {anion}"
+
+
+def regimen_from_options(
+    supplement: str | None, elemental_mg: float | None, plan: Mapping[str, Any] | None, days: float
+) -> Regimen:
     """Build the regimen from ``--supplement/--elemental-mg`` or a plan document.
 
     A plan is ``{"supplements": [{"salt", "elemental_mg_per_day", "start_day"?, "end_day"?}]}``
     (or a single ``"supplement"`` table); wiring point for the planning module's JSON.
     """
     if plan is not None and (supplement is not None or elemental_mg is not None):
-        raise InvalidInputError(field="--plan", value="given with --supplement",
-                                allowed="either --plan or --supplement/--elemental-mg")
+        raise InvalidInputError(
+            field="--plan",
+            value="given with --supplement",
+            allowed="either --plan or --supplement/--elemental-mg",
+        )
     if plan is not None:
         items = plan.get("supplements", [plan["supplement"]] if "supplement" in plan else None)
         if not isinstance(items, list) or not items:
-            raise InvalidInputError(field="plan.supplements", value=items,
-                                    allowed="a non-empty list of {salt, elemental_mg_per_day}")
+            raise InvalidInputError(
+                field="plan.supplements",
+                value=items,
+                allowed="a non-empty list of {salt, elemental_mg_per_day}",
+            )
         segments: list[DoseSegment] = []
         for k, item in enumerate(items):
             try:
-                segments.extend(Regimen.constant(
-                    str(item["salt"]), float(item["elemental_mg_per_day"]),
-                    float(item.get("start_day", 0.0)),
-                    float(item.get("end_day", math.inf))).segments)
+                segments.extend(
+                    Regimen.constant(
+                        model_salt_name(str(item["salt"]), field=f"plan.supplements[{k}].salt"),
+                        float(item["elemental_mg_per_day"]),
+                        float(item.get("start_day", 0.0)),
+                        float(item.get("end_day", math.inf)),
+                    ).segments
+                )
             except (KeyError, TypeError) as exc:
-                raise InvalidInputError(field=f"plan.supplements[{k}]", value=item,
-                                        allowed="{salt, elemental_mg_per_day}") from exc
+                raise InvalidInputError(
+                    field=f"plan.supplements[{k}]",
+                    value=item,
+                    allowed="{salt, elemental_mg_per_day}",
+                ) from exc
         return Regimen(tuple(segments))
     if supplement is None and elemental_mg is None:
         return Regimen.none()
     if supplement is None or elemental_mg is None:
-        raise InvalidInputError(field="--supplement/--elemental-mg",
-                                value=supplement or elemental_mg,
-                                allowed="both a salt and an elemental dose")
+        raise InvalidInputError(
+            field="--supplement/--elemental-mg",
+            value=supplement or elemental_mg,
+            allowed="both a salt and an elemental dose",
+        )
     if elemental_mg <= 0:
-        raise InvalidInputError(field="--elemental-mg", value=elemental_mg, unit="mg/day",
-                                allowed="> 0")
+        raise InvalidInputError(
+            field="--elemental-mg", value=elemental_mg, unit="mg/day", allowed="> 0"
+        )
     _ = days
-    return Regimen.constant(supplement, elemental_mg)
+    return Regimen.constant(model_salt_name(supplement, field="--supplement"), elemental_mg)
 
 
-_SUMMARY_ROWS = (("serum_magnesium", "serum Mg"), ("fasting_glucose", "fasting glucose"),
-                 ("fasting_insulin", "fasting insulin"), ("homa_ir", "HOMA-IR"))
+_SUMMARY_ROWS = (
+    ("serum_magnesium", "serum Mg"),
+    ("fasting_glucose", "fasting glucose"),
+    ("fasting_insulin", "fasting insulin"),
+    ("homa_ir", "HOMA-IR"),
+)
 
 
 def _print_summary(u: UncertainSimulation, weeks: float) -> None:
@@ -146,8 +136,13 @@ def _print_summary(u: UncertainSimulation, weeks: float) -> None:
         table.add_column(col)
     for key, label in _SUMMARY_ROWS:
         s = summary[key]
-        table.add_row(label, f"{s['start']:.3g}", f"{s['end']:.3g}",
-                      f"{s['end_low']:.3g}–{s['end_high']:.3g}", s["unit"])
+        table.add_row(
+            label,
+            f"{s['start']:.3g}",
+            f"{s['end']:.3g}",
+            f"{s['end_low']:.3g}–{s['end_high']:.3g}",
+            s["unit"],
+        )
     console.print(table)
     used = ", ".join(f"{k}: {v}" for k, v in u.fit.labs_used.items())
     console.print(f"labs: {used}", markup=False)
@@ -156,39 +151,20 @@ def _print_summary(u: UncertainSimulation, weeks: float) -> None:
 
 
 def _plot(u: UncertainSimulation, path: Path) -> None:
-    import matplotlib  # noqa: PLC0415 - optional extra
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    outputs = ((Output.SERUM_MG, "serum Mg (mmol/L)"),
-               (Output.FASTING_GLUCOSE, "fasting glucose (mmol/L)"),
-               (Output.FASTING_INSULIN, "fasting insulin (µIU/mL)"), (Output.HOMA_IR, "HOMA-IR"))
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True)
-    t = u.central.time_days
-    for ax, (o, label) in zip(axes.flat, outputs, strict=True):
-        band = u.bands(o)
-        ax.fill_between(t, band[0], band[-1], alpha=0.3, label="uncertainty band")
-        ax.plot(t, u.central.output(o)[0], label="calibrated")
-        ax.set_ylabel(label)
-    for ax in axes[-1]:
-        ax.set_xlabel("day")
-    axes[0, 0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    path.write_bytes(trajectory_figure_png([("calibrated model", u)]))
 
 
-def simulate_command(  # noqa: PLR0917 - Typer maps parameters to CLI options
+def simulate_command(
     person_file: Annotated[Path, typer.Argument(help="Person file (TOML or JSON).")],
     weeks: Annotated[float, typer.Option(help="Duration in weeks.")] = 16.0,
-    supplement: Annotated[str | None, typer.Option(help="Salt, e.g. 'magnesium citrate'.")
-                          ] = None,
-    elemental_mg: Annotated[float | None, typer.Option(
-        "--elemental-mg", help="Elemental Mg per day (mg).")] = None,
+    supplement: Annotated[str | None, typer.Option(help="Salt, e.g. 'magnesium citrate'.")] = None,
+    elemental_mg: Annotated[
+        float | None, typer.Option("--elemental-mg", help="Elemental Mg per day (mg).")
+    ] = None,
     plan: Annotated[Path | None, typer.Option(help="Plan JSON with supplements.")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Trajectory file (.csv or .parquet).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Trajectory file (.csv or .parquet).")
+    ] = None,
     plot: Annotated[Path | None, typer.Option(help="PNG figure of the trajectories.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     draws: Annotated[int, typer.Option(help="Parameter draws for the bands.")] = 200,
@@ -197,19 +173,26 @@ def simulate_command(  # noqa: PLR0917 - Typer maps parameters to CLI options
     """Simulate serum Mg, fasting glucose, insulin and HOMA-IR under a supplement."""
     try:
         if not (math.isfinite(weeks) and 0 < weeks <= 520):
-            raise InvalidInputError(field="--weeks", value=weeks, unit="week",
-                                    allowed="> 0 and <= 520")
+            raise InvalidInputError(
+                field="--weeks", value=weeks, unit="week", allowed="> 0 and <= 520"
+            )
         if draws < 2:
             raise InvalidInputError(field="--draws", value=draws, allowed=">= 2")
         if output is not None and output.suffix.lower() not in (".csv", ".parquet"):
-            raise InvalidInputError(field="--output", value=str(output),
-                                    allowed="a .csv or .parquet file")
+            raise InvalidInputError(
+                field="--output", value=str(output), allowed="a .csv or .parquet file"
+            )
         days = weeks * 7.0
-        labs = person_labs(read_mapping(person_file))
-        regimen = regimen_from_options(supplement, elemental_mg,
-                                       read_mapping(plan) if plan is not None else None, days)
-        result = simulate_person(days=days, regimen=regimen, n_draws=draws, seed=seed,
-                                 **labs)  # type: ignore[arg-type]
+        labs = person_labs(read_person(person_file))
+        plan_document = read_document(plan, field="--plan") if plan is not None else None
+        if plan_document is not None and plan_document.get("supplement", 0) is None:
+            raise InvalidInputError(
+                field="--plan",
+                value=str(plan),
+                allowed="a plan with a supplement (this plan recommends none)",
+            )
+        regimen = regimen_from_options(supplement, elemental_mg, plan_document, days)
+        result = simulate_person(days=days, regimen=regimen, n_draws=draws, seed=seed, **labs)  # type: ignore[arg-type]
     except MgirError as exc:
         if as_json:
             payload = exc.as_dict() if isinstance(exc, InvalidInputError) else {"error": str(exc)}
@@ -227,8 +210,11 @@ def simulate_command(  # noqa: PLR0917 - Typer maps parameters to CLI options
     if as_json:
         payload = {
             "summary": result.summary(),
-            "person_fit": {"labs_used": result.fit.labs_used, "fitted": result.fit.fitted,
-                           "warnings": list(result.fit.warnings)},
+            "person_fit": {
+                "labs_used": result.fit.labs_used,
+                "fitted": result.fit.fitted,
+                "warnings": list(result.fit.warnings),
+            },
             "provenance": dict(result.central.provenance),
         }
         sys.stdout.write(json.dumps(payload, default=str) + "\n")

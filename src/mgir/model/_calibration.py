@@ -96,73 +96,206 @@ class Target:
 def trial_arms() -> tuple[TrialArm, ...]:
     """Return the supplemented arms used in calibration (see docs/calibration.md)."""
     return (
-        TrialArm("guerrero_romero2004", "guerrero_romero2004_trial", 5.5, 4.6, 0.61,
-                 "magnesium chloride", 450.0, 91.0,
-                 "baseline glucose 5.5 mmol/L assumed (not in abstract); 2.5 g MgCl2 taken as "
-                 "450 mg elemental Mg (authors' 2009 statement); 3 months = 91 days"),
-        TrialArm("rodriguez_moran2003", "rodriguez_moran2003_trial", 10.3, 5.0, 0.65,
-                 "magnesium chloride", 450.0, 112.0,
-                 "baseline taken as the placebo arm's end values (baselines not in abstract; "
-                 "placebo assumed flat); 450 mg elemental Mg"),
-        TrialArm("simental_mendia2016", "simental_mendia2016_meta", 6.5, 4.0, 0.72,
-                 "magnesium citrate", 360.0, 84.0,
-                 "typical pooled subject assumed: glucose 6.5 mmol/L, HOMA-IR 4.0, serum Mg "
-                 "0.72 mmol/L, 360 mg/day (median dose of Song 2006) for 12 weeks"),
-        TrialArm("song2006", "song2006_meta", 9.0, 5.0, 0.72,
-                 "magnesium citrate", 360.0, 84.0,
-                 "typical T2D subject assumed: glucose 9.0 mmol/L, HOMA-IR 5.0, serum Mg "
-                 "0.72 mmol/L; median dose 15 mmol/day for median 12 weeks"),
-        TrialArm("drenthen2024", "drenthen2024_trial", 8.5, None, 0.70,
-                 "magnesium gluconate", 15.0 * 24.305, 42.0,
-                 "insulin-treated T2D: baseline serum 0.70 from the placebo value, glucose "
-                 "8.5 mmol/L assumed, insulin not used (exogenous)"),
+        TrialArm(
+            "guerrero_romero2004",
+            "guerrero_romero2004_trial",
+            5.5,
+            4.6,
+            0.61,
+            "magnesium chloride",
+            450.0,
+            91.0,
+            "baseline glucose 5.5 mmol/L assumed (not in abstract); 2.5 g MgCl2 taken as "
+            "450 mg elemental Mg (authors' 2009 statement); 3 months = 91 days",
+        ),
+        TrialArm(
+            "rodriguez_moran2003",
+            "rodriguez_moran2003_trial",
+            10.3,
+            5.0,
+            0.65,
+            "magnesium chloride",
+            450.0,
+            112.0,
+            "baseline taken as the placebo arm's end values (baselines not in abstract; "
+            "placebo assumed flat); 450 mg elemental Mg",
+        ),
+        TrialArm(
+            "simental_mendia2016",
+            "simental_mendia2016_meta",
+            6.5,
+            4.0,
+            0.72,
+            "magnesium citrate",
+            360.0,
+            84.0,
+            "typical pooled subject assumed: glucose 6.5 mmol/L, HOMA-IR 4.0, serum Mg "
+            "0.72 mmol/L, 360 mg/day (median dose of Song 2006) for 12 weeks",
+        ),
+        TrialArm(
+            "song2006",
+            "song2006_meta",
+            9.0,
+            5.0,
+            0.72,
+            "magnesium citrate",
+            360.0,
+            84.0,
+            "typical T2D subject assumed: glucose 9.0 mmol/L, HOMA-IR 5.0, serum Mg "
+            "0.72 mmol/L; median dose 15 mmol/day for median 12 weeks",
+        ),
+        TrialArm(
+            "drenthen2024",
+            "drenthen2024_trial",
+            8.5,
+            None,
+            0.70,
+            "magnesium gluconate",
+            15.0 * 24.305,
+            42.0,
+            "insulin-treated T2D: baseline serum 0.70 from the placebo value, glucose "
+            "8.5 mmol/L assumed, insulin not used (exogenous)",
+        ),
     )
 
 
 def calibration_targets() -> tuple[Target, ...]:
     """Observed values with standard errors (SE = SD/sqrt(n) where only SD was reported)."""
     return (
-        Target("gr2004_serum_end", "guerrero_romero2004", "serum_mg_end", 0.81,
-               0.08 / math.sqrt(30), "mmol/L", "guerrero_romero2004_trial",
-               "0.81 +/- 0.08; n = 30 per arm assumed"),
-        Target("gr2004_homa_end", "guerrero_romero2004", "homa_ir_end", 2.6,
-               1.1 / math.sqrt(30), "1", "guerrero_romero2004_trial",
-               "2.6 +/- 1.1; n = 30 per arm assumed"),
-        Target("rm2003_serum_end", "rodriguez_moran2003", "serum_mg_end", 0.74,
-               0.10 / math.sqrt(31.5), "mmol/L", "rodriguez_moran2003_trial",
-               "0.74 +/- 0.10; 63 subjects in two arms"),
-        Target("rm2003_homa_end", "rodriguez_moran2003", "homa_ir_end", 3.8,
-               1.1 / math.sqrt(31.5), "1", "rodriguez_moran2003_trial", "3.8 +/- 1.1"),
-        Target("rm2003_glucose_end", "rodriguez_moran2003", "glucose_end", 8.0,
-               2.4 / math.sqrt(31.5), "mmol/L", "rodriguez_moran2003_trial", "8.0 +/- 2.4"),
-        Target("sm2016_homa_change", "simental_mendia2016", "homa_ir_change", -0.67,
-               (1.20 - 0.14) / (2 * 1.96), "1", "simental_mendia2016_meta",
-               "WMD -0.67 (-1.20 to -0.14) vs placebo (placebo assumed flat)"),
-        Target("song2006_glucose_change", "song2006", "glucose_change", -0.56,
-               (1.10 - 0.01) / (2 * 1.96), "mmol/L", "song2006_meta",
-               "WMD -0.56 (-1.10 to -0.01) vs placebo"),
-        Target("drenthen2024_serum_end", "drenthen2024", "serum_mg_end", 0.75, 0.02,
-               "mmol/L", "drenthen2024_trial",
-               "0.75 vs 0.70 (p = 0.016, crossover n = 14): SE 0.02 derived from the p value"),
-        Target("nadler1993_si_ratio", None, "si_ratio_at_0.68", 2.75 / 3.69, 0.074, "1",
-               "nadler1993_low_mg_diet",
-               "S_I 3.69 -> 2.75 when RBC free Mg fell to 0.68 of baseline; intracellular "
-               "exchangeable Mg assumed to fall in proportion"),
-        Target("lubeck2000_fe_diabetes", None, "fe_mg_diabetes", 0.0583, 0.0273 / math.sqrt(20),
-               "1", "lubeck2000_fe_mg",
-               "FE 5.83 +/- 2.73 % at serum 0.73; glucose 11 mmol/L and n = 20 assumed"),
-        Target("lubeck2000_fe_control", None, "fe_mg_control", 0.0346, 0.0133 / math.sqrt(20),
-               "1", "lubeck2000_fe_mg",
-               "FE 3.46 +/- 1.33 % at serum 0.83, glucose 5.0 mmol/L; n = 20 assumed"),
-        Target("fe_mg_below_threshold_prior", None, "fe_below_threshold", 0.015, 0.0075, "1",
-               "nephromaths_fe_mg",
-               "weak prior: fractional excretion when serum Mg is low from extrarenal causes "
-               "lies between the 0.5 % floor and the 3-4 % renal-loss cut-off (physiology "
-               "notes 3.4); 1.5 +/- 0.75 %"),
-        Target("djurhuus_excretion_ratio", None, "urinary_mg_ratio", 2.4, 0.4, "1",
-               "djurhuus_hyperglycaemia_mg",
-               "x2.4 urinary Mg when glucose rose 5.3 -> 12.3 mmol/L at equal insulin and "
-               "about equal serum Mg (0.85 assumed); SE 0.4 assumed (n = 10)"),
+        Target(
+            "gr2004_serum_end",
+            "guerrero_romero2004",
+            "serum_mg_end",
+            0.81,
+            0.08 / math.sqrt(30),
+            "mmol/L",
+            "guerrero_romero2004_trial",
+            "0.81 +/- 0.08; n = 30 per arm assumed",
+        ),
+        Target(
+            "gr2004_homa_end",
+            "guerrero_romero2004",
+            "homa_ir_end",
+            2.6,
+            1.1 / math.sqrt(30),
+            "1",
+            "guerrero_romero2004_trial",
+            "2.6 +/- 1.1; n = 30 per arm assumed",
+        ),
+        Target(
+            "rm2003_serum_end",
+            "rodriguez_moran2003",
+            "serum_mg_end",
+            0.74,
+            0.10 / math.sqrt(31.5),
+            "mmol/L",
+            "rodriguez_moran2003_trial",
+            "0.74 +/- 0.10; 63 subjects in two arms",
+        ),
+        Target(
+            "rm2003_homa_end",
+            "rodriguez_moran2003",
+            "homa_ir_end",
+            3.8,
+            1.1 / math.sqrt(31.5),
+            "1",
+            "rodriguez_moran2003_trial",
+            "3.8 +/- 1.1",
+        ),
+        Target(
+            "rm2003_glucose_end",
+            "rodriguez_moran2003",
+            "glucose_end",
+            8.0,
+            2.4 / math.sqrt(31.5),
+            "mmol/L",
+            "rodriguez_moran2003_trial",
+            "8.0 +/- 2.4",
+        ),
+        Target(
+            "sm2016_homa_change",
+            "simental_mendia2016",
+            "homa_ir_change",
+            -0.67,
+            (1.20 - 0.14) / (2 * 1.96),
+            "1",
+            "simental_mendia2016_meta",
+            "WMD -0.67 (-1.20 to -0.14) vs placebo (placebo assumed flat)",
+        ),
+        Target(
+            "song2006_glucose_change",
+            "song2006",
+            "glucose_change",
+            -0.56,
+            (1.10 - 0.01) / (2 * 1.96),
+            "mmol/L",
+            "song2006_meta",
+            "WMD -0.56 (-1.10 to -0.01) vs placebo",
+        ),
+        Target(
+            "drenthen2024_serum_end",
+            "drenthen2024",
+            "serum_mg_end",
+            0.75,
+            0.02,
+            "mmol/L",
+            "drenthen2024_trial",
+            "0.75 vs 0.70 (p = 0.016, crossover n = 14): SE 0.02 derived from the p value",
+        ),
+        Target(
+            "nadler1993_si_ratio",
+            None,
+            "si_ratio_at_0.68",
+            2.75 / 3.69,
+            0.074,
+            "1",
+            "nadler1993_low_mg_diet",
+            "S_I 3.69 -> 2.75 when RBC free Mg fell to 0.68 of baseline; intracellular "
+            "exchangeable Mg assumed to fall in proportion",
+        ),
+        Target(
+            "lubeck2000_fe_diabetes",
+            None,
+            "fe_mg_diabetes",
+            0.0583,
+            0.0273 / math.sqrt(20),
+            "1",
+            "lubeck2000_fe_mg",
+            "FE 5.83 +/- 2.73 % at serum 0.73; glucose 11 mmol/L and n = 20 assumed",
+        ),
+        Target(
+            "lubeck2000_fe_control",
+            None,
+            "fe_mg_control",
+            0.0346,
+            0.0133 / math.sqrt(20),
+            "1",
+            "lubeck2000_fe_mg",
+            "FE 3.46 +/- 1.33 % at serum 0.83, glucose 5.0 mmol/L; n = 20 assumed",
+        ),
+        Target(
+            "fe_mg_below_threshold_prior",
+            None,
+            "fe_below_threshold",
+            0.015,
+            0.0075,
+            "1",
+            "nephromaths_fe_mg",
+            "weak prior: fractional excretion when serum Mg is low from extrarenal causes "
+            "lies between the 0.5 % floor and the 3-4 % renal-loss cut-off (physiology "
+            "notes 3.4); 1.5 +/- 0.75 %",
+        ),
+        Target(
+            "djurhuus_excretion_ratio",
+            None,
+            "urinary_mg_ratio",
+            2.4,
+            0.4,
+            "1",
+            "djurhuus_hyperglycaemia_mg",
+            "x2.4 urinary Mg when glucose rose 5.3 -> 12.3 mmol/L at equal insulin and "
+            "about equal serum Mg (0.85 assumed); SE 0.4 assumed (n = 10)",
+        ),
     )
 
 
@@ -171,8 +304,12 @@ def _fe(p: FloatArray, serum: float, glucose_mmol: float) -> float:
     action = p[:, Param.GLUCOSE_PRODUCTION.pos] / glucose - p[:, Param.GLUCOSE_EFFECTIVENESS.pos]
     ecf = np.array([serum]) * p[:, Param.ECF_VOLUME.pos]
     urine, _ = renal_excretion_mmol_per_day(p, ecf, glucose, action)
-    filtered = (p[:, Param.EGFR.pos] * LITRES_PER_DAY_PER_ML_PER_MIN
-                * p[:, Param.FILTERABLE_FRACTION.pos] * serum)
+    filtered = (
+        p[:, Param.EGFR.pos]
+        * LITRES_PER_DAY_PER_ML_PER_MIN
+        * p[:, Param.FILTERABLE_FRACTION.pos]
+        * serum
+    )
     return float(urine[0] / filtered[0])
 
 
@@ -180,27 +317,39 @@ def _urine_ratio(p: FloatArray) -> float:
     """Urinary Mg at glucose 12.3 vs 5.3 mmol/L, equal insulin action and serum 0.85 (-3 %)."""
     ecf = np.array([0.85]) * p[:, Param.ECF_VOLUME.pos]
     action = p[:, Param.INSULIN_ACTION_REFERENCE.pos]
-    lo, _ = renal_excretion_mmol_per_day(p, ecf, np.array([5.3 * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L]),
-                                         action)
-    hi, _ = renal_excretion_mmol_per_day(p, 0.97 * ecf,
-                                         np.array([12.3 * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L]),
-                                         action)
+    lo, _ = renal_excretion_mmol_per_day(
+        p, ecf, np.array([5.3 * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L]), action
+    )
+    hi, _ = renal_excretion_mmol_per_day(
+        p, 0.97 * ecf, np.array([12.3 * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L]), action
+    )
     return float(hi[0] / lo[0])
 
 
 def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, float]:
     """Model predictions for every target, keyed by target key, using ``base`` (one row)."""
     arms = trial_arms()
-    fits = [fit_person(fasting_glucose_mmol_per_l=a.glucose_mmol_per_l,
-                       fasting_insulin_uiu_per_ml=a.insulin_uiu_per_ml,
-                       serum_mg_mmol_per_l=a.serum_mg_mmol_per_l, base=base) for a in arms]
+    fits = [
+        fit_person(
+            fasting_glucose_mmol_per_l=a.glucose_mmol_per_l,
+            fasting_insulin_uiu_per_ml=a.insulin_uiu_per_ml,
+            serum_mg_mmol_per_l=a.serum_mg_mmol_per_l,
+            base=base,
+        )
+        for a in arms
+    ]
     params = ParameterSet(np.vstack([f.parameters.values for f in fits]))
     y0 = np.vstack([f.initial_state for f in fits])
     doses = np.array([a.elemental_mg_per_day for a in arms])
     horizon = max(a.days for a in arms)
-    result = simulate(params, days=horizon, initial_state=y0,
-                      regimen=Regimen.constant("magnesium chloride", doses),
-                      solver=QuasiSteadyState(dt_days=dt_days), save_every_days=1.0)
+    result = simulate(
+        params,
+        days=horizon,
+        initial_state=y0,
+        regimen=Regimen.constant("magnesium chloride", doses),
+        solver=QuasiSteadyState(dt_days=dt_days),
+        save_every_days=1.0,
+    )
     serum = result.output(Output.SERUM_MG)
     homa = result.output(Output.HOMA_IR)
     glucose = result.output(Output.FASTING_GLUCOSE)
@@ -214,8 +363,11 @@ def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, f
             arr = series[stem][i]
             pred[t.key] = float(arr[d] if kind == "end" else arr[d] - arr[0])
     p = base.values[:1]
-    pred["nadler1993_si_ratio"] = float(mg_coupling_factor(
-        np.array([0.68]), p[:, Param.SI_MG_HALF_SATURATION.pos], p[:, Param.SI_MG_HILL.pos])[0])
+    pred["nadler1993_si_ratio"] = float(
+        mg_coupling_factor(
+            np.array([0.68]), p[:, Param.SI_MG_HALF_SATURATION.pos], p[:, Param.SI_MG_HILL.pos]
+        )[0]
+    )
     pred["lubeck2000_fe_diabetes"] = _fe(p, 0.73, 11.0)
     pred["lubeck2000_fe_control"] = _fe(p, 0.83, 5.0)
     pred["djurhuus_excretion_ratio"] = _urine_ratio(p)
@@ -242,21 +394,36 @@ class CalibrationOutcome:
     def standard_errors(self) -> dict[str, tuple[float, float]]:
         """95 % interval of each parameter (log-normal Laplace approximation)."""
         sd = np.sqrt(np.diag(self.log_covariance))
-        return {n: (float(np.exp(m - 1.96 * s)), float(np.exp(m + 1.96 * s)))
-                for n, m, s in zip(self.names, self.log_mean, sd, strict=True)}
+        return {
+            n: (float(np.exp(m - 1.96 * s)), float(np.exp(m + 1.96 * s)))
+            for n, m, s in zip(self.names, self.log_mean, sd, strict=True)
+        }
 
     def to_toml(self, extra: Mapping[str, Any] | None = None) -> str:
         """Serialise as ``calibrated.toml`` text."""
-        lines = ["# Written by scripts/calibrate_model.py; do not edit by hand.", "",
-                 "[parameters]"]
+        lines = [
+            "# Written by scripts/calibrate_model.py; do not edit by hand.",
+            "",
+            "[parameters]",
+        ]
         lines += [f"{n} = {self.estimate[n]!r}" for n in self.names]
-        lines += ["", "[uncertainty]", "method = \"laplace_log_space\"",
-                  f"names = {list(self.names)!r}".replace("'", '"'),
-                  f"log_mean = {[float(v) for v in self.log_mean]!r}",
-                  "log_covariance = ["]
+        lines += [
+            "",
+            "[uncertainty]",
+            'method = "laplace_log_space"',
+            f"names = {list(self.names)!r}".replace("'", '"'),
+            f"log_mean = {[float(v) for v in self.log_mean]!r}",
+            "log_covariance = [",
+        ]
         lines += [f"  {[float(v) for v in row]!r}," for row in self.log_covariance]
-        lines += ["]", f"at_bound = {list(self.at_bound)!r}".replace("'", '"'), "", "[fit]",
-                  f"chi_square = {self.chi_square!r}", f"dof = {self.dof}"]
+        lines += [
+            "]",
+            f"at_bound = {list(self.at_bound)!r}".replace("'", '"'),
+            "",
+            "[fit]",
+            f"chi_square = {self.chi_square!r}",
+            f"dof = {self.dof}",
+        ]
         for key, value in (extra or {}).items():
             lines.append(f"{key} = {value!r}".replace("'", '"'))
         lines += ["", "[fit.predictions]"]
@@ -266,8 +433,9 @@ class CalibrationOutcome:
         return "\n".join(lines) + "\n"
 
 
-def _residuals(values: FloatArray | Sequence[float], base: ParameterSet, dt_days: float
-               ) -> tuple[FloatArray, dict[str, float]]:
+def _residuals(
+    values: FloatArray | Sequence[float], base: ParameterSet, dt_days: float
+) -> tuple[FloatArray, dict[str, float]]:
     trial = base.replace(**{p.value: v for p, v in zip(FREE_PARAMETERS, values, strict=True)})
     pred = predict_targets(trial, dt_days=dt_days)
     targets = calibration_targets()
@@ -318,11 +486,18 @@ def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOu
             grid = np.linspace(lo[j], hi[j], profile_points)
             prof: list[tuple[float, float]] = []
             for g in grid:
+
                 def fixed(z: FloatArray, j: int = j, g: float = float(g)) -> FloatArray:
                     return fun(np.insert(z, j, g))
+
                 rest = np.delete(sol.x, j)
-                s2 = least_squares(fixed, rest, bounds=(np.delete(lo, j), np.delete(hi, j)),
-                                   diff_step=1e-4, max_nfev=60)
+                s2 = least_squares(
+                    fixed,
+                    rest,
+                    bounds=(np.delete(lo, j), np.delete(hi, j)),
+                    diff_step=1e-4,
+                    max_nfev=60,
+                )
                 prof.append((float(np.exp(g)), float(s2.fun @ s2.fun)))
             profiles[name] = prof
     return CalibrationOutcome(

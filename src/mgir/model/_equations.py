@@ -45,7 +45,8 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 GLUCOSE_MG_PER_DL_PER_MMOL_PER_L: Final[float] = convert(
-    analyte("fasting_glucose"), 1.0, "mmol/L", "mg/dL")
+    analyte("fasting_glucose"), 1.0, "mmol/L", "mg/dL"
+)
 """18.0156: glucose molar mass 180.156 g/mol (via mgir.units)."""
 
 LITRES_PER_DAY_PER_ML_PER_MIN: Final[float] = 1.44
@@ -70,8 +71,9 @@ def serum_mg_mmol_per_l(p: FloatArray, ecf_mmol: FloatArray) -> FloatArray:
     return ecf_mmol / _c(p, Param.ECF_VOLUME)
 
 
-def mg_coupling_factor(relative_mg: FloatArray, half_saturation: FloatArray,
-                       hill: FloatArray) -> FloatArray:
+def mg_coupling_factor(
+    relative_mg: FloatArray, half_saturation: FloatArray, hill: FloatArray
+) -> FloatArray:
     """Hill factor of relative intracellular Mg, equal to 1 at the reference (``relative_mg=1``).
 
     ``f(x) = (1 + K^h) x^h / (K^h + x^h)``; ``f(0) = 0``, increasing, saturating at ``1 + K^h``.
@@ -91,8 +93,9 @@ def effective_insulin_sensitivity(p: FloatArray, icf_mmol: FloatArray) -> FloatA
     """Insulin sensitivity S_I (mL/µIU/day) modulated by intracellular Mg."""
     x = _relative_intracellular(p, icf_mmol)
     f = mg_coupling_factor(x, _c(p, Param.SI_MG_HALF_SATURATION), _c(p, Param.SI_MG_HILL))
-    result: FloatArray = (_c(p, Param.INSULIN_SENSITIVITY)
-                          * _c(p, Param.INSULIN_SENSITIVITY_SCALE) * f)
+    result: FloatArray = (
+        _c(p, Param.INSULIN_SENSITIVITY) * _c(p, Param.INSULIN_SENSITIVITY_SCALE) * f
+    )
     return result
 
 
@@ -104,8 +107,9 @@ def effective_secretion_max(p: FloatArray, icf_mmol: FloatArray) -> FloatArray:
     return result
 
 
-def glucose_balance(p: FloatArray, glucose: FloatArray, beta: FloatArray, si: FloatArray,
-                    sigma: FloatArray) -> tuple[FloatArray, FloatArray]:
+def glucose_balance(
+    p: FloatArray, glucose: FloatArray, beta: FloatArray, si: FloatArray, sigma: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Glucose net rate at insulin QSS, and its derivative in glucose.
 
     ``F(G) = R0 - EG0 G - S_I G I_qss(G)``, ``I_qss = β σ G² / (k (α + G²))``; F decreases
@@ -122,9 +126,16 @@ def glucose_balance(p: FloatArray, glucose: FloatArray, beta: FloatArray, si: Fl
     return f, df
 
 
-def qss_glucose_insulin(p: FloatArray, beta: FloatArray, si: FloatArray, sigma: FloatArray,
-                        guess: FloatArray | None = None, *, rtol: float = 1e-12,
-                        max_iter: int = 60) -> tuple[FloatArray, FloatArray]:
+def qss_glucose_insulin(
+    p: FloatArray,
+    beta: FloatArray,
+    si: FloatArray,
+    sigma: FloatArray,
+    guess: FloatArray | None = None,
+    *,
+    rtol: float = 1e-12,
+    max_iter: int = 60,
+) -> tuple[FloatArray, FloatArray]:
     """Quasi-steady fasting glucose (mg/dL) and insulin (µIU/mL) for given β, S_I and σ.
 
     Safeguarded Newton on the monotone glucose balance within ``[0, R0/EG0]``.
@@ -162,14 +173,20 @@ def beta_growth_rate_per_day(p: FloatArray, glucose: FloatArray) -> FloatArray:
     gs = _c(p, Param.BETA_SETPOINT_GLUCOSE)
     excess = np.maximum(gs - _TOPP_SETPOINT_MG_PER_DL, 0.0)
     plasticity = _c(p, Param.BETA_PLASTICITY) * np.exp(
-        -excess / _c(p, Param.BETA_PLASTICITY_GLUCOSE_SCALE))
-    result: FloatArray = (plasticity * _c(p, Param.BETA_GROWTH_CURVATURE)
-                          * (glucose - gs) * (gs + _c(p, Param.BETA_SETPOINT_SPAN) - glucose))
+        -excess / _c(p, Param.BETA_PLASTICITY_GLUCOSE_SCALE)
+    )
+    result: FloatArray = (
+        plasticity
+        * _c(p, Param.BETA_GROWTH_CURVATURE)
+        * (glucose - gs)
+        * (gs + _c(p, Param.BETA_SETPOINT_SPAN) - glucose)
+    )
     return result
 
 
-def absorption_mmol_per_day(p: FloatArray, supplement_accessible_mmol_per_day: FloatArray
-                            ) -> tuple[FloatArray, FloatArray]:
+def absorption_mmol_per_day(
+    p: FloatArray, supplement_accessible_mmol_per_day: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Food Mg intake and net absorbed Mg (both mmol/day).
 
     The reference fraction ``φ0 = Vmax / (Km + J) + f_lin`` of ``J`` = food Mg + bioaccessible
@@ -190,8 +207,9 @@ _MAX_REFERENCE_FRACTION: Final[float] = 0.999
 
 
 def _reference_absorbed_fraction(p: FloatArray, j: FloatArray) -> FloatArray:
-    result: FloatArray = (_c(p, Param.ABSORPTION_VMAX) / (_c(p, Param.ABSORPTION_KM) + j)
-                          + _c(p, Param.ABSORPTION_LINEAR_FRACTION))
+    result: FloatArray = _c(p, Param.ABSORPTION_VMAX) / (_c(p, Param.ABSORPTION_KM) + j) + _c(
+        p, Param.ABSORPTION_LINEAR_FRACTION
+    )
     return result
 
 
@@ -217,9 +235,9 @@ def _sigmoid(z: FloatArray) -> FloatArray:
     return result
 
 
-def renal_excretion_mmol_per_day(p: FloatArray, ecf_mmol: FloatArray, glucose: FloatArray,
-                                 insulin_action_per_day: FloatArray
-                                 ) -> tuple[FloatArray, FloatArray]:
+def renal_excretion_mmol_per_day(
+    p: FloatArray, ecf_mmol: FloatArray, glucose: FloatArray, insulin_action_per_day: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Urinary Mg (mmol/day) and its derivative with respect to the extracellular pool (1/day).
 
     ``U = GFR f_uf m_A [fe0 c + w softplus((c - c_thr + δ_G)/w)]`` where ``c`` is serum Mg,
@@ -233,8 +251,11 @@ def renal_excretion_mmol_per_day(p: FloatArray, ecf_mmol: FloatArray, glucose: F
     w = _c(p, Param.RENAL_THRESHOLD_SMOOTHING)
     g_mmol = glucose / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
     wg = _c(p, Param.GLUCOSE_EXCRETION_SMOOTHING)
-    shift = _c(p, Param.GLUCOSE_THRESHOLD_SHIFT) * wg * _softplus(
-        (g_mmol - _c(p, Param.GLUCOSE_EXCRETION_ONSET)) / wg)
+    shift = (
+        _c(p, Param.GLUCOSE_THRESHOLD_SHIFT)
+        * wg
+        * _softplus((g_mmol - _c(p, Param.GLUCOSE_EXCRETION_ONSET)) / wg)
+    )
     z = (c - _c(p, Param.RENAL_THRESHOLD) + shift) / w
     fe0 = _c(p, Param.FE_BELOW_THRESHOLD)
     action = np.maximum(insulin_action_per_day, 1e-9) / _c(p, Param.INSULIN_ACTION_REFERENCE)
@@ -245,8 +266,9 @@ def renal_excretion_mmol_per_day(p: FloatArray, ecf_mmol: FloatArray, glucose: F
     return urine, d_urine_d_ecf
 
 
-def exchange_rates_per_day(p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray,
-                                                   FloatArray, FloatArray, FloatArray]:
+def exchange_rates_per_day(
+    p: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """First-order exchange constants ``(k_ec_ic, k_ic_ec, k_ec_bf, k_bf_ec, k_bf_bs, k_bs_bf)``.
 
     Inward constants follow from the outward ones and the reference pool sizes, so that the
@@ -259,12 +281,22 @@ def exchange_rates_per_day(p: FloatArray) -> tuple[FloatArray, FloatArray, Float
     k_ic_ec = _c(p, Param.INTRACELLULAR_EFFLUX)
     k_bf_ec = _c(p, Param.BONE_FAST_RELEASE)
     k_bs_bf = _c(p, Param.BONE_SLOW_RELEASE)
-    return (k_ic_ec * i_ref / e_ref, k_ic_ec, k_bf_ec * bf_ref / e_ref, k_bf_ec,
-            k_bs_bf * bs_ref / bf_ref, k_bs_bf)
+    return (
+        k_ic_ec * i_ref / e_ref,
+        k_ic_ec,
+        k_bf_ec * bf_ref / e_ref,
+        k_bf_ec,
+        k_bs_bf * bs_ref / bf_ref,
+        k_bs_bf,
+    )
 
 
-def rhs(y: FloatArray, p: FloatArray, supplement_mmol_per_day: FloatArray,
-        supplement_accessible_mmol_per_day: FloatArray) -> FloatArray:
+def rhs(
+    y: FloatArray,
+    p: FloatArray,
+    supplement_mmol_per_day: FloatArray,
+    supplement_accessible_mmol_per_day: FloatArray,
+) -> FloatArray:
     """Full right-hand side ``dy/dt`` (per day), shape ``(n_subjects, N_STATES)``.
 
     Used by the stiff reference solver and the SBML export; the fast solver uses the same
@@ -281,10 +313,12 @@ def rhs(y: FloatArray, p: FloatArray, supplement_mmol_per_day: FloatArray,
     sigma = effective_secretion_max(p, i)
     alpha = _c(p, Param.SECRETION_HALF_GLUCOSE_SQ)
     dy = np.empty((y.shape[0], N_STATES))
-    dy[:, State.GLUCOSE.pos] = (_c(p, Param.GLUCOSE_PRODUCTION)
-                                  - (_c(p, Param.GLUCOSE_EFFECTIVENESS) + si * ins) * g)
-    dy[:, State.INSULIN.pos] = (beta * sigma * g * g / (alpha + g * g)
-                                  - _c(p, Param.INSULIN_CLEARANCE) * ins)
+    dy[:, State.GLUCOSE.pos] = (
+        _c(p, Param.GLUCOSE_PRODUCTION) - (_c(p, Param.GLUCOSE_EFFECTIVENESS) + si * ins) * g
+    )
+    dy[:, State.INSULIN.pos] = (
+        beta * sigma * g * g / (alpha + g * g) - _c(p, Param.INSULIN_CLEARANCE) * ins
+    )
     dy[:, State.BETA_CELL_MASS.pos] = beta_growth_rate_per_day(p, g) * beta
     food, absorbed = absorption_mmol_per_day(p, supplement_accessible_mmol_per_day)
     urine, _ = renal_excretion_mmol_per_day(p, e, g, si * ins)

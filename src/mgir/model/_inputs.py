@@ -46,18 +46,20 @@ class SaltInfo:
 @cache
 def _salts() -> Mapping[str, SaltInfo]:
     table = load_model_table("salts")
-    return MappingProxyType({
-        str(r["salt"]): SaltInfo(
-            salt=str(r["salt"]),
-            absorption_class=str(r["absorption_class"]),
-            relative_bioaccessibility=float(r["relative_bioaccessibility"]),
-            lower=float(r["lower"]),
-            upper=float(r["upper"]),
-            source_keys=tuple(k.strip() for k in str(r["source_key"]).split(";")),
-            evidence=str(r["evidence"]),
-        )
-        for r in table.rows
-    })
+    return MappingProxyType(
+        {
+            str(r["salt"]): SaltInfo(
+                salt=str(r["salt"]),
+                absorption_class=str(r["absorption_class"]),
+                relative_bioaccessibility=float(r["relative_bioaccessibility"]),
+                lower=float(r["lower"]),
+                upper=float(r["upper"]),
+                source_keys=tuple(k.strip() for k in str(r["source_key"]).split(";")),
+                evidence=str(r["evidence"]),
+            )
+            for r in table.rows
+        }
+    )
 
 
 def salt_names() -> tuple[str, ...]:
@@ -95,14 +97,25 @@ class DoseSegment:
     def __post_init__(self) -> None:
         salt_info(self.salt)
         dose = np.asarray(self.elemental_mg_per_day, dtype=float)
-        if dose.ndim > 1 or not np.all(np.isfinite(dose)) or np.any(dose < 0) or np.any(
-            dose > 5000
+        if (
+            dose.ndim > 1
+            or not np.all(np.isfinite(dose))
+            or np.any(dose < 0)
+            or np.any(dose > 5000)
         ):
-            raise InvalidInputError(field="elemental_mg_per_day", value=self.elemental_mg_per_day,
-                                    unit="mg/day", allowed=">= 0 and <= 5000 (scalar or 1-D)")
+            raise InvalidInputError(
+                field="elemental_mg_per_day",
+                value=self.elemental_mg_per_day,
+                unit="mg/day",
+                allowed=">= 0 and <= 5000 (scalar or 1-D)",
+            )
         if not (self.start_day >= 0 and self.end_day > self.start_day):
-            raise InvalidInputError(field="dose segment", value=(self.start_day, self.end_day),
-                                    unit="day", allowed="0 <= start_day < end_day")
+            raise InvalidInputError(
+                field="dose segment",
+                value=(self.start_day, self.end_day),
+                unit="day",
+                allowed="0 <= start_day < end_day",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,19 +130,26 @@ class Regimen:
         return cls(())
 
     @classmethod
-    def constant(cls, salt: str, elemental_mg_per_day: float | FloatArray,
-                 start_day: float = 0.0, end_day: float = math.inf) -> Regimen:
+    def constant(
+        cls,
+        salt: str,
+        elemental_mg_per_day: float | FloatArray,
+        start_day: float = 0.0,
+        end_day: float = math.inf,
+    ) -> Regimen:
         """One salt at a constant daily elemental dose."""
         return cls((DoseSegment(salt, elemental_mg_per_day, start_day, end_day),))
 
     def breakpoints(self) -> tuple[float, ...]:
         """Days at which the dose changes."""
         pts = {s.start_day for s in self.segments} | {
-            s.end_day for s in self.segments if math.isfinite(s.end_day)}
+            s.end_day for s in self.segments if math.isfinite(s.end_day)
+        }
         return tuple(sorted(pts))
 
-    def supplement_mmol_per_day(self, t_day: float, n_subjects: int) -> tuple[FloatArray,
-                                                                              FloatArray]:
+    def supplement_mmol_per_day(
+        self, t_day: float, n_subjects: int
+    ) -> tuple[FloatArray, FloatArray]:
         """Total and bioaccessible supplement Mg at day ``t_day``, each shape ``(n_subjects,)``.
 
         The bioaccessible part is the dose times the salt's relative bioaccessibility; it is what
@@ -139,27 +159,40 @@ class Regimen:
         accessible = np.zeros(n_subjects)
         for seg in self.segments:
             if seg.start_day <= t_day < seg.end_day:
-                dose = np.broadcast_to(np.asarray(seg.elemental_mg_per_day, dtype=float),
-                                       (n_subjects,)) / MG_MOLAR_MASS_G_PER_MOL
+                dose = (
+                    np.broadcast_to(
+                        np.asarray(seg.elemental_mg_per_day, dtype=float), (n_subjects,)
+                    )
+                    / MG_MOLAR_MASS_G_PER_MOL
+                )
                 total = total + dose
                 accessible = accessible + dose * salt_info(seg.salt).relative_bioaccessibility
         return total, accessible
 
     def take(self, subjects: slice) -> Regimen:
         """Return the regimen of a slice of subjects (per-subject dose arrays are sliced)."""
-        return Regimen(tuple(
-            DoseSegment(s.salt,
-                        s.elemental_mg_per_day if np.ndim(s.elemental_mg_per_day) == 0
-                        else np.asarray(s.elemental_mg_per_day, dtype=float)[subjects],
-                        s.start_day, s.end_day)
-            for s in self.segments))
+        return Regimen(
+            tuple(
+                DoseSegment(
+                    s.salt,
+                    s.elemental_mg_per_day
+                    if np.ndim(s.elemental_mg_per_day) == 0
+                    else np.asarray(s.elemental_mg_per_day, dtype=float)[subjects],
+                    s.start_day,
+                    s.end_day,
+                )
+                for s in self.segments
+            )
+        )
 
     def describe(self) -> list[dict[str, object]]:
         """JSON-ready description (for provenance)."""
         return [
-            {"salt": s.salt,
-             "elemental_mg_per_day": np.asarray(s.elemental_mg_per_day).tolist(),
-             "start_day": s.start_day,
-             "end_day": s.end_day if math.isfinite(s.end_day) else None}
+            {
+                "salt": s.salt,
+                "elemental_mg_per_day": np.asarray(s.elemental_mg_per_day).tolist(),
+                "start_day": s.start_day,
+                "end_day": s.end_day if math.isfinite(s.end_day) else None,
+            }
             for s in self.segments
         ]

@@ -176,9 +176,15 @@ def parameter_info(*, calibrated: bool = True) -> Mapping[Param, ParameterInfo]:
         if info.role != "calibrated":
             raise ReferenceDataError(f"calibrated.toml sets {name}, which is not calibrated")
         out[info.name] = ParameterInfo(
-            name=info.name, value=float(value), unit=info.unit, lower=info.lower,
-            upper=info.upper, role=info.role, source_keys=info.source_keys,
-            evidence=info.evidence, description=info.description,
+            name=info.name,
+            value=float(value),
+            unit=info.unit,
+            lower=info.lower,
+            upper=info.upper,
+            role=info.role,
+            source_keys=info.source_keys,
+            evidence=info.evidence,
+            description=info.description,
         )
     return MappingProxyType(out)
 
@@ -198,12 +204,16 @@ class ParameterSet:
         arr = np.array(self.values, dtype=float, copy=True)
         if arr.ndim != 2 or arr.shape[1] != N_PARAMS:
             raise InvalidInputError(
-                field="parameters", value=getattr(self.values, "shape", None),
+                field="parameters",
+                value=getattr(self.values, "shape", None),
                 allowed=f"a 2-D array of shape (n_subjects, {N_PARAMS})",
             )
         if arr.shape[0] < 1 or not np.all(np.isfinite(arr)):
-            raise InvalidInputError(field="parameters", value="non-finite or empty",
-                                    allowed="finite values for at least one subject")
+            raise InvalidInputError(
+                field="parameters",
+                value="non-finite or empty",
+                allowed="finite values for at least one subject",
+            )
         arr.flags.writeable = False
         object.__setattr__(self, "values", arr)
 
@@ -223,8 +233,9 @@ class ParameterSet:
             try:
                 p = Param(name)
             except ValueError:
-                raise InvalidInputError(field="parameter", value=name,
-                                        allowed="a name in mgir.model.Param") from None
+                raise InvalidInputError(
+                    field="parameter", value=name, allowed="a name in mgir.model.Param"
+                ) from None
             arr[:, p.pos] = np.broadcast_to(np.asarray(value, dtype=float), (arr.shape[0],))
         return ParameterSet(arr, label=self.label)
 

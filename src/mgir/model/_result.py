@@ -93,12 +93,17 @@ class SimulationResult:
             return homa_ir(self.state(State.GLUCOSE), self.state(State.INSULIN))
         if out is Output.INSULIN_SENSITIVITY:
             flat = effective_insulin_sensitivity(
-                np.repeat(p, icf.shape[1], axis=0), icf.reshape(-1))
+                np.repeat(p, icf.shape[1], axis=0), icf.reshape(-1)
+            )
             return flat.reshape(icf.shape)
         if out is Output.INTRACELLULAR_MG_RELATIVE:
             return icf / p[:, Param.INTRACELLULAR_MG_REFERENCE.pos, None]
-        return (self.state(State.MG_EXTRACELLULAR) + icf + self.state(State.MG_BONE_FAST)
-                + self.state(State.MG_BONE_SLOW))
+        return (
+            self.state(State.MG_EXTRACELLULAR)
+            + icf
+            + self.state(State.MG_BONE_FAST)
+            + self.state(State.MG_BONE_SLOW)
+        )
 
     def trajectories(self) -> dict[str, FloatArray]:
         """Every state and output by name, each ``(n_subjects, n_t)``."""
@@ -137,7 +142,8 @@ class SimulationResult:
             for row in data:
                 writer.writerow([int(row[0]), *(repr(float(v)) for v in row[1:])])
         target.with_name(target.name + ".provenance.json").write_text(
-            json.dumps(dict(self.provenance), indent=2, default=str), encoding="utf-8")
+            json.dumps(dict(self.provenance), indent=2, default=str), encoding="utf-8"
+        )
         return target
 
     def to_parquet(self, path: str | Path) -> Path:
@@ -146,9 +152,11 @@ class SimulationResult:
         import pyarrow.parquet as pq  # noqa: PLC0415
 
         cols, data = self._columns()
-        arrays = [pa.array(data[:, 0].astype(np.int64))] + [pa.array(data[:, j])
-                                                             for j in range(1, len(cols))]
+        arrays = [pa.array(data[:, 0].astype(np.int64))] + [
+            pa.array(data[:, j]) for j in range(1, len(cols))
+        ]
         table = pa.Table.from_arrays(arrays, names=cols).replace_schema_metadata(
-            {"mgir_provenance": json.dumps(dict(self.provenance), default=str)})
+            {"mgir_provenance": json.dumps(dict(self.provenance), default=str)}
+        )
         pq.write_table(table, str(path))
         return Path(path)

@@ -30,52 +30,90 @@ _ASSIGNMENTS: tuple[tuple[str, str], ...] = (
     ("serum_mg", f"{State.MG_EXTRACELLULAR.value} / {_P[Param.ECF_VOLUME]}"),
     ("x_icf", f"{State.MG_INTRACELLULAR.value} / {_P[Param.INTRACELLULAR_MG_REFERENCE]}"),
     ("kh", f"{_P[Param.SI_MG_HALF_SATURATION]}^{_P[Param.SI_MG_HILL]}"),
-    ("si_eff", f"{_P[Param.INSULIN_SENSITIVITY]} * {_P[Param.INSULIN_SENSITIVITY_SCALE]} * "
-               f"(1 + kh) * x_icf^{_P[Param.SI_MG_HILL]} / (kh + x_icf^{_P[Param.SI_MG_HILL]})"),
-    ("sigma_eff", f"{_P[Param.SECRETION_MAX]} * max(1 + {_P[Param.BETA_MG_COUPLING]} * "
-                  "(x_icf - 1), 0)"),
-    ("plasticity", f"{_P[Param.BETA_PLASTICITY]} * exp(-max({_P[Param.BETA_SETPOINT_GLUCOSE]} "
-                   f"- 100, 0) / {_P[Param.BETA_PLASTICITY_GLUCOSE_SCALE]})"),
-    ("beta_growth", f"plasticity * {_P[Param.BETA_GROWTH_CURVATURE]} * "
-                    f"({State.GLUCOSE.value} - {_P[Param.BETA_SETPOINT_GLUCOSE]}) * "
-                    f"({_P[Param.BETA_SETPOINT_GLUCOSE]} + {_P[Param.BETA_SETPOINT_SPAN]} - "
-                    f"{State.GLUCOSE.value})"),
+    (
+        "si_eff",
+        f"{_P[Param.INSULIN_SENSITIVITY]} * {_P[Param.INSULIN_SENSITIVITY_SCALE]} * "
+        f"(1 + kh) * x_icf^{_P[Param.SI_MG_HILL]} / (kh + x_icf^{_P[Param.SI_MG_HILL]})",
+    ),
+    (
+        "sigma_eff",
+        f"{_P[Param.SECRETION_MAX]} * max(1 + {_P[Param.BETA_MG_COUPLING]} * (x_icf - 1), 0)",
+    ),
+    (
+        "plasticity",
+        f"{_P[Param.BETA_PLASTICITY]} * exp(-max({_P[Param.BETA_SETPOINT_GLUCOSE]} "
+        f"- 100, 0) / {_P[Param.BETA_PLASTICITY_GLUCOSE_SCALE]})",
+    ),
+    (
+        "beta_growth",
+        f"plasticity * {_P[Param.BETA_GROWTH_CURVATURE]} * "
+        f"({State.GLUCOSE.value} - {_P[Param.BETA_SETPOINT_GLUCOSE]}) * "
+        f"({_P[Param.BETA_SETPOINT_GLUCOSE]} + {_P[Param.BETA_SETPOINT_SPAN]} - "
+        f"{State.GLUCOSE.value})",
+    ),
     ("food_mmol", f"{_P[Param.DIETARY_INTAKE]} / mg_molar_mass"),
     ("j_access", "food_mmol + supplement_accessible_mmol_per_day"),
-    ("phi0", f"min({_P[Param.ABSORPTION_VMAX]} / ({_P[Param.ABSORPTION_KM]} + j_access) + "
-             f"{_P[Param.ABSORPTION_LINEAR_FRACTION]}, 0.999)"),
-    ("absorbed", f"j_access * {_P[Param.ABSORPTION_SCALE]} * phi0 / "
-                 f"(1 + ({_P[Param.ABSORPTION_SCALE]} - 1) * phi0)"),
+    (
+        "phi0",
+        f"min({_P[Param.ABSORPTION_VMAX]} / ({_P[Param.ABSORPTION_KM]} + j_access) + "
+        f"{_P[Param.ABSORPTION_LINEAR_FRACTION]}, 0.999)",
+    ),
+    (
+        "absorbed",
+        f"j_access * {_P[Param.ABSORPTION_SCALE]} * phi0 / "
+        f"(1 + ({_P[Param.ABSORPTION_SCALE]} - 1) * phi0)",
+    ),
     ("intake", "food_mmol + supplement_mmol_per_day"),
     ("g_mmol", f"{State.GLUCOSE.value} / glucose_mg_per_dl_per_mmol_per_l"),
-    ("threshold_shift", f"{_P[Param.GLUCOSE_THRESHOLD_SHIFT]} * "
-                        f"{_P[Param.GLUCOSE_EXCRETION_SMOOTHING]} * ln(1 + exp((g_mmol - "
-                        f"{_P[Param.GLUCOSE_EXCRETION_ONSET]}) / "
-                        f"{_P[Param.GLUCOSE_EXCRETION_SMOOTHING]}))"),
-    ("z_renal", f"(serum_mg - {_P[Param.RENAL_THRESHOLD]} + threshold_shift) / "
-                f"{_P[Param.RENAL_THRESHOLD_SMOOTHING]}"),
-    ("m_action", f"(max(si_eff * {State.INSULIN.value}, 1e-9) / "
-                 f"{_P[Param.INSULIN_ACTION_REFERENCE]})^(-"
-                 f"{_P[Param.INSULIN_ACTION_EXCRETION_EXPONENT]})"),
-    ("urine", f"{_P[Param.EGFR]} * l_per_day_per_ml_per_min * {_P[Param.FILTERABLE_FRACTION]} "
-              f"* m_action * ({_P[Param.FE_BELOW_THRESHOLD]} * serum_mg + "
-              f"{_P[Param.RENAL_THRESHOLD_SMOOTHING]} * ln(1 + exp(z_renal)))"),
+    (
+        "threshold_shift",
+        f"{_P[Param.GLUCOSE_THRESHOLD_SHIFT]} * "
+        f"{_P[Param.GLUCOSE_EXCRETION_SMOOTHING]} * ln(1 + exp((g_mmol - "
+        f"{_P[Param.GLUCOSE_EXCRETION_ONSET]}) / "
+        f"{_P[Param.GLUCOSE_EXCRETION_SMOOTHING]}))",
+    ),
+    (
+        "z_renal",
+        f"(serum_mg - {_P[Param.RENAL_THRESHOLD]} + threshold_shift) / "
+        f"{_P[Param.RENAL_THRESHOLD_SMOOTHING]}",
+    ),
+    (
+        "m_action",
+        f"(max(si_eff * {State.INSULIN.value}, 1e-9) / "
+        f"{_P[Param.INSULIN_ACTION_REFERENCE]})^(-"
+        f"{_P[Param.INSULIN_ACTION_EXCRETION_EXPONENT]})",
+    ),
+    (
+        "urine",
+        f"{_P[Param.EGFR]} * l_per_day_per_ml_per_min * {_P[Param.FILTERABLE_FRACTION]} "
+        f"* m_action * ({_P[Param.FE_BELOW_THRESHOLD]} * serum_mg + "
+        f"{_P[Param.RENAL_THRESHOLD_SMOOTHING]} * ln(1 + exp(z_renal)))",
+    ),
     ("e_ref", f"{_P[Param.ECF_VOLUME]} * {_P[Param.SERUM_MG_REFERENCE]}"),
-    ("to_icf", f"{_P[Param.INTRACELLULAR_EFFLUX]} * ({_P[Param.INTRACELLULAR_MG_REFERENCE]} / "
-               f"e_ref * {State.MG_EXTRACELLULAR.value} - {State.MG_INTRACELLULAR.value})"),
-    ("to_bone_fast", f"{_P[Param.BONE_FAST_RELEASE]} * ({_P[Param.BONE_FAST_MG_REFERENCE]} / "
-                     f"e_ref * {State.MG_EXTRACELLULAR.value} - {State.MG_BONE_FAST.value})"),
-    ("to_bone_slow", f"{_P[Param.BONE_SLOW_RELEASE]} * ({_P[Param.BONE_SLOW_MG_REFERENCE]} / "
-                     f"{_P[Param.BONE_FAST_MG_REFERENCE]} * {State.MG_BONE_FAST.value} - "
-                     f"{State.MG_BONE_SLOW.value})"),
+    (
+        "to_icf",
+        f"{_P[Param.INTRACELLULAR_EFFLUX]} * ({_P[Param.INTRACELLULAR_MG_REFERENCE]} / "
+        f"e_ref * {State.MG_EXTRACELLULAR.value} - {State.MG_INTRACELLULAR.value})",
+    ),
+    (
+        "to_bone_fast",
+        f"{_P[Param.BONE_FAST_RELEASE]} * ({_P[Param.BONE_FAST_MG_REFERENCE]} / "
+        f"e_ref * {State.MG_EXTRACELLULAR.value} - {State.MG_BONE_FAST.value})",
+    ),
+    (
+        "to_bone_slow",
+        f"{_P[Param.BONE_SLOW_RELEASE]} * ({_P[Param.BONE_SLOW_MG_REFERENCE]} / "
+        f"{_P[Param.BONE_FAST_MG_REFERENCE]} * {State.MG_BONE_FAST.value} - "
+        f"{State.MG_BONE_SLOW.value})",
+    ),
 )
 
 _RATES: dict[State, str] = {
     State.GLUCOSE: f"{_P[Param.GLUCOSE_PRODUCTION]} - ({_P[Param.GLUCOSE_EFFECTIVENESS]} + "
-                   f"si_eff * {State.INSULIN.value}) * {State.GLUCOSE.value}",
+    f"si_eff * {State.INSULIN.value}) * {State.GLUCOSE.value}",
     State.INSULIN: f"{State.BETA_CELL_MASS.value} * sigma_eff * {State.GLUCOSE.value}^2 / "
-                   f"({_P[Param.SECRETION_HALF_GLUCOSE_SQ]} + {State.GLUCOSE.value}^2) - "
-                   f"{_P[Param.INSULIN_CLEARANCE]} * {State.INSULIN.value}",
+    f"({_P[Param.SECRETION_HALF_GLUCOSE_SQ]} + {State.GLUCOSE.value}^2) - "
+    f"{_P[Param.INSULIN_CLEARANCE]} * {State.INSULIN.value}",
     State.BETA_CELL_MASS: f"beta_growth * {State.BETA_CELL_MASS.value}",
     State.MG_EXTRACELLULAR: "absorbed - urine - to_icf - to_bone_fast",
     State.MG_INTRACELLULAR: "to_icf",
@@ -154,8 +192,11 @@ def export_sbml(
     y0 = steady_state(p1)[0] if initial_state is None else np.asarray(initial_state).reshape(-1)
     regimen = regimen if regimen is not None else Regimen.none()
     if regimen.breakpoints() not in ((), (0.0,)):
-        raise InvalidInputError(field="regimen", value=regimen.describe(),
-                                allowed="a constant regimen starting at day 0 for SBML export")
+        raise InvalidInputError(
+            field="regimen",
+            value=regimen.describe(),
+            allowed="a constant regimen starting at day 0 for SBML export",
+        )
     supp, acc = regimen.take(slice(0, 1)).supplement_mmol_per_day(0.0, 1)
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
@@ -164,10 +205,10 @@ def export_sbml(
     for p in Param:
         _add_parameter(model, p.value, float(p1.values[0, p.pos]), constant=True)
     _add_parameter(model, "mg_molar_mass", 24.305, constant=True)
-    _add_parameter(model, "glucose_mg_per_dl_per_mmol_per_l", GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
-                   constant=True)
-    _add_parameter(model, "l_per_day_per_ml_per_min", LITRES_PER_DAY_PER_ML_PER_MIN,
-                   constant=True)
+    _add_parameter(
+        model, "glucose_mg_per_dl_per_mmol_per_l", GLUCOSE_MG_PER_DL_PER_MMOL_PER_L, constant=True
+    )
+    _add_parameter(model, "l_per_day_per_ml_per_min", LITRES_PER_DAY_PER_ML_PER_MIN, constant=True)
     _add_parameter(model, "supplement_mmol_per_day", float(supp[0]), constant=True)
     _add_parameter(model, "supplement_accessible_mmol_per_day", float(acc[0]), constant=True)
     for s in State:

@@ -97,20 +97,24 @@ def simulate(
     regimen = regimen if regimen is not None else Regimen.none()
     solver = solver if solver is not None else QuasiSteadyState()
     p = parameters.values
-    y0 = steady_state(parameters) if initial_state is None else np.array(initial_state,
-                                                                         dtype=float)
+    y0 = steady_state(parameters) if initial_state is None else np.array(initial_state, dtype=float)
     if y0.shape != (parameters.n_subjects, N_STATES):
-        raise InvalidInputError(field="initial_state", value=y0.shape,
-                                allowed=f"shape ({parameters.n_subjects}, {N_STATES})")
+        raise InvalidInputError(
+            field="initial_state",
+            value=y0.shape,
+            allowed=f"shape ({parameters.n_subjects}, {N_STATES})",
+        )
     if np.any(y0[:, [s.pos for s in State]] < 0) or not np.all(np.isfinite(y0)):
-        raise InvalidInputError(field="initial_state", value="negative or non-finite",
-                                allowed="finite values >= 0")
+        raise InvalidInputError(
+            field="initial_state", value="negative or non-finite", allowed="finite values >= 0"
+        )
     if save_every_days is None:
         save = np.array([0.0, float(days)])
     else:
         if not (save_every_days > 0):
-            raise InvalidInputError(field="save_every_days", value=save_every_days, unit="day",
-                                    allowed="> 0")
+            raise InvalidInputError(
+                field="save_every_days", value=save_every_days, unit="day", allowed="> 0"
+            )
         n = int(np.floor(days / save_every_days + 1e-9))
         save = np.arange(n + 1) * float(save_every_days)
         if days - save[-1] > 1e-9:
@@ -131,5 +135,6 @@ def simulate(
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "references": _references(),
     }
-    return SimulationResult(time_days=save, states=states, parameters=parameters,
-                            provenance=provenance)
+    return SimulationResult(
+        time_days=save, states=states, parameters=parameters, provenance=provenance
+    )

@@ -43,8 +43,9 @@ class AbstractSolver(abc.ABC):
     """A way to integrate the model; concrete solvers are frozen dataclasses."""
 
     @abc.abstractmethod
-    def integrate(self, p: FloatArray, y0: FloatArray, save_days: FloatArray,
-                  regimen: Regimen) -> FloatArray:
+    def integrate(
+        self, p: FloatArray, y0: FloatArray, save_days: FloatArray, regimen: Regimen
+    ) -> FloatArray:
         """Integrate from ``save_days[0]``; return states at ``save_days``, ``(n, n_t, S)``."""
 
     @abc.abstractmethod
@@ -71,35 +72,46 @@ class QuasiSteadyState(AbstractSolver):
 
     def __post_init__(self) -> None:
         if not (0 < self.dt_days <= 7):
-            raise InvalidInputError(field="dt_days", value=self.dt_days, unit="day",
-                                    allowed="> 0 and <= 7")
+            raise InvalidInputError(
+                field="dt_days", value=self.dt_days, unit="day", allowed="> 0 and <= 7"
+            )
         if self.chunk_size < 1:
             raise InvalidInputError(field="chunk_size", value=self.chunk_size, allowed=">= 1")
 
     def describe(self) -> dict[str, Any]:
         """Return the settings, JSON-ready."""
-        return {"solver": "QuasiSteadyState", "dt_days": self.dt_days,
-                "chunk_size": self.chunk_size}
+        return {
+            "solver": "QuasiSteadyState",
+            "dt_days": self.dt_days,
+            "chunk_size": self.chunk_size,
+        }
 
-    def integrate(self, p: FloatArray, y0: FloatArray, save_days: FloatArray,
-                  regimen: Regimen) -> FloatArray:
+    def integrate(
+        self, p: FloatArray, y0: FloatArray, save_days: FloatArray, regimen: Regimen
+    ) -> FloatArray:
         """Integrate; see :class:`AbstractSolver`."""
         h = self.dt_days
         t0 = float(save_days[0])
         steps = np.rint((save_days - t0) / h).astype(np.int64)
         if np.any(np.abs(steps * h + t0 - save_days) > 1e-9 * np.maximum(1.0, save_days)):
-            raise InvalidInputError(field="save_every_days", value=float(save_days[1] - t0)
-                                    if save_days.size > 1 else None, unit="day",
-                                    allowed=f"multiples of dt_days = {h}")
+            raise InvalidInputError(
+                field="save_every_days",
+                value=float(save_days[1] - t0) if save_days.size > 1 else None,
+                unit="day",
+                allowed=f"multiples of dt_days = {h}",
+            )
         out = np.empty((y0.shape[0], save_days.size, N_STATES))
         for start in range(0, y0.shape[0], self.chunk_size):
             sl = slice(start, start + self.chunk_size)
-            out[sl] = self._chunk(np.asfortranarray(p[sl]), y0[sl], t0, steps,
-                                  regimen.take(sl))
+            out[sl] = self._chunk(np.asfortranarray(p[sl]), y0[sl], t0, steps, regimen.take(sl))
         return out
 
-    def _chunk(  # noqa: PLR0915 - one inlined hot loop is faster and clearer than helpers
-        self, p: FloatArray, y0: FloatArray, t0: float, save_steps: NDArray[np.int64],
+    def _chunk(
+        self,
+        p: FloatArray,
+        y0: FloatArray,
+        t0: float,
+        save_steps: NDArray[np.int64],
         regimen: Regimen,
     ) -> FloatArray:
         h = self.dt_days
@@ -134,8 +146,9 @@ class QuasiSteadyState(AbstractSolver):
             if k == n_steps:
                 break
             t_mid = t0 + (k + 0.5) * h
-            active = tuple(j for j, s in enumerate(regimen.segments)
-                           if s.start_day <= t_mid < s.end_day)
+            active = tuple(
+                j for j, s in enumerate(regimen.segments) if s.start_day <= t_mid < s.end_day
+            )
             if active != cache_key:
                 supp, supp_acc = regimen.supplement_mmol_per_day(t_mid, n)
                 food, absorbed = absorption_mmol_per_day(p, supp_acc)
@@ -175,11 +188,16 @@ class ScipyReference(AbstractSolver):
 
     def describe(self) -> dict[str, Any]:
         """Return the settings, JSON-ready."""
-        return {"solver": "ScipyReference", "method": self.method, "rtol": self.rtol,
-                "atol": self.atol}
+        return {
+            "solver": "ScipyReference",
+            "method": self.method,
+            "rtol": self.rtol,
+            "atol": self.atol,
+        }
 
-    def integrate(self, p: FloatArray, y0: FloatArray, save_days: FloatArray,
-                  regimen: Regimen) -> FloatArray:
+    def integrate(
+        self, p: FloatArray, y0: FloatArray, save_days: FloatArray, regimen: Regimen
+    ) -> FloatArray:
         """Integrate; see :class:`AbstractSolver`."""
         from scipy.integrate import solve_ivp  # noqa: PLC0415 - keep scipy import lazy
 
@@ -187,22 +205,28 @@ class ScipyReference(AbstractSolver):
         cuts = [t0, *[b for b in regimen.breakpoints() if t0 < b < t1], t1]
         out = np.empty((y0.shape[0], save_days.size, N_STATES))
         for s in range(y0.shape[0]):
-            ps = p[s:s + 1]
+            ps = p[s : s + 1]
             y = np.array(y0[s], dtype=float, copy=True)
             for a, b in itertools.pairwise(cuts):
                 mid = 0.5 * (a + b)
                 supp, acc = regimen.take(slice(s, s + 1)).supplement_mmol_per_day(mid, 1)
 
-                def f(_t: float, yy: FloatArray, ps: FloatArray = ps, supp: FloatArray = supp,
-                      acc: FloatArray = acc) -> FloatArray:
+                def f(
+                    _t: float,
+                    yy: FloatArray,
+                    ps: FloatArray = ps,
+                    supp: FloatArray = supp,
+                    acc: FloatArray = acc,
+                ) -> FloatArray:
                     result: FloatArray = rhs(yy[None, :], ps, supp, acc)[0]
                     return result
 
                 last = b == t1
                 mask = (save_days >= a) & ((save_days <= b) if last else (save_days < b))
                 te = np.union1d(save_days[mask], [b])
-                sol = solve_ivp(f, (a, b), y, method=self.method, rtol=self.rtol,
-                                atol=self.atol, t_eval=te)
+                sol = solve_ivp(
+                    f, (a, b), y, method=self.method, rtol=self.rtol, atol=self.atol, t_eval=te
+                )
                 if not sol.success:
                     raise RuntimeError(f"reference solver failed: {sol.message}")
                 out[s, mask, :] = sol.y.T[np.searchsorted(te, save_days[mask])]

@@ -72,8 +72,9 @@ def to_array(values: Mapping[State | str, float | FloatArray]) -> FloatArray:
     missing = [s.value for s in State if s not in values and s.value not in values]
     if missing:
         raise InvalidInputError(field="state", value=missing, allowed=f"all of {list(State)}")
-    columns = [np.atleast_1d(np.asarray(values.get(s, values.get(s.value)), dtype=float))
-               for s in State]
+    columns = [
+        np.atleast_1d(np.asarray(values.get(s, values.get(s.value)), dtype=float)) for s in State
+    ]
     n = max(c.shape[0] for c in columns)
     return np.stack([np.broadcast_to(c, (n,)) for c in columns], axis=-1).copy()
 

@@ -35,8 +35,9 @@ LAB_BOUNDS: dict[str, tuple[float, float, str]] = {
 """Accepted range of each lab (mgir input plausibility bounds, source ``mgir_input_bounds``)."""
 
 
-def _serum_for_absorbed(p: FloatArray, absorbed: FloatArray, glucose: FloatArray,
-                        action: FloatArray) -> FloatArray:
+def _serum_for_absorbed(
+    p: FloatArray, absorbed: FloatArray, glucose: FloatArray, action: FloatArray
+) -> FloatArray:
     """Serum Mg (mmol/L) at which urinary Mg equals ``absorbed`` (monotone; bisection+Newton)."""
     volume = p[:, Param.ECF_VOLUME.pos]
     lo = np.zeros_like(absorbed)
@@ -56,8 +57,9 @@ def _serum_for_absorbed(p: FloatArray, absorbed: FloatArray, glucose: FloatArray
     return c
 
 
-def _assemble(p: FloatArray, glucose: FloatArray, action: FloatArray,
-              serum: FloatArray) -> FloatArray:
+def _assemble(
+    p: FloatArray, glucose: FloatArray, action: FloatArray, serum: FloatArray
+) -> FloatArray:
     ref = p[:, Param.SERUM_MG_REFERENCE.pos]
     rel = serum / ref
     y = np.zeros((p.shape[0], N_STATES))
@@ -78,12 +80,16 @@ def _assemble(p: FloatArray, glucose: FloatArray, action: FloatArray,
 
 
 def _insulin_action(p: FloatArray, glucose: FloatArray) -> FloatArray:
-    action: FloatArray = (p[:, Param.GLUCOSE_PRODUCTION.pos] / glucose
-                          - p[:, Param.GLUCOSE_EFFECTIVENESS.pos])
+    action: FloatArray = (
+        p[:, Param.GLUCOSE_PRODUCTION.pos] / glucose - p[:, Param.GLUCOSE_EFFECTIVENESS.pos]
+    )
     if np.any(action <= 0):
         raise InvalidInputError(
-            field="beta_setpoint_glucose_mg_per_dl", value=float(np.max(glucose)), unit="mg/dL",
-            allowed="below glucose production / glucose effectiveness (600 mg/dL by default)")
+            field="beta_setpoint_glucose_mg_per_dl",
+            value=float(np.max(glucose)),
+            unit="mg/dL",
+            allowed="below glucose production / glucose effectiveness (600 mg/dL by default)",
+        )
     return action
 
 
@@ -135,8 +141,7 @@ class PersonFit:
         return {
             "fasting_glucose_mmol_per_l": g / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
             "fasting_insulin_uiu_per_ml": ins,
-            "serum_mg_mmol_per_l": float(y[State.MG_EXTRACELLULAR.pos]
-                                         / p[Param.ECF_VOLUME.pos]),
+            "serum_mg_mmol_per_l": float(y[State.MG_EXTRACELLULAR.pos] / p[Param.ECF_VOLUME.pos]),
             "homa_ir": float(homa_ir(np.array([g]), np.array([ins]))[0]),
         }
 
@@ -148,16 +153,21 @@ def _check(name: str, value: float | None) -> float | None:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise InvalidInputError(field=name, value=value, unit=unit,
-                                allowed=f"a number in [{lo}, {hi}]") from None
+        raise InvalidInputError(
+            field=name, value=value, unit=unit, allowed=f"a number in [{lo}, {hi}]"
+        ) from None
     if not (np.isfinite(v) and lo <= v <= hi):
         raise InvalidInputError(field=name, value=value, unit=unit, allowed=f"[{lo}, {hi}]")
     return v
 
 
-def _fit_mg_balance(params: ParameterSet, serum: FloatArray, glucose: FloatArray,
-                    action: FloatArray, intake: float | None
-                    ) -> tuple[ParameterSet, dict[str, float]]:
+def _fit_mg_balance(
+    params: ParameterSet,
+    serum: FloatArray,
+    glucose: FloatArray,
+    action: FloatArray,
+    intake: float | None,
+) -> tuple[ParameterSet, dict[str, float]]:
     """Make absorbed Mg equal urinary Mg at the measured serum Mg.
 
     With a measured intake, the person's absorption scale (odds ratio) is fitted. Without one,
@@ -167,12 +177,15 @@ def _fit_mg_balance(params: ParameterSet, serum: FloatArray, glucose: FloatArray
     exactly either way (``κ = 1``: all intake, ``κ = 0``: all absorption).
     """
     p = params.values
-    needed, _ = renal_excretion_mmol_per_day(p, serum * p[:, Param.ECF_VOLUME.pos], glucose,
-                                             action)
+    needed, _ = renal_excretion_mmol_per_day(p, serum * p[:, Param.ECF_VOLUME.pos], glucose, action)
     fitted: dict[str, float] = {}
     if intake is not None and intake == 0.0:
-        raise InvalidInputError(field="dietary_intake_mg_per_day", value=intake,
-                                unit="mg/day", allowed="> 0 when serum Mg is given")
+        raise InvalidInputError(
+            field="dietary_intake_mg_per_day",
+            value=intake,
+            unit="mg/day",
+            allowed="> 0 when serum Mg is given",
+        )
     if intake is None:
         vmax = p[:, Param.ABSORPTION_VMAX.pos]
         km = p[:, Param.ABSORPTION_KM.pos]
@@ -189,6 +202,7 @@ def _fit_mg_balance(params: ParameterSet, serum: FloatArray, glucose: FloatArray
     scale = absorption_scale_for(p, needed)
     fitted[Param.ABSORPTION_SCALE.value] = float(scale[0])
     return params.replace(**{Param.ABSORPTION_SCALE: scale}), fitted
+
 
 def fit_person(
     *,
@@ -273,8 +287,10 @@ def fit_person(
         for key, value in mg_fitted.items():
             name = Param(key)
             if not info[name].lower <= value <= info[name].upper:
-                warnings.append(f"{key} = {value:.3g} is outside its plausible range "
-                                f"[{info[name].lower}, {info[name].upper}] {info[name].unit}")
+                warnings.append(
+                    f"{key} = {value:.3g} is outside its plausible range "
+                    f"[{info[name].lower}, {info[name].upper}] {info[name].unit}"
+                )
         p = params.values
     y0 = _assemble(p, glucose, action, serum_arr)
     if insulin is not None:
@@ -287,7 +303,14 @@ def fit_person(
         y0 = _assemble(params.values, glucose, action, serum_arr)
         s_info = info[Param.INSULIN_SENSITIVITY_SCALE]
         if not s_info.lower <= scale_si[0] <= s_info.upper:
-            warnings.append(f"insulin_sensitivity_scale = {scale_si[0]:.3g} is outside "
-                            f"[{s_info.lower}, {s_info.upper}]")
-    return PersonFit(parameters=ParameterSet(params.values, label="person"), initial_state=y0,
-                     labs_used=used, fitted=fitted, warnings=tuple(warnings))
+            warnings.append(
+                f"insulin_sensitivity_scale = {scale_si[0]:.3g} is outside "
+                f"[{s_info.lower}, {s_info.upper}]"
+            )
+    return PersonFit(
+        parameters=ParameterSet(params.values, label="person"),
+        initial_state=y0,
+        labs_used=used,
+        fitted=fitted,
+        warnings=tuple(warnings),
+    )

@@ -81,10 +81,18 @@ class UncertainSimulation:
 
     def summary(self) -> dict[str, dict[str, Any]]:
         """Start and end of the main outputs with bands, canonical units, JSON-ready."""
-        units = {Output.SERUM_MG: "mmol/L", Output.FASTING_GLUCOSE: "mmol/L",
-                 Output.FASTING_INSULIN: "µIU/mL", Output.HOMA_IR: "1"}
-        names = {Output.SERUM_MG: "serum_magnesium", Output.FASTING_GLUCOSE: "fasting_glucose",
-                 Output.FASTING_INSULIN: "fasting_insulin", Output.HOMA_IR: "homa_ir"}
+        units = {
+            Output.SERUM_MG: "mmol/L",
+            Output.FASTING_GLUCOSE: "mmol/L",
+            Output.FASTING_INSULIN: "µIU/mL",
+            Output.HOMA_IR: "1",
+        }
+        names = {
+            Output.SERUM_MG: "serum_magnesium",
+            Output.FASTING_GLUCOSE: "fasting_glucose",
+            Output.FASTING_INSULIN: "fasting_insulin",
+            Output.HOMA_IR: "homa_ir",
+        }
         out: dict[str, dict[str, Any]] = {}
         for o, unit in units.items():
             central = self.central.output(o)[0]
@@ -148,13 +156,24 @@ def simulate_person(
         "dietary_intake_mg_per_day": dietary_intake_mg_per_day,
     }
     fit = fit_person(**labs)  # type: ignore[arg-type]
-    central = simulate(fit.parameters, days=days, regimen=regimen,
-                       initial_state=fit.initial_state, solver=solver,
-                       save_every_days=save_every_days, seed=seed)
+    central = simulate(
+        fit.parameters,
+        days=days,
+        regimen=regimen,
+        initial_state=fit.initial_state,
+        solver=solver,
+        save_every_days=save_every_days,
+        seed=seed,
+    )
     draws_base = parameter_draws(default_parameters(), n_draws, seed=seed)
     fit_draws = fit_person(**labs, base=draws_base)
-    draws = simulate(fit_draws.parameters, days=days, regimen=regimen,
-                     initial_state=fit_draws.initial_state, solver=solver,
-                     save_every_days=save_every_days, seed=seed)
-    return UncertainSimulation(central=central, draws=draws, quantiles=tuple(quantiles),
-                               fit=fit)
+    draws = simulate(
+        fit_draws.parameters,
+        days=days,
+        regimen=regimen,
+        initial_state=fit_draws.initial_state,
+        solver=solver,
+        save_every_days=save_every_days,
+        seed=seed,
+    )
+    return UncertainSimulation(central=central, draws=draws, quantiles=tuple(quantiles), fit=fit)

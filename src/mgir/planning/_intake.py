@@ -66,10 +66,14 @@ class EntryIntake:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
-        return {"day": None if self.day is None else self.day.isoformat(), "food": self.given,
-                "ndb_id": self.food.ndb_id, "description": self.food.description,
-                "grams": round(self.grams, 1),
-                "magnesium_mg": None if self.magnesium_mg is None else round(self.magnesium_mg, 1)}
+        return {
+            "day": None if self.day is None else self.day.isoformat(),
+            "food": self.given,
+            "ndb_id": self.food.ndb_id,
+            "description": self.food.description,
+            "grams": round(self.grams, 1),
+            "magnesium_mg": None if self.magnesium_mg is None else round(self.magnesium_mg, 1),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +86,11 @@ class DayIntake:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
-        return {"day": None if self.day is None else self.day.isoformat(),
-                "magnesium_mg": round(self.magnesium_mg, 1), "complete": self.complete}
+        return {
+            "day": None if self.day is None else self.day.isoformat(),
+            "magnesium_mg": round(self.magnesium_mg, 1),
+            "complete": self.complete,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +104,12 @@ class FoodContribution:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
-        return {"ndb_id": self.ndb_id, "description": self.description,
-                "magnesium_mg": round(self.magnesium_mg, 1), "share": round(self.share, 3)}
+        return {
+            "ndb_id": self.ndb_id,
+            "description": self.description,
+            "magnesium_mg": round(self.magnesium_mg, 1),
+            "share": round(self.share, 3),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,17 +175,26 @@ def diary_intake(entries: Iterable[DiaryEntryLike], *, top: int = 5) -> IntakeRe
     for i, entry in enumerate(entries):
         item = resolve_food(entry.food, field=f"diet[{i}].food")
         grams = food_grams(item, entry.amount_value, entry.amount_unit, field=f"diet[{i}].amount")
-        resolved.append(EntryIntake(day=entry.day, given=entry.food, food=item, grams=grams,
-                                    magnesium_mg=item.magnesium_mg(grams)))
+        resolved.append(
+            EntryIntake(
+                day=entry.day,
+                given=entry.food,
+                food=item,
+                grams=grams,
+                magnesium_mg=item.magnesium_mg(grams),
+            )
+        )
     if not resolved:
         raise InvalidInputError(field="diet", value=[], allowed="at least one diary entry")
     by_day: dict[date | None, list[EntryIntake]] = {}
     for done in resolved:
         by_day.setdefault(done.day, []).append(done)
     days = tuple(
-        DayIntake(day=day,
-                  magnesium_mg=math.fsum(e.magnesium_mg or 0.0 for e in items),
-                  complete=all(e.magnesium_mg is not None for e in items))
+        DayIntake(
+            day=day,
+            magnesium_mg=math.fsum(e.magnesium_mg or 0.0 for e in items),
+            complete=all(e.magnesium_mg is not None for e in items),
+        )
         for day, items in sorted(by_day.items(), key=lambda kv: (kv[0] is None, kv[0] or date.min))
     )
     totals: dict[str, float] = {}
@@ -210,8 +230,9 @@ def parse_diary_csv(text: str) -> tuple[DiaryEntry, ...]:
     needed = ("day", "food", "amount", "unit")
     header = tuple(h.strip().lower() for h in (reader.fieldnames or ()))
     if not set(needed) <= set(header):
-        raise InvalidInputError(field="diary.csv header", value=list(header),
-                                allowed="columns day, food, amount, unit")
+        raise InvalidInputError(
+            field="diary.csv header", value=list(header), allowed="columns day, food, amount, unit"
+        )
     out = []
     for line, raw in enumerate(reader, start=2):
         row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
@@ -220,13 +241,18 @@ def parse_diary_csv(text: str) -> tuple[DiaryEntry, ...]:
             try:
                 day = date.fromisoformat(row["day"])
             except ValueError:
-                raise InvalidInputError(field=f"diary.csv line {line}: day", value=row["day"],
-                                        allowed="an ISO date (2026-10-01) or empty") from None
+                raise InvalidInputError(
+                    field=f"diary.csv line {line}: day",
+                    value=row["day"],
+                    allowed="an ISO date (2026-10-01) or empty",
+                ) from None
         try:
             amount = float(row["amount"])
         except ValueError:
-            raise InvalidInputError(field=f"diary.csv line {line}: amount", value=row["amount"],
-                                    allowed="a number") from None
-        out.append(DiaryEntry(day=day, food=row["food"], amount_value=amount,
-                              amount_unit=row["unit"]))
+            raise InvalidInputError(
+                field=f"diary.csv line {line}: amount", value=row["amount"], allowed="a number"
+            ) from None
+        out.append(
+            DiaryEntry(day=day, food=row["food"], amount_value=amount, amount_unit=row["unit"])
+        )
     return tuple(out)

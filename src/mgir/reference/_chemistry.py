@@ -34,8 +34,9 @@ def atomic_weights() -> Mapping[str, float]:
 
 
 def _bad(formula: str, why: str) -> InvalidInputError:
-    return InvalidInputError(field="formula", value=formula,
-                             allowed=f"a chemical formula such as MgSO4·7H2O ({why})")
+    return InvalidInputError(
+        field="formula", value=formula, allowed=f"a chemical formula such as MgSO4·7H2O ({why})"
+    )
 
 
 def _parse_part(formula: str, part: str) -> Counter[str]:
@@ -44,7 +45,7 @@ def _parse_part(formula: str, part: str) -> Counter[str]:
     last: Counter[str] | None = None  # what a following count multiplies
     for match in _TOKEN.finditer(part):
         if match.start() != position:
-            raise _bad(formula, f"unexpected {part[position:match.start()]!r}")
+            raise _bad(formula, f"unexpected {part[position : match.start()]!r}")
         position = match.end()
         symbol, digits, opening, closing = match.groups()
         if symbol:
@@ -87,7 +88,7 @@ def element_counts(formula: str) -> Mapping[str, int]:
             raise _bad(formula, "empty part")
         lead = re.match(r"^(\d+)(?=[A-Z(])", part)
         multiplier = int(lead.group(1)) if lead else 1
-        counts = _parse_part(formula, part[lead.end():] if lead else part)
+        counts = _parse_part(formula, part[lead.end() :] if lead else part)
         for element, count in counts.items():
             total[element] += multiplier * count
     return MappingProxyType(dict(total))

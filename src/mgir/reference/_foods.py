@@ -37,24 +37,56 @@ __all__ = [
     "search_foods",
 ]
 
-_WHOLE_FOOD_GROUPS: Final[frozenset[str]] = frozenset({
-    "Nut and Seed Products", "Vegetables and Vegetable Products", "Fruits and Fruit Juices",
-    "Legumes and Legume Products", "Dairy and Egg Products", "Finfish and Shellfish Products",
-    "Cereal Grains and Pasta", "Poultry Products", "Beef Products", "Pork Products",
-    "Lamb, Veal, and Game Products", "Spices and Herbs",
-})
+_WHOLE_FOOD_GROUPS: Final[frozenset[str]] = frozenset(
+    {
+        "Nut and Seed Products",
+        "Vegetables and Vegetable Products",
+        "Fruits and Fruit Juices",
+        "Legumes and Legume Products",
+        "Dairy and Egg Products",
+        "Finfish and Shellfish Products",
+        "Cereal Grains and Pasta",
+        "Poultry Products",
+        "Beef Products",
+        "Pork Products",
+        "Lamb, Veal, and Game Products",
+        "Spices and Herbs",
+    }
+)
 _STOP: Final[frozenset[str]] = frozenset({"and", "or", "with", "w", "in", "of", "the", "a"})
 _BRAND = re.compile(r"\b[A-Z][A-Z'&]{2,}\b")
 _NDB = re.compile(r"^\s*(\d{4,5})\s*$")
-_NEUTRAL: Final[frozenset[str]] = frozenset({
-    "raw", "dried", "cooked", "boiled", "drained", "without", "salt", "plain", "whole", "fresh",
-})  # preparation words that say little about which food it is: unmatched, they cost little
+_NEUTRAL: Final[frozenset[str]] = frozenset(
+    {
+        "raw",
+        "dried",
+        "cooked",
+        "boiled",
+        "drained",
+        "without",
+        "salt",
+        "plain",
+        "whole",
+        "fresh",
+    }
+)  # preparation words that say little about which food it is: unmatched, they cost little
 _FULL_COVERAGE: Final[float] = 90.0  # rapidfuzz ratio at which a query word counts as present
-_UNIT_SYNONYMS: Final[Mapping[str, str]] = MappingProxyType({
-    "tablespoon": "tbsp", "tablespoons": "tbsp", "tbs": "tbsp", "tbsps": "tbsp",
-    "teaspoon": "tsp", "teaspoons": "tsp", "tsps": "tsp", "cups": "cup", "slices": "slice",
-    "pieces": "piece", "ounce": "oz", "ounces": "oz",
-})
+_UNIT_SYNONYMS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "tablespoon": "tbsp",
+        "tablespoons": "tbsp",
+        "tbs": "tbsp",
+        "tbsps": "tbsp",
+        "teaspoon": "tsp",
+        "teaspoons": "tsp",
+        "tsps": "tsp",
+        "cups": "cup",
+        "slices": "slice",
+        "pieces": "piece",
+        "ounce": "oz",
+        "ounces": "oz",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +185,12 @@ def foods() -> Mapping[str, Food]:
     portions: dict[str, list[Portion]] = {}
     for row in load_table("food_portions").rows:
         portions.setdefault(row["ndb_id"], []).append(
-            Portion(seq=row["seq"], amount=row["amount"],
-                    unit_description=row["unit_description"], grams=row["grams"])
+            Portion(
+                seq=row["seq"],
+                amount=row["amount"],
+                unit_description=row["unit_description"],
+                grams=row["grams"],
+            )
         )
     out: dict[str, Food] = {}
     for row in load_table("foods").rows:
@@ -203,8 +239,15 @@ def _index() -> _Index:
         key = _exact_key(item.description)
         exact[key] = (*exact.get(key, ()), ndb)
     common_choices = {i: " ".join(words) for i, words in enumerate(extra) if words}
-    return _Index(tuple(ids), tuple(choices), MappingProxyType(common_choices), tuple(segments),
-                  tuple(extra), tuple(boost), MappingProxyType(exact))
+    return _Index(
+        tuple(ids),
+        tuple(choices),
+        MappingProxyType(common_choices),
+        tuple(segments),
+        tuple(extra),
+        tuple(boost),
+        MappingProxyType(exact),
+    )
 
 
 def _rank(query_words: list[str], index: _Index, i: int) -> tuple[float, bool]:
@@ -257,10 +300,12 @@ def search_foods(query: str, *, limit: int = 10) -> tuple[FoodMatch, ...]:
         raise InvalidInputError(field="query", value=query, allowed="some words of a food name")
     index = _index()
     joined = " ".join(words)
-    hits = process.extract(joined, index.choices, scorer=fuzz.WRatio,
-                           limit=max(400, limit), score_cutoff=55)
-    by_common = process.extract(joined, index.common, scorer=fuzz.WRatio, limit=100,
-                                score_cutoff=80)
+    hits = process.extract(
+        joined, index.choices, scorer=fuzz.WRatio, limit=max(400, limit), score_cutoff=55
+    )
+    by_common = process.extract(
+        joined, index.common, scorer=fuzz.WRatio, limit=100, score_cutoff=80
+    )
     ranked = []
     for i in sorted({hit[2] for hit in hits} | {hit[2] for hit in by_common}):
         score, full = _rank(words, index, i)
@@ -283,8 +328,9 @@ def food(ndb_id: str) -> Food:
     match = _NDB.match(str(ndb_id))
     found = foods().get(match.group(1).zfill(5)) if match else None
     if found is None:
-        raise InvalidInputError(field="ndb_id", value=ndb_id,
-                                allowed="a USDA SR28 NDB number (5 digits, e.g. 12061)")
+        raise InvalidInputError(
+            field="ndb_id", value=ndb_id, allowed="a USDA SR28 NDB number (5 digits, e.g. 12061)"
+        )
     return found
 
 
@@ -312,9 +358,11 @@ def resolve_food(query: str, *, field: str = "food") -> Food:
         return foods()[exact[0]]
     if exact:  # SR28 has a few foods whose descriptions differ only in punctuation or case
         raise InvalidInputError(
-            field=field, value=query,
+            field=field,
+            value=query,
             allowed="an NDB number; several foods share this description: "
-                    + "; ".join(f"{n} {foods()[n].description}" for n in exact))
+            + "; ".join(f"{n} {foods()[n].description}" for n in exact),
+        )
     # Every candidate the first pass finds is checked for full coverage, not only the top few.
     matches = search_foods(text, limit=400) if _words(text) else ()
     full = [m for m in matches if m.full_coverage]
@@ -322,10 +370,14 @@ def resolve_food(query: str, *, field: str = "food") -> Food:
         return full[0].food
     shown = tuple(full[:8]) if full else matches[:8]
     if not shown:
-        raise InvalidInputError(field=field, value=query,
-                                allowed="an SR28 NDB number or food description (no food matched)")
+        raise InvalidInputError(
+            field=field,
+            value=query,
+            allowed="an SR28 NDB number or food description (no food matched)",
+        )
     raise InvalidInputError(
-        field=field, value=query,
+        field=field,
+        value=query,
         allowed=f"an NDB number or an exact description; candidates: {_candidates(shown)}",
     )
 
@@ -371,16 +423,24 @@ def food_grams(item: Food, amount: float, unit: str, *, field: str = "amount") -
     wanted = _UNIT_SYNONYMS.get(wanted, wanted)
     full = [p for p in item.portions if p.unit_description.lower() == wanted]
     if not full:
-        full = [p for p in item.portions
-                if re.split(r"[\s,(]", p.unit_description.lower(), maxsplit=1)[0] == wanted]
+        full = [
+            p
+            for p in item.portions
+            if re.split(r"[\s,(]", p.unit_description.lower(), maxsplit=1)[0] == wanted
+        ]
     if len(full) == 1:
         return amount * full[0].grams_per_unit
     what = "ambiguous" if full else "not a mass unit or a portion of this food"
     shown = full if full else list(item.portions)
-    listing = ", ".join(f"{p.amount:g} {p.unit_description} = {p.grams:g} g" for p in shown) \
-        if shown else _portion_text(item)
+    listing = (
+        ", ".join(f"{p.amount:g} {p.unit_description} = {p.grams:g} g" for p in shown)
+        if shown
+        else _portion_text(item)
+    )
     raise InvalidInputError(
-        field=field, value=amount, unit=str(unit),
+        field=field,
+        value=amount,
+        unit=str(unit),
         allowed=f"{what} ({item.ndb_id} {item.description}); use a mass unit (g, oz, lb) "
-                f"or one of: {listing}",
+        f"or one of: {listing}",
     )

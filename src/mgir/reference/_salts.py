@@ -166,8 +166,12 @@ def _mass(quantity: pint.Quantity[float], field: str) -> float:
     if not isinstance(quantity, ureg.Quantity):
         raise InvalidInputError(field=field, value=quantity, allowed="a pint Quantity of mass")
     if quantity.dimensionality != ureg.milligram.dimensionality:
-        raise InvalidInputError(field=field, value=quantity.magnitude, unit=str(quantity.units),
-                                allowed="a mass (mg, g)")
+        raise InvalidInputError(
+            field=field,
+            value=quantity.magnitude,
+            unit=str(quantity.units),
+            allowed="a mass (mg, g)",
+        )
     value = float(quantity.to("mg").magnitude)
     if not value >= 0 or value == float("inf"):
         raise InvalidInputError(field=field, value=value, unit="mg", allowed="a finite mass >= 0")
@@ -191,8 +195,7 @@ def mg_to_mmol(elemental: pint.Quantity[float]) -> pint.Quantity[float]:
 
 def mmol_to_mg(amount: pint.Quantity[float]) -> pint.Quantity[float]:
     """Mass of an amount of magnesium, mg (1 mmol = 24.305 mg)."""
-    if not isinstance(amount, ureg.Quantity) or \
-            amount.dimensionality != ureg.mmol.dimensionality:
+    if not isinstance(amount, ureg.Quantity) or amount.dimensionality != ureg.mmol.dimensionality:
         raise InvalidInputError(field="amount", value=amount, allowed="a pint Quantity in mmol")
     return ureg.Quantity(float(amount.to("mmol").magnitude) * _mg_weight(), "mg")
 
