@@ -107,8 +107,10 @@ def _figures(outcome, base) -> list[str]:  # type: ignore[no-untyped-def]
     files.append(path.name)
 
     if outcome.profiles:
-        fig, axes = plt.subplots(1, len(outcome.profiles), figsize=(3.5 * len(outcome.profiles), 3))
-        for ax, (name, prof) in zip(np.atleast_1d(axes), outcome.profiles.items(), strict=True):
+        ncol = 3
+        nrow = -(-len(outcome.profiles) // ncol)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(11, 3.2 * nrow))
+        for ax, (name, prof) in zip(np.ravel(axes), outcome.profiles.items(), strict=False):
             xs, ys = zip(*prof, strict=True)
             ax.plot(xs, np.array(ys) - outcome.chi_square, "o-")
             ax.axhline(3.84, color="grey", ls=":")
@@ -153,19 +155,32 @@ def _report(outcome, files: list[str], seconds: float, command: str) -> str:  # 
         "`parameters.csv`. Uncertainty is the Laplace approximation: covariance "
         "(JᵀJ)⁻¹ in log space, inflated by the reduced χ² when above 1. Parameters that end on "
         "a bound are held fixed in the covariance and flagged. Only the population parameters "
-        "below are fitted; every trial shares them (no per-trial parameters).",
+        "below are fitted; every trial shares them (no per-trial parameters). The profile "
+        "interval is the set of grid points where the re-optimised χ² rises by at most 3.84; it "
+        "is not inflated for overdispersion, unlike the Laplace interval, so the Laplace "
+        "interval is the one the uncertainty draws use.",
         "",
         "## Parameter estimates",
         "",
-        "| parameter | prior | estimate | 95 % interval | range | note |",
-        "|---|---|---|---|---|---|",
+        "| parameter | prior | estimate | 95 % interval (Laplace) | 95 % profile (grid) "
+        "| range | note |",
+        "|---|---|---|---|---|---|---|",
     ]
+    profile = outcome.profile_intervals()
     for name in outcome.names:
         p = Param(name)
         lo, hi = ci[name]
-        note = "at bound (held fixed)" if name in outcome.at_bound else ""
+        note = ("on a bound or not locally identified: held fixed in the uncertainty draws"
+                if name in outcome.at_bound else "")
+        laplace = "—" if name in outcome.at_bound else f"{lo:.3g} – {hi:.3g}"
+        if name in profile:
+            plo, phi, edge = profile[name]
+            prof_text = f"{plo:.3g} – {phi:.3g}" + (" (reaches grid edge)" if edge else "")
+        else:
+            prof_text = "not run (use --profile)"
         lines.append(f"| `{name}` | {outcome.prior[name]:.4g} | {outcome.estimate[name]:.4g} | "
-                     f"{lo:.3g} – {hi:.3g} | {info[p].lower:g} – {info[p].upper:g} | {note} |")
+                     f"{laplace} | {prof_text} | {info[p].lower:g} – {info[p].upper:g} "
+                     f"| {note} |")
     lines += [
         "",
         "## Targets vs model",

@@ -107,3 +107,18 @@ def test_export_sbml_command(app: typer.Typer, tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["model", "export-sbml", str(target)])
     assert res.exit_code == 0, res.output
     assert "<sbml" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_model_calibrate_command_writes_a_calibration(app: typer.Typer, tmp_path: Path) -> None:
+    import tomllib
+
+    target = tmp_path / "calibrated.toml"
+    res = CliRunner().invoke(app, ["model", "calibrate", "-o", str(target)])
+    assert res.exit_code == 0, res.output
+    record = tomllib.loads(target.read_text(encoding="utf-8"))
+    from mgir.model import calibration_record
+
+    shipped = calibration_record()
+    for name, value in shipped["parameters"].items():
+        assert record["parameters"][name] == pytest.approx(value, rel=1e-3)

@@ -389,7 +389,18 @@ class CalibrationOutcome:
     chi_square: float
     dof: int
     at_bound: tuple[str, ...] = ()
+    """Parameters on a bound or not locally identified: held fixed in the covariance."""
     profiles: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def profile_intervals(self) -> dict[str, tuple[float, float, bool]]:
+        """Grid interval where the profile Δχ² <= 3.84, and whether it touches a grid edge."""
+        out: dict[str, tuple[float, float, bool]] = {}
+        for name, prof in self.profiles.items():
+            inside = [x for x, c in prof if c - self.chi_square <= 3.84]
+            if inside:
+                edge = inside[0] == prof[0][0] or inside[-1] == prof[-1][0]
+                out[name] = (min(inside), max(inside), edge)
+        return out
 
     def standard_errors(self) -> dict[str, tuple[float, float]]:
         """95 % interval of each parameter (log-normal Laplace approximation)."""
@@ -451,8 +462,8 @@ def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOu
     dt_days
         Step of the QSS solver during the fit.
     profile_points
-        If > 0, also compute a profile of χ² over each parameter's range with this many points
-        (slower; used for the report).
+        If > 0, also profile χ² over each parameter: this many points across its range plus
+        seven points around the estimate (slower; used for the report).
     """
     from scipy.optimize import least_squares  # noqa: PLC0415 - scipy only needed here
 
@@ -474,16 +485,25 @@ def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOu
     dof = max(m - k, 1)
     # Parameters that end on a bound are reported as such and held fixed in the Laplace
     # approximation (a Gaussian about a boundary optimum would be meaningless).
+    # Parameters the data do not identify locally (Laplace log-SD above 2, i.e. a 95 % range
+    # wider than a factor of about 50) are held fixed in the same way and reported.
     at_bound = (np.abs(sol.x - lo) < 1e-3) | (np.abs(sol.x - hi) < 1e-3)
-    free = ~at_bound
+    inflate = max(1.0, chi2 / dof)
+    full = np.linalg.pinv(jac.T @ jac) * inflate
+    held = at_bound | (np.sqrt(np.clip(np.diag(full), 0.0, None)) > 2.0)
+    free = ~held
     cov = np.zeros((k, k))
     jf = jac[:, free]
-    cov[np.ix_(free, free)] = np.linalg.pinv(jf.T @ jf) * max(1.0, chi2 / dof)
+    cov[np.ix_(free, free)] = np.linalg.pinv(jf.T @ jf) * inflate
     targets = calibration_targets()
     profiles: dict[str, list[tuple[float, float]]] = {}
     if profile_points > 0:
+        sd = np.sqrt(np.clip(np.diag(full), 0.0, None))
         for j, name in enumerate(names):
-            grid = np.linspace(lo[j], hi[j], profile_points)
+            step = min(sd[j], 0.5) if free[j] else 0.5
+            local = sol.x[j] + step * np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])
+            grid = np.unique(np.clip(np.concatenate([np.linspace(lo[j], hi[j], profile_points),
+                                                     local]), lo[j], hi[j]))
             prof: list[tuple[float, float]] = []
             for g in grid:
 
@@ -510,6 +530,6 @@ def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOu
         residuals={t.key: float(r) for t, r in zip(targets, res, strict=True)},
         chi_square=chi2,
         dof=dof,
-        at_bound=tuple(n for n, b in zip(names, at_bound, strict=True) if b),
+        at_bound=tuple(n for n, b in zip(names, held, strict=True) if b),
         profiles=profiles,
     )
