@@ -28,7 +28,7 @@ labs = st.fixed_dictionaries({
 })
 doses = st.floats(0.0, 1200.0)
 salts = st.sampled_from(salt_names())
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -67,7 +67,7 @@ def test_more_magnesium_never_lowers_serum_or_raises_homa(labs: dict[str, float]
     assert homa[1] <= homa[0] * (1 + 1e-9)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cohort=st.lists(labs, min_size=2, max_size=5), dose=doses)
 def test_cohort_equals_one_by_one(cohort: list[dict[str, float]], dose: float) -> None:
     fits = [fit_person(**lab) for lab in cohort]
