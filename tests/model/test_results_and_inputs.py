@@ -14,6 +14,7 @@ from mgir.model import (
     Output,
     QuasiSteadyState,
     Regimen,
+    SimulationResult,
     State,
     default_parameters,
     simulate,
@@ -56,6 +57,11 @@ def test_provenance_and_exports_round_trip(tmp_path) -> None:  # type: ignore[no
     back2 = pd.read_parquet(pq_path)
     np.testing.assert_allclose(back2[Output.HOMA_IR.value].to_numpy(),
                                r.output(Output.HOMA_IR).reshape(-1), rtol=1e-15)
+    loaded = SimulationResult.from_parquet(pq_path)
+    np.testing.assert_array_equal(loaded.states, r.states)
+    np.testing.assert_array_equal(loaded.time_days, r.time_days)
+    np.testing.assert_array_equal(loaded.parameters.values, r.parameters.values)
+    assert loaded.provenance["parameter_set_id"] == prov["parameter_set_id"]
 
 
 def test_results_are_read_only() -> None:
