@@ -98,7 +98,7 @@ class QuasiSteadyState(AbstractSolver):
                                   regimen.take(sl))
         return out
 
-    def _chunk(  # noqa: PLR0915 - one inlined hot loop is faster and clearer than helpers
+    def _chunk(  # noqa: PLR0915 - one inlined hot loop is faster than split functions
         self, p: FloatArray, y0: FloatArray, t0: float, save_steps: NDArray[np.int64],
         regimen: Regimen,
     ) -> FloatArray:
