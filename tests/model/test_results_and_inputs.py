@@ -100,12 +100,21 @@ def test_bad_solver_settings_and_shapes_raise() -> None:
     with pytest.raises(InvalidInputError):
         QuasiSteadyState(dt_days=0.0)
     with pytest.raises(InvalidInputError):
-        simulate(default_parameters(), days=10, save_every_days=0.3,
-                 solver=QuasiSteadyState(dt_days=0.25))
-    with pytest.raises(InvalidInputError):
         simulate(default_parameters(2), days=10, initial_state=np.ones((3, 11)))
     with pytest.raises(InvalidInputError):
         Regimen.constant("magnesium citrate", 100.0, start_day=5.0, end_day=2.0)
+
+
+def test_save_times_and_dose_changes_off_the_step_grid_are_exact() -> None:
+    """Off-grid save times and dose changes become step boundaries (no rounding)."""
+    reg = Regimen.constant("magnesium citrate", 300.0, start_day=2.1, end_day=7.3)
+    r = simulate(default_parameters(), days=10.1, save_every_days=0.3, regimen=reg,
+                 solver=QuasiSteadyState(dt_days=1.0))
+    assert r.time_days[-1] == pytest.approx(10.1)
+    assert r.time_days[1] == pytest.approx(0.3)
+    food = r.state(State.CUMULATIVE_INTAKE)[0, -1] - r.state(State.CUMULATIVE_INTAKE)[0, 0]
+    expected = (300.0 / 24.305) * (7.3 - 2.1) + 10.1 * 300.0 / 24.305  # supplement + diet
+    assert food == pytest.approx(expected, rel=1e-12)
 
 
 def test_uncertainty_bands_bracket_and_start_at_the_labs() -> None:
