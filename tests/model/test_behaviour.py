@@ -72,15 +72,22 @@ def test_low_intake_over_months_lowers_mg_and_raises_homa() -> None:
 
 
 def test_supplement_helps_a_deficient_person_more_than_a_replete_one() -> None:
-    deficient = fit_person(fasting_glucose_mmol_per_l=5.6, fasting_insulin_uiu_per_ml=15.0,
-                           serum_mg_mmol_per_l=0.62)
-    replete = fit_person(fasting_glucose_mmol_per_l=5.6, fasting_insulin_uiu_per_ml=15.0,
-                         serum_mg_mmol_per_l=0.88)
+    deficient = fit_person(
+        fasting_glucose_mmol_per_l=5.6, fasting_insulin_uiu_per_ml=15.0, serum_mg_mmol_per_l=0.62
+    )
+    replete = fit_person(
+        fasting_glucose_mmol_per_l=5.6, fasting_insulin_uiu_per_ml=15.0, serum_mg_mmol_per_l=0.88
+    )
     reg = Regimen.constant("magnesium citrate", 300.0)
     out = {}
     for name, fit in (("deficient", deficient), ("replete", replete)):
-        r = simulate(fit.parameters, initial_state=fit.initial_state, days=112, regimen=reg,
-                     save_every_days=None)
+        r = simulate(
+            fit.parameters,
+            initial_state=fit.initial_state,
+            days=112,
+            regimen=reg,
+            save_every_days=None,
+        )
         homa = r.output(Output.HOMA_IR)[0]
         out[name] = homa[-1] - homa[0]
     assert out["deficient"] < 0
@@ -92,12 +99,20 @@ def test_oxide_raises_serum_mg_less_than_citrate_or_chloride() -> None:
     # A replete adult after 8 weeks, and a deficient one after 2 weeks (before both reach the
     # renal threshold plateau, where any sufficient dose ends at the same serum Mg).
     for serum_start, days in ((None, 56), (0.68, 14)):
-        fit = fit_person(serum_mg_mmol_per_l=serum_start, fasting_glucose_mmol_per_l=5.2,
-                         fasting_insulin_uiu_per_ml=9.0)
+        fit = fit_person(
+            serum_mg_mmol_per_l=serum_start,
+            fasting_glucose_mmol_per_l=5.2,
+            fasting_insulin_uiu_per_ml=9.0,
+        )
         rise = {}
         for salt in ("magnesium oxide", "magnesium citrate", "magnesium chloride"):
-            r = simulate(fit.parameters, initial_state=fit.initial_state, days=days,
-                         regimen=Regimen.constant(salt, 300.0), save_every_days=None)
+            r = simulate(
+                fit.parameters,
+                initial_state=fit.initial_state,
+                days=days,
+                regimen=Regimen.constant(salt, 300.0),
+                save_every_days=None,
+            )
             serum = r.output(Output.SERUM_MG)[0]
             rise[salt] = serum[-1] - serum[0]
         assert rise["magnesium citrate"] == pytest.approx(rise["magnesium chloride"], rel=1e-12)
@@ -109,8 +124,13 @@ def test_reduced_kidney_function_amplifies_the_serum_rise() -> None:
     rises = {}
     for egfr in (100.0, 20.0):
         fit = fit_person(egfr_ml_per_min_1_73m2=egfr, dietary_intake_mg_per_day=300.0)
-        r = simulate(fit.parameters, initial_state=fit.initial_state, days=112,
-                     regimen=Regimen.constant("magnesium citrate", 400.0), save_every_days=None)
+        r = simulate(
+            fit.parameters,
+            initial_state=fit.initial_state,
+            days=112,
+            regimen=Regimen.constant("magnesium citrate", 400.0),
+            save_every_days=None,
+        )
         serum = r.output(Output.SERUM_MG)[0]
         rises[egfr] = serum[-1] - serum[0]
     assert rises[20.0] > 2.5 * rises[100.0]
@@ -131,13 +151,22 @@ def test_sustained_hyperglycaemia_increases_urinary_mg_loss() -> None:
 
 
 def test_mass_balance_holds_to_round_off() -> None:
-    fit = fit_person(serum_mg_mmol_per_l=0.66, fasting_glucose_mmol_per_l=8.0,
-                     fasting_insulin_uiu_per_ml=12.0, egfr_ml_per_min_1_73m2=45.0)
-    reg = Regimen((*Regimen.constant("magnesium oxide", 400.0, 0.0, 30.0).segments,
-                   *Regimen.constant("magnesium citrate", 250.0, 20.0, 90.0).segments))
+    fit = fit_person(
+        serum_mg_mmol_per_l=0.66,
+        fasting_glucose_mmol_per_l=8.0,
+        fasting_insulin_uiu_per_ml=12.0,
+        egfr_ml_per_min_1_73m2=45.0,
+    )
+    reg = Regimen(
+        (
+            *Regimen.constant("magnesium oxide", 400.0, 0.0, 30.0).segments,
+            *Regimen.constant("magnesium citrate", 250.0, 20.0, 90.0).segments,
+        )
+    )
     for solver in (QuasiSteadyState(0.25), QuasiSteadyState(1.0)):
-        r = simulate(fit.parameters, initial_state=fit.initial_state, days=120,
-                     regimen=reg, solver=solver)
+        r = simulate(
+            fit.parameters, initial_state=fit.initial_state, days=120, regimen=reg, solver=solver
+        )
         intake = r.state(State.CUMULATIVE_INTAKE)[0]
         absorbed = r.state(State.CUMULATIVE_ABSORBED)[0]
         faecal = r.state(State.CUMULATIVE_FAECAL)[0]
@@ -145,25 +174,40 @@ def test_mass_balance_holds_to_round_off() -> None:
         body = r.output(Output.BODY_MG)[0]
         scale = body[0]
         np.testing.assert_allclose(intake, absorbed + faecal, rtol=0, atol=1e-12 * scale)
-        np.testing.assert_allclose(body - body[0], absorbed - urinary, rtol=0,
-                                   atol=1e-11 * scale)
+        np.testing.assert_allclose(body - body[0], absorbed - urinary, rtol=0, atol=1e-11 * scale)
         assert np.all(r.states >= 0)
 
 
 def test_cohort_equals_subjects_one_by_one() -> None:
     labs = [(5.0, 6.0, 0.85, 100.0), (6.1, 14.0, 0.70, 60.0), (9.5, 11.0, 0.64, 30.0)]
-    fits = [fit_person(fasting_glucose_mmol_per_l=g, fasting_insulin_uiu_per_ml=i,
-                       serum_mg_mmol_per_l=m, egfr_ml_per_min_1_73m2=e) for g, i, m, e in labs]
+    fits = [
+        fit_person(
+            fasting_glucose_mmol_per_l=g,
+            fasting_insulin_uiu_per_ml=i,
+            serum_mg_mmol_per_l=m,
+            egfr_ml_per_min_1_73m2=e,
+        )
+        for g, i, m, e in labs
+    ]
     from mgir.model import ParameterSet
 
     params = ParameterSet(np.vstack([f.parameters.values for f in fits]))
     y0 = np.vstack([f.initial_state for f in fits])
     doses = np.array([0.0, 300.0, 500.0])
     solver = QuasiSteadyState(dt_days=0.5, chunk_size=2)  # chunking must not matter either
-    cohort = simulate(params, initial_state=y0, days=90,
-                      regimen=Regimen.constant("magnesium citrate", doses), solver=solver)
+    cohort = simulate(
+        params,
+        initial_state=y0,
+        days=90,
+        regimen=Regimen.constant("magnesium citrate", doses),
+        solver=solver,
+    )
     for k, fit in enumerate(fits):
-        alone = simulate(fit.parameters, initial_state=fit.initial_state, days=90,
-                         regimen=Regimen.constant("magnesium citrate", float(doses[k])),
-                         solver=solver)
+        alone = simulate(
+            fit.parameters,
+            initial_state=fit.initial_state,
+            days=90,
+            regimen=Regimen.constant("magnesium citrate", float(doses[k])),
+            solver=solver,
+        )
         np.testing.assert_allclose(cohort.states[k], alone.states[0], rtol=1e-13, atol=1e-13)

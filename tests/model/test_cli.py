@@ -46,12 +46,28 @@ def person(tmp_path: Path) -> Path:
     return path
 
 
-def test_simulate_json_summary_in_canonical_units(app: typer.Typer, person: Path,
-                                                  tmp_path: Path) -> None:
+def test_simulate_json_summary_in_canonical_units(
+    app: typer.Typer, person: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "traj.csv"
-    res = CliRunner().invoke(app, ["simulate", str(person), "--weeks", "16", "--supplement",
-                                   "magnesium citrate", "--elemental-mg", "300", "--json",
-                                   "--draws", "20", "-o", str(out)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            str(person),
+            "--weeks",
+            "16",
+            "--supplement",
+            "magnesium citrate",
+            "--elemental-mg",
+            "300",
+            "--json",
+            "--draws",
+            "20",
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     payload = json.loads(res.output)
     summary = payload["summary"]
@@ -69,8 +85,9 @@ def test_simulate_json_summary_in_canonical_units(app: typer.Typer, person: Path
 
 def test_simulate_table_and_plot(app: typer.Typer, person: Path, tmp_path: Path) -> None:
     png = tmp_path / "traj.png"
-    res = CliRunner().invoke(app, ["simulate", str(person), "--weeks", "4", "--draws", "10",
-                                   "--plot", str(png)])
+    res = CliRunner().invoke(
+        app, ["simulate", str(person), "--weeks", "4", "--draws", "10", "--plot", str(png)]
+    )
     assert res.exit_code == 0, res.output
     assert "HOMA-IR" in res.output
     assert png.stat().st_size > 1000
@@ -78,10 +95,14 @@ def test_simulate_table_and_plot(app: typer.Typer, person: Path, tmp_path: Path)
 
 def test_simulate_with_plan(app: typer.Typer, person: Path, tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({"supplements": [
-        {"salt": "magnesium glycinate", "elemental_mg_per_day": 200}]}), encoding="utf-8")
-    res = CliRunner().invoke(app, ["simulate", str(person), "--plan", str(plan), "--json",
-                                   "--draws", "5", "--weeks", "2"])
+    plan.write_text(
+        json.dumps({"supplements": [{"salt": "magnesium glycinate", "elemental_mg_per_day": 200}]}),
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(
+        app,
+        ["simulate", str(person), "--plan", str(plan), "--json", "--draws", "5", "--weeks", "2"],
+    )
     assert res.exit_code == 0, res.output
     prov = json.loads(res.output)["provenance"]
     # the knowledge base resolves the alias to the bisglycinate the model knows
@@ -90,12 +111,15 @@ def test_simulate_with_plan(app: typer.Typer, person: Path, tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     ("args", "field"),
-    [(["--weeks", "0"], "--weeks"),
-     (["--supplement", "magnesium unobtainium", "--elemental-mg", "100"], "--supplement"),
-     (["--supplement", "magnesium citrate", "--elemental-mg", "-5"], "--elemental-mg")],
+    [
+        (["--weeks", "0"], "--weeks"),
+        (["--supplement", "magnesium unobtainium", "--elemental-mg", "100"], "--supplement"),
+        (["--supplement", "magnesium citrate", "--elemental-mg", "-5"], "--elemental-mg"),
+    ],
 )
-def test_simulate_bad_input_names_the_field(app: typer.Typer, person: Path, args: list[str],
-                                            field: str) -> None:
+def test_simulate_bad_input_names_the_field(
+    app: typer.Typer, person: Path, args: list[str], field: str
+) -> None:
     res = CliRunner().invoke(app, ["simulate", str(person), "--json", *args])
     assert res.exit_code == 2
     assert json.loads(res.output)["error"]["field"] == field

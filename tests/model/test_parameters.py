@@ -49,8 +49,14 @@ def test_default_parameter_set_is_read_only_and_replace_copies() -> None:
 
 def test_salts_oxide_is_the_worst_and_soluble_salts_are_equal() -> None:
     oxide = salt_info("magnesium oxide").relative_bioaccessibility
-    for name in ("magnesium citrate", "magnesium chloride", "magnesium lactate",
-                 "magnesium aspartate", "magnesium glycinate", "magnesium bisglycinate"):
+    for name in (
+        "magnesium citrate",
+        "magnesium chloride",
+        "magnesium lactate",
+        "magnesium aspartate",
+        "magnesium glycinate",
+        "magnesium bisglycinate",
+    ):
         assert salt_info(name).relative_bioaccessibility == 1.0
         assert oxide < salt_info(name).relative_bioaccessibility
     assert salt_info("  Magnesium  Citrate ").salt == "magnesium citrate"

@@ -14,6 +14,7 @@ from mgir.model import (
     Output,
     QuasiSteadyState,
     Regimen,
+    SimulationResult,
     State,
     default_parameters,
     simulate,
@@ -29,11 +30,24 @@ def test_public_api_is_exported() -> None:
 
 
 def test_provenance_and_exports_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    r = simulate(default_parameters(2), days=10, regimen=Regimen.constant(
-        "magnesium citrate", 300.0), seed=7, save_every_days=5.0)
+    r = simulate(
+        default_parameters(2),
+        days=10,
+        regimen=Regimen.constant("magnesium citrate", 300.0),
+        seed=7,
+        save_every_days=5.0,
+    )
     prov = r.provenance
-    for key in ("package_version", "model_version", "parameter_set_id", "solver", "seed",
-                "calibration_id", "regimen", "references"):
+    for key in (
+        "package_version",
+        "model_version",
+        "parameter_set_id",
+        "solver",
+        "seed",
+        "calibration_id",
+        "regimen",
+        "references",
+    ):
         assert key in prov
     assert prov["seed"] == 7
     assert prov["solver"]["dt_days"] == 0.25
@@ -41,21 +55,31 @@ def test_provenance_and_exports_round_trip(tmp_path) -> None:  # type: ignore[no
     frame = r.to_dataframe()
     assert len(frame) == 2 * 3
     assert frame.attrs["provenance"]["parameter_set_id"] == prov["parameter_set_id"]
-    np.testing.assert_allclose(frame[Output.SERUM_MG.value].to_numpy(),
-                               r.output(Output.SERUM_MG).reshape(-1))
+    np.testing.assert_allclose(
+        frame[Output.SERUM_MG.value].to_numpy(), r.output(Output.SERUM_MG).reshape(-1)
+    )
     csv_path = r.to_csv(tmp_path / "traj.csv")
     import pandas as pd
 
     back = pd.read_csv(csv_path)
-    np.testing.assert_allclose(back[State.MG_EXTRACELLULAR.value].to_numpy(),
-                               r.state(State.MG_EXTRACELLULAR).reshape(-1), rtol=1e-15)
+    np.testing.assert_allclose(
+        back[State.MG_EXTRACELLULAR.value].to_numpy(),
+        r.state(State.MG_EXTRACELLULAR).reshape(-1),
+        rtol=1e-15,
+    )
     meta = json.loads((tmp_path / "traj.csv.provenance.json").read_text())
     assert meta["model_version"] == prov["model_version"]
     pytest.importorskip("pyarrow")
     pq_path = r.to_parquet(tmp_path / "traj.parquet")
     back2 = pd.read_parquet(pq_path)
-    np.testing.assert_allclose(back2[Output.HOMA_IR.value].to_numpy(),
-                               r.output(Output.HOMA_IR).reshape(-1), rtol=1e-15)
+    np.testing.assert_allclose(
+        back2[Output.HOMA_IR.value].to_numpy(), r.output(Output.HOMA_IR).reshape(-1), rtol=1e-15
+    )
+    loaded = SimulationResult.from_parquet(pq_path)
+    np.testing.assert_array_equal(loaded.states, r.states)
+    np.testing.assert_array_equal(loaded.time_days, r.time_days)
+    np.testing.assert_array_equal(loaded.parameters.values, r.parameters.values)
+    assert loaded.provenance["parameter_set_id"] == prov["parameter_set_id"]
 
 
 def test_results_are_read_only() -> None:
@@ -94,18 +118,38 @@ def test_bad_solver_settings_and_shapes_raise() -> None:
     with pytest.raises(InvalidInputError):
         QuasiSteadyState(dt_days=0.0)
     with pytest.raises(InvalidInputError):
-        simulate(default_parameters(), days=10, save_every_days=0.3,
-                 solver=QuasiSteadyState(dt_days=0.25))
-    with pytest.raises(InvalidInputError):
         simulate(default_parameters(2), days=10, initial_state=np.ones((3, 11)))
     with pytest.raises(InvalidInputError):
         Regimen.constant("magnesium citrate", 100.0, start_day=5.0, end_day=2.0)
 
 
+def test_save_times_and_dose_changes_off_the_step_grid_are_exact() -> None:
+    """Off-grid save times and dose changes become step boundaries (no rounding)."""
+    reg = Regimen.constant("magnesium citrate", 300.0, start_day=2.1, end_day=7.3)
+    r = simulate(
+        default_parameters(),
+        days=10.1,
+        save_every_days=0.3,
+        regimen=reg,
+        solver=QuasiSteadyState(dt_days=1.0),
+    )
+    assert r.time_days[-1] == pytest.approx(10.1)
+    assert r.time_days[1] == pytest.approx(0.3)
+    food = r.state(State.CUMULATIVE_INTAKE)[0, -1] - r.state(State.CUMULATIVE_INTAKE)[0, 0]
+    expected = (300.0 / 24.305) * (7.3 - 2.1) + 10.1 * 300.0 / 24.305  # supplement + diet
+    assert food == pytest.approx(expected, rel=1e-12)
+
+
 def test_uncertainty_bands_bracket_and_start_at_the_labs() -> None:
-    u = simulate_person(days=84, regimen=Regimen.constant("magnesium chloride", 450.0),
-                        fasting_glucose_mmol_per_l=5.6, fasting_insulin_uiu_per_ml=18.0,
-                        serum_mg_mmol_per_l=0.62, n_draws=64, seed=1)
+    u = simulate_person(
+        days=84,
+        regimen=Regimen.constant("magnesium chloride", 450.0),
+        fasting_glucose_mmol_per_l=5.6,
+        fasting_insulin_uiu_per_ml=18.0,
+        serum_mg_mmol_per_l=0.62,
+        n_draws=64,
+        seed=1,
+    )
     for o in (Output.SERUM_MG, Output.HOMA_IR, Output.FASTING_GLUCOSE):
         band = u.bands(o)
         assert np.all(band[0] <= band[1] + 1e-12)

@@ -31,19 +31,30 @@ def test_export_is_valid_sbml_level3(tmp_path) -> None:  # type: ignore[no-untyp
 @pytest.mark.slow
 def test_roadrunner_reproduces_native_trajectories() -> None:
     roadrunner = pytest.importorskip("roadrunner")
-    fit = fit_person(fasting_glucose_mmol_per_l=7.5, fasting_insulin_uiu_per_ml=12.0,
-                     serum_mg_mmol_per_l=0.66, egfr_ml_per_min_1_73m2=55.0)
+    fit = fit_person(
+        fasting_glucose_mmol_per_l=7.5,
+        fasting_insulin_uiu_per_ml=12.0,
+        serum_mg_mmol_per_l=0.66,
+        egfr_ml_per_min_1_73m2=55.0,
+    )
     regimen = Regimen.constant("magnesium oxide", 400.0)
-    native = simulate(fit.parameters, initial_state=fit.initial_state, days=60,
-                      regimen=regimen, solver=ScipyReference(), save_every_days=1.0)
-    rr = roadrunner.RoadRunner(export_sbml(parameters=fit.parameters,
-                                           initial_state=fit.initial_state[0],
-                                           regimen=regimen))
+    native = simulate(
+        fit.parameters,
+        initial_state=fit.initial_state,
+        days=60,
+        regimen=regimen,
+        solver=ScipyReference(),
+        save_every_days=1.0,
+    )
+    rr = roadrunner.RoadRunner(
+        export_sbml(parameters=fit.parameters, initial_state=fit.initial_state[0], regimen=regimen)
+    )
     rr.integrator.relative_tolerance = 1e-10
     rr.integrator.absolute_tolerance = 1e-10
     names = [s.value for s in State]
     rr.timeCourseSelections = ["time", *names]
     out = rr.simulate(0, 60, 61)
     for j, s in enumerate(State, start=1):
-        np.testing.assert_allclose(out[:, j], native.state(s)[0], rtol=1e-5, atol=1e-8,
-                                   err_msg=s.value)
+        np.testing.assert_allclose(
+            out[:, j], native.state(s)[0], rtol=1e-5, atol=1e-8, err_msg=s.value
+        )

@@ -26,12 +26,14 @@ from mgir.model import (
 
 def topp(n: int = 1):  # type: ignore[no-untyped-def]
     """Topp 2000 parameters, Mg coupling switched off (Hill coefficient 0 gives factor 1)."""
-    return default_parameters(n).replace(**{
-        Param.INSULIN_SENSITIVITY: 0.72,
-        Param.BETA_SETPOINT_GLUCOSE: 100.0,
-        Param.SI_MG_HILL: 0.0,
-        Param.BETA_PLASTICITY: 1.0,
-    })
+    return default_parameters(n).replace(
+        **{
+            Param.INSULIN_SENSITIVITY: 0.72,
+            Param.BETA_SETPOINT_GLUCOSE: 100.0,
+            Param.SI_MG_HILL: 0.0,
+            Param.BETA_PLASTICITY: 1.0,
+        }
+    )
 
 
 def test_healthy_fixed_point_is_topps() -> None:
@@ -56,8 +58,7 @@ def test_compensation_by_beta_cell_mass_after_halving_si() -> None:
     y0 = steady_state(base)
     halved = base.replace(**{Param.INSULIN_SENSITIVITY_SCALE: 0.5})
     fast = simulate(halved, days=400, initial_state=y0, save_every_days=1.0)
-    ref = simulate(halved, days=400, initial_state=y0, solver=ScipyReference(),
-                   save_every_days=1.0)
+    ref = simulate(halved, days=400, initial_state=y0, solver=ScipyReference(), save_every_days=1.0)
     beta = fast.state(State.BETA_CELL_MASS)[0]
     g = fast.state(State.GLUCOSE)[0]
     assert g[1] == pytest.approx(132.0, abs=3.0)  # early hyperglycaemia
@@ -73,8 +74,13 @@ def test_progression_to_diabetes_when_compensation_fails() -> None:
     base = topp()
     y0 = steady_state(base)
     severe = base.replace(**{Param.INSULIN_SENSITIVITY_SCALE: 0.07})
-    r = simulate(severe, days=730, initial_state=y0, save_every_days=1.0,
-                 solver=QuasiSteadyState(dt_days=0.5))
+    r = simulate(
+        severe,
+        days=730,
+        initial_state=y0,
+        save_every_days=1.0,
+        solver=QuasiSteadyState(dt_days=0.5),
+    )
     g = r.state(State.GLUCOSE)[0]
     beta = r.state(State.BETA_CELL_MASS)[0]
     assert g[1] > 250.0  # beyond Topp's saddle
@@ -82,6 +88,7 @@ def test_progression_to_diabetes_when_compensation_fails() -> None:
     assert g[-1] > 400.0
     # With the same insulin resistance but compensation intact from a mild start, no collapse.
     mild = base.replace(**{Param.INSULIN_SENSITIVITY_SCALE: 0.5})
-    r2 = simulate(mild, days=730, initial_state=y0, solver=QuasiSteadyState(dt_days=0.5),
-                  save_every_days=None)
+    r2 = simulate(
+        mild, days=730, initial_state=y0, solver=QuasiSteadyState(dt_days=0.5), save_every_days=None
+    )
     assert r2.state(State.GLUCOSE)[0, -1] == pytest.approx(100.0, abs=1.0)

@@ -502,8 +502,11 @@ def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOu
         for j, name in enumerate(names):
             step = min(sd[j], 0.5) if free[j] else 0.5
             local = sol.x[j] + step * np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])
-            grid = np.unique(np.clip(np.concatenate([np.linspace(lo[j], hi[j], profile_points),
-                                                     local]), lo[j], hi[j]))
+            grid = np.unique(
+                np.clip(
+                    np.concatenate([np.linspace(lo[j], hi[j], profile_points), local]), lo[j], hi[j]
+                )
+            )
             prof: list[tuple[float, float]] = []
             for g in grid:
 

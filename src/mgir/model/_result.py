@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from mgir._errors import InvalidInputError
 from mgir.model._equations import (
     GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
     effective_insulin_sensitivity,
@@ -139,8 +140,7 @@ class SimulationResult:
         with target.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(cols)
-            for row in data:
-                writer.writerow([int(row[0]), *(repr(float(v)) for v in row[1:])])
+            np.savetxt(handle, data, delimiter=",", fmt=["%d"] + ["%.17g"] * (len(cols) - 1))
         target.with_name(target.name + ".provenance.json").write_text(
             json.dumps(dict(self.provenance), indent=2, default=str), encoding="utf-8"
         )
@@ -156,7 +156,46 @@ class SimulationResult:
             pa.array(data[:, j]) for j in range(1, len(cols))
         ]
         table = pa.Table.from_arrays(arrays, names=cols).replace_schema_metadata(
-            {"mgir_provenance": json.dumps(dict(self.provenance), default=str)}
+            {
+                "mgir_provenance": json.dumps(dict(self.provenance), default=str),
+                "mgir_parameters": json.dumps(
+                    {
+                        "names": [p.value for p in Param],
+                        "values": self.parameters.values.tolist(),
+                        "label": self.parameters.label,
+                    }
+                ),
+            }
         )
         pq.write_table(table, str(path))
         return Path(path)
+
+    @classmethod
+    def from_parquet(cls, path: str | Path) -> SimulationResult:
+        """Read a result written by :meth:`to_parquet` (states, parameters and provenance)."""
+        import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency
+
+        table = pq.read_table(str(path))
+        meta = table.schema.metadata or {}
+        params_raw = json.loads(meta[b"mgir_parameters"])
+        if params_raw["names"] != [p.value for p in Param]:
+            raise InvalidInputError(
+                field=str(path),
+                value="parameter names",
+                allowed="a file written by this model version",
+            )
+        subject = table.column("subject").to_numpy()
+        time = table.column("time_days").to_numpy()
+        n = int(subject.max()) + 1
+        n_t = time.size // n
+        states = np.stack(
+            [table.column(s.value).to_numpy().reshape(n, n_t) for s in State], axis=-1
+        )
+        return cls(
+            time_days=time[:n_t],
+            states=states,
+            parameters=ParameterSet(
+                np.asarray(params_raw["values"], dtype=float), label=str(params_raw["label"])
+            ),
+            provenance=json.loads(meta[b"mgir_provenance"]),
+        )
