@@ -98,7 +98,7 @@ def trial_arms() -> tuple[TrialArm, ...]:
     return (
         TrialArm(
             "guerrero_romero2004",
-            "guerrero_romero2004_trial",
+            "guerrero_romero2004",
             5.5,
             4.6,
             0.61,
@@ -169,7 +169,7 @@ def calibration_targets() -> tuple[Target, ...]:
             0.81,
             0.08 / math.sqrt(30),
             "mmol/L",
-            "guerrero_romero2004_trial",
+            "guerrero_romero2004",
             "0.81 +/- 0.08; n = 30 per arm assumed",
         ),
         Target(
@@ -179,7 +179,7 @@ def calibration_targets() -> tuple[Target, ...]:
             2.6,
             1.1 / math.sqrt(30),
             "1",
-            "guerrero_romero2004_trial",
+            "guerrero_romero2004",
             "2.6 +/- 1.1; n = 30 per arm assumed",
         ),
         Target(

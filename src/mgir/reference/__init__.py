@@ -41,6 +41,7 @@ from mgir.reference._sources import sources as sources
 from mgir.reference._tables import EVIDENCE_LEVELS as EVIDENCE_LEVELS
 from mgir.reference._tables import ColumnMeta as ColumnMeta
 from mgir.reference._tables import Table as Table
+from mgir.reference._tables import data_text as data_text
 from mgir.reference._tables import load_table as load_table
 from mgir.reference._tables import table_names as table_names
 from mgir.reference._thresholds import Band as Band
@@ -74,6 +75,7 @@ __all__ = [
     "check_medications",
     "cite",
     "contraindications",
+    "data_text",
     "egfr_categories",
     "element_counts",
     "elemental_to_salt",

@@ -32,11 +32,13 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
+import pint
+
 from mgir._errors import ReferenceDataError
 from mgir.reference._sources import source
 from mgir.units import ureg
 
-__all__ = ["EVIDENCE_LEVELS", "ColumnMeta", "Table", "load_table", "table_names"]
+__all__ = ["EVIDENCE_LEVELS", "ColumnMeta", "Table", "data_text", "load_table", "table_names"]
 
 EVIDENCE_LEVELS: Final[tuple[str, ...]] = ("verified", "derived", "unverified", "low_quality")
 _TYPES: Final[Mapping[str, type]] = MappingProxyType(
@@ -93,17 +95,18 @@ def _parse_cell(table: str, line: int, meta: ColumnMeta, text: str) -> Any:
     return value
 
 
-def _data_text(relative: str) -> str:
-    return resources.files("mgir.reference").joinpath(f"data/{relative}").read_text("utf-8")
+def data_text(relative: str, *, package: str = "mgir.reference") -> str:
+    """Return the text of ``<package>/data/<relative>``."""
+    return resources.files(package).joinpath(f"data/{relative}").read_text("utf-8")
 
 
-def _csv_text(name: str) -> str:
+def _csv_text(name: str, package: str) -> str:
     """Return the CSV text of a table, from ``<name>.csv`` or a gzip-compressed ``<name>.csv.gz``.
 
     Large derived tables (the USDA foods) ship compressed; both forms go through the same
     validation.
     """
-    folder = resources.files("mgir.reference").joinpath("data")
+    folder = resources.files(package).joinpath("data")
     plain = folder.joinpath(f"{name}.csv")
     if plain.is_file():
         return plain.read_text("utf-8")
@@ -114,16 +117,19 @@ def _csv_text(name: str) -> str:
 
 
 @cache
-def load_table(name: str) -> Table:
-    """Load and validate ``data/<name>.csv`` (or ``<name>.csv.gz``) against its metadata.
+def load_table(name: str, *, package: str = "mgir.reference") -> Table:
+    """Load and validate ``<package>/data/<name>.csv`` (or ``.csv.gz``) against its metadata.
+
+    ``package`` lets another layer (the model) keep its tables beside its code in the same format.
 
     Raises
     ------
     ReferenceDataError
-        If a column lacks metadata, a unit does not parse, a value is out of range or of the wrong
-        type, a required value is missing, or a source key does not resolve.
+        If a column lacks metadata, a unit (in the metadata or in a ``unit`` column) does not
+        parse, a value is out of range or of the wrong type, a required value is missing, or a
+        source key does not resolve.
     """
-    meta_raw = tomllib.loads(_data_text(f"{name}.meta.toml"))
+    meta_raw = tomllib.loads(data_text(f"{name}.meta.toml", package=package))
     head = meta_raw.get("table", {})
     columns: dict[str, ColumnMeta] = {}
     for column, spec in meta_raw.get("columns", {}).items():
@@ -141,7 +147,7 @@ def load_table(name: str) -> Table:
         )
     if "source_key" not in columns:
         raise ReferenceDataError(f"{name}.meta.toml: every table needs a source_key column")
-    reader = csv.DictReader(io.StringIO(_csv_text(name)))
+    reader = csv.DictReader(io.StringIO(_csv_text(name, package)))
     header = tuple(reader.fieldnames or ())
     if set(header) != set(columns):
         raise ReferenceDataError(
@@ -160,6 +166,20 @@ def load_table(name: str) -> Table:
                 raise ReferenceDataError(
                     f"{name}.csv line {line}, column {column}: {value!r} not in {EVIDENCE_LEVELS}"
                 )
+        if row.get("unit") is not None:
+            try:
+                ureg.parse_units(str(row["unit"]))
+            except (
+                pint.errors.UndefinedUnitError,
+                pint.errors.DefinitionSyntaxError,
+                ValueError,
+                AttributeError,
+                TypeError,
+                AssertionError,
+            ) as exc:
+                raise ReferenceDataError(
+                    f"{name}.csv line {line}: unit {row['unit']!r} does not parse"
+                ) from exc
         rows.append(MappingProxyType(row))
     return Table(
         name=name,

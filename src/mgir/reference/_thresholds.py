@@ -75,13 +75,19 @@ class IndexCutoff:
         return value < self.cutoff
 
 
-def _bands(table: str, kind: str, unit: str, lower: str, upper: str) -> tuple[Band, ...]:
+def _bands(
+    table: str, lower: str, upper: str, *, unit: str | None = None, **match: str
+) -> tuple[Band, ...]:
+    """Bands of the rows of ``table`` whose columns equal ``match``.
+
+    ``unit`` defaults to the row's own ``unit`` column.
+    """
     return tuple(
         Band(
             code=row["code"],
             lower=row[lower],
             upper=row[upper],
-            unit=unit,
+            unit=unit if unit is not None else row["unit"],
             description=row["description"],
             evidence=row["evidence"],
             references=tuple(row["source_key"].split(";")),
@@ -89,36 +95,26 @@ def _bands(table: str, kind: str, unit: str, lower: str, upper: str) -> tuple[Ba
             upper_inclusive=row.get("upper_inclusive", False),
         )
         for row in load_table(table).rows
-        if row.get("kind", kind) == kind
+        if all(row[column] == value for column, value in match.items())
     )
 
 
 def serum_magnesium_bands(kind: Literal["status", "severity"] = "status") -> tuple[Band, ...]:
     """Serum magnesium bands (mmol/L): ``status`` partitions, ``severity`` adds symptoms."""
-    return _bands("serum_magnesium_bands", kind, "mmol/L", "lower_mmol_per_l", "upper_mmol_per_l")
+    return _bands(
+        "serum_magnesium_bands", "lower_mmol_per_l", "upper_mmol_per_l", unit="mmol/L", kind=kind
+    )
 
 
 def magnesium_marker_bands(marker: Literal["rbc_magnesium", "fe_magnesium"]) -> tuple[Band, ...]:
     """Bands for RBC magnesium (mmol/L) or fractional excretion of magnesium (%)."""
-    return tuple(
-        Band(
-            code=row["code"],
-            lower=row["lower"],
-            upper=row["upper"],
-            unit=row["unit"],
-            description=row["description"],
-            evidence=row["evidence"],
-            references=tuple(row["source_key"].split(";")),
-        )
-        for row in load_table("magnesium_markers").rows
-        if row["marker"] == marker
-    )
+    return _bands("magnesium_markers", "lower", "upper", marker=marker)
 
 
 def egfr_categories() -> tuple[Band, ...]:
     """KDIGO GFR categories G1-G5 in mL/min/1.73 m²."""
     return _bands(
-        "egfr_categories", "status", "mL/min/1.73 m²", "lower_ml_min_1_73m2", "upper_ml_min_1_73m2"
+        "egfr_categories", "lower_ml_min_1_73m2", "upper_ml_min_1_73m2", unit="mL/min/1.73 m²"
     )
 
 
