@@ -86,7 +86,6 @@ def test_non_timing_rules(drug: str, mechanism: str, severity: str) -> None:
         ("Lasix", "furosemide"),
         ("levothyroxine sodium 100 mcg", "levothyroxine"),
         ("CIPROFLOXACIN", "ciprofloxacin"),
-        ("proton-pump inhibitor", "omeprazole"),
     ],
 )
 def test_synonyms_brands_and_classes(name: str, drug: str) -> None:
@@ -152,3 +151,42 @@ def test_renal_thresholds() -> None:
     assert (by_id["egfr_below_30"].egfr_lower, by_id["egfr_below_30"].egfr_upper) == (None, 30.0)
     assert (by_id["egfr_30_60"].egfr_lower, by_id["egfr_30_60"].egfr_upper) == (30.0, 60.0)
     assert by_id["dose_above_eu_ul"].dose_above_mg_per_day == 250.0
+
+
+def test_a_class_name_takes_the_strictest_rule_of_its_class() -> None:
+    # Integrase inhibitors: dolutegravir/bictegravir/elvitegravir separate, raltegravir avoid.
+    (rule,) = find_interactions("integrase inhibitor")
+    assert rule.severity == "avoid"
+    assert "raltegravir" in rule.action
+    # Fluoroquinolones all separate: the longest interval before and after over the members.
+    (quinolone,) = find_interactions("fluoroquinolone")
+    members = [r for r in interactions() if r.drug_class == "fluoroquinolone"]
+    assert quinolone.severity == "separate"
+    assert quinolone.drug_before_mg_h == max(r.drug_before_mg_h or 0 for r in members)
+    assert quinolone.drug_after_mg_h == max(r.drug_after_mg_h or 0 for r in members)
+    (ppi,) = find_interactions("proton-pump inhibitor")
+    assert ppi.mechanism == "mg_absorption_loss"
+    assert ppi.severity == "monitor"
+
+
+@pytest.mark.parametrize(
+    ("medication", "checked", "not_checked"),
+    [
+        ("amlodipine/olmesartan", {"amlodipine"}, ["olmesartan (in amlodipine/olmesartan)"]),
+        (
+            "losartan + hydrochlorothiazide",
+            {"hydrochlorothiazide"},
+            ["losartan (in losartan + hydrochlorothiazide)"],
+        ),
+        ("mineral oil", set(), ["mineral oil"]),
+        ("dolutegravir/rilpivirine", {"dolutegravir/rilpivirine"}, []),
+        ("levothyroxine sodium 100 mcg", {"levothyroxine"}, []),
+    ],
+)
+def test_every_component_of_a_combination_is_checked_or_named(
+    medication: str, checked: set[str], not_checked: list[str]
+) -> None:
+    result = check_medications([medication])
+    found = {r.drug for rules in result.matches.values() for r in rules}
+    assert found == checked
+    assert list(result.not_checked) == not_checked

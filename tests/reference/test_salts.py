@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from mgir._errors import InvalidInputError
-from mgir.reference._chemistry import element_counts, molar_mass_g_per_mol
+from mgir.units import element_counts, molar_mass_g_per_mol
 from mgir.reference._salts import (
     elemental_to_salt,
     mg_to_mmol,

@@ -1,7 +1,7 @@
 """Keyword-only calculators that take pint Quantities and return immutable results.
 
 Each converts its inputs to canonical units at the boundary (rejecting foreign units and impossible
-values), applies the formula from :mod:`mgir.assessment._formulas`, and reads the result against
+values), applies the formula from :mod:`mgir.assessment.formulas`, and reads the result against
 cited cut-offs or bands.
 """
 
@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from mgir._errors import InvalidInputError
-from mgir.assessment import _formulas as f
+from mgir.assessment import formulas as f
 from mgir.assessment._results import CalculatorResult, IndexResult
 from mgir.reference import band_for, egfr_categories, index_cutoff, magnesium_marker_bands
 from mgir.units import (

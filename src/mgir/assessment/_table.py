@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mgir._errors import InvalidInputError
-from mgir.assessment import _formulas as f
+from mgir.assessment import formulas as f
 from mgir.reference import index_cutoff, load_table, serum_magnesium_bands
 from mgir.units import INSULIN_PMOL_PER_UIU_CONVENTIONAL, analyte, analyte_names, convert
 

@@ -10,7 +10,6 @@ entry point. See ``docs/model.md``.
 from __future__ import annotations
 
 from mgir.model._equations import homa_ir as homa_ir
-from mgir.model._inputs import MG_MOLAR_MASS_G_PER_MOL as MG_MOLAR_MASS_G_PER_MOL
 from mgir.model._inputs import DoseSegment as DoseSegment
 from mgir.model._inputs import Regimen as Regimen
 from mgir.model._inputs import SaltInfo as SaltInfo
@@ -46,7 +45,6 @@ from mgir.model._uncertainty import simulate_person as simulate_person
 
 __all__ = [
     "LAB_BOUNDS",
-    "MG_MOLAR_MASS_G_PER_MOL",
     "MODEL_VERSION",
     "N_PARAMS",
     "N_STATES",

@@ -23,6 +23,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from mgir.assessment import formulas
 from mgir.model._equations import (
     GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
     LITRES_PER_DAY_PER_ML_PER_MIN,
@@ -35,6 +36,7 @@ from mgir.model._result import Output
 from mgir.model._simulate import simulate
 from mgir.model._solvers import QuasiSteadyState
 from mgir.model._steady_state import fit_person
+from mgir.reference import MG_G_PER_MOL
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -76,7 +78,9 @@ class TrialArm:
     @property
     def insulin_uiu_per_ml(self) -> float | None:
         """Baseline insulin implied by HOMA-IR and glucose."""
-        return None if self.homa_ir is None else self.homa_ir * 22.5 / self.glucose_mmol_per_l
+        if self.homa_ir is None:
+            return None
+        return float(formulas.insulin_from_homa_ir(self.homa_ir, self.glucose_mmol_per_l))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +155,7 @@ def trial_arms() -> tuple[TrialArm, ...]:
             None,
             0.70,
             "magnesium gluconate",
-            15.0 * 24.305,
+            15.0 * MG_G_PER_MOL,
             42.0,
             "insulin-treated T2D: baseline serum 0.70 from the placebo value, glucose "
             "8.5 mmol/L assumed, insulin not used (exogenous)",

@@ -19,9 +19,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from mgir.model._inputs import MG_MOLAR_MASS_G_PER_MOL
+from mgir.assessment import formulas
 from mgir.model._parameters import Param
 from mgir.model._states import N_STATES, State
+from mgir.reference import MG_G_PER_MOL
 from mgir.units import analyte, convert
 
 __all__ = [
@@ -62,8 +63,8 @@ def _c(p: FloatArray, name: Param) -> FloatArray:
 
 
 def homa_ir(glucose_mg_per_dl: FloatArray, insulin_uiu_per_ml: FloatArray) -> FloatArray:
-    """HOMA1-IR = glucose (mmol/L) × insulin (µIU/mL) / 22.5 (Matthews 1985)."""
-    return glucose_mg_per_dl / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L * insulin_uiu_per_ml / 22.5
+    """HOMA1-IR of model glucose (mg/dL) and insulin (µIU/mL) (:mod:`mgir.assessment.formulas`)."""
+    return formulas.homa_ir(glucose_mg_per_dl / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L, insulin_uiu_per_ml)
 
 
 def serum_mg_mmol_per_l(p: FloatArray, ecf_mmol: FloatArray) -> FloatArray:
@@ -194,7 +195,7 @@ def absorption_mmol_per_day(
     scale ``s`` multiplies the *odds* of absorption, ``φ = s φ0 / (1 + (s - 1) φ0)``, so that
     ``s = 1`` is the reference and the absorbed amount never exceeds the intake.
     """
-    food = _c(p, Param.DIETARY_INTAKE) / MG_MOLAR_MASS_G_PER_MOL
+    food = _c(p, Param.DIETARY_INTAKE) / MG_G_PER_MOL
     j = food + supplement_accessible_mmol_per_day
     phi0 = np.minimum(_reference_absorbed_fraction(p, j), _MAX_REFERENCE_FRACTION)
     s = _c(p, Param.ABSORPTION_SCALE)
@@ -218,7 +219,7 @@ def absorption_scale_for(p: FloatArray, absorbed_mmol_per_day: FloatArray) -> Fl
 
     The needed fraction is capped at 0.99 of intake (absorption cannot exceed intake).
     """
-    food = _c(p, Param.DIETARY_INTAKE) / MG_MOLAR_MASS_G_PER_MOL
+    food = _c(p, Param.DIETARY_INTAKE) / MG_G_PER_MOL
     phi = np.clip(absorbed_mmol_per_day / food, 1e-9, 0.99)
     phi0 = np.minimum(_reference_absorbed_fraction(p, food), _MAX_REFERENCE_FRACTION)
     result: FloatArray = (phi / (1.0 - phi)) / (phi0 / (1.0 - phi0))

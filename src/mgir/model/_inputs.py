@@ -7,16 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
-from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from mgir._errors import InvalidInputError
 from mgir.model._tables import load_model_table
+from mgir.reference import MG_G_PER_MOL
 
 __all__ = [
-    "MG_MOLAR_MASS_G_PER_MOL",
     "DoseSegment",
     "Regimen",
     "SaltInfo",
@@ -26,8 +25,6 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-MG_MOLAR_MASS_G_PER_MOL: Final[float] = 24.305
-"""Standard atomic weight of Mg (source key ``ciaaw_atomic_weights``); 1 mmol = 24.305 mg."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +160,7 @@ class Regimen:
                     np.broadcast_to(
                         np.asarray(seg.elemental_mg_per_day, dtype=float), (n_subjects,)
                     )
-                    / MG_MOLAR_MASS_G_PER_MOL
+                    / MG_G_PER_MOL
                 )
                 total = total + dose
                 accessible = accessible + dose * salt_info(seg.salt).relative_bioaccessibility

@@ -21,6 +21,7 @@ from mgir.model._parameters import Param, ParameterSet, default_parameters
 from mgir.model._simulate import MODEL_VERSION
 from mgir.model._states import State
 from mgir.model._steady_state import steady_state
+from mgir.reference import MG_G_PER_MOL
 
 __all__ = ["export_sbml"]
 
@@ -204,7 +205,7 @@ def export_sbml(
     _check(model.setName(f"mgir magnesium-insulin-glucose model {MODEL_VERSION}"), "set name")
     for p in Param:
         _add_parameter(model, p.value, float(p1.values[0, p.pos]), constant=True)
-    _add_parameter(model, "mg_molar_mass", 24.305, constant=True)
+    _add_parameter(model, "mg_molar_mass", MG_G_PER_MOL, constant=True)
     _add_parameter(
         model, "glucose_mg_per_dl_per_mmol_per_l", GLUCOSE_MG_PER_DL_PER_MMOL_PER_L, constant=True
     )

@@ -17,9 +17,9 @@ from mgir.model._equations import (
     homa_ir,
     renal_excretion_mmol_per_day,
 )
-from mgir.model._inputs import MG_MOLAR_MASS_G_PER_MOL
 from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
 from mgir.model._states import N_STATES, State
+from mgir.reference import MG_G_PER_MOL
 
 __all__ = ["LAB_BOUNDS", "PersonFit", "fit_person", "steady_state"]
 
@@ -193,7 +193,7 @@ def _fit_mg_balance(
         b = vmax + lin * km - needed
         balancing_mmol = (-b + np.sqrt(b * b + 4.0 * lin * needed * km)) / (2.0 * lin)
         default_mg = p[:, Param.DIETARY_INTAKE.pos]
-        ratio = balancing_mmol * MG_MOLAR_MASS_G_PER_MOL / default_mg
+        ratio = balancing_mmol * MG_G_PER_MOL / default_mg
         share = p[:, Param.DEFICIT_INTAKE_SHARE.pos]
         new_intake = default_mg * ratio**share
         params = params.replace(**{Param.DIETARY_INTAKE: new_intake})

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from mgir.reference._chemistry import atomic_weights as atomic_weights
-from mgir.reference._chemistry import element_counts as element_counts
-from mgir.reference._chemistry import mass_fraction as mass_fraction
-from mgir.reference._chemistry import molar_mass_g_per_mol as molar_mass_g_per_mol
 from mgir.reference._foods import Food as Food
 from mgir.reference._foods import FoodMatch as FoodMatch
 from mgir.reference._foods import Portion as Portion
@@ -14,6 +10,15 @@ from mgir.reference._foods import food_grams as food_grams
 from mgir.reference._foods import foods as foods
 from mgir.reference._foods import resolve_food as resolve_food
 from mgir.reference._foods import search_foods as search_foods
+from mgir.reference._policy import IndexCaveat as IndexCaveat
+from mgir.reference._policy import MonitoringRule as MonitoringRule
+from mgir.reference._policy import NamedValue as NamedValue
+from mgir.reference._policy import formula_constant as formula_constant
+from mgir.reference._policy import glycaemic_categories as glycaemic_categories
+from mgir.reference._policy import index_caveats as index_caveats
+from mgir.reference._policy import monitoring_rules as monitoring_rules
+from mgir.reference._policy import policy as policy
+from mgir.reference._policy import preferred_dose_times as preferred_dose_times
 from mgir.reference._requirements import MagnesiumDri as MagnesiumDri
 from mgir.reference._requirements import eu_supplement_ul_mg_per_day as eu_supplement_ul_mg_per_day
 from mgir.reference._requirements import magnesium_dri as magnesium_dri
@@ -61,39 +66,44 @@ __all__ = [
     "Contraindication",
     "Food",
     "FoodMatch",
+    "IndexCaveat",
     "IndexCutoff",
     "Interaction",
     "MagnesiumDri",
     "MedicationCheck",
+    "MonitoringRule",
+    "NamedValue",
     "Portion",
     "Salt",
     "SaltMatch",
     "Source",
     "Table",
-    "atomic_weights",
     "band_for",
     "check_medications",
     "cite",
     "contraindications",
     "data_text",
     "egfr_categories",
-    "element_counts",
     "elemental_to_salt",
     "eu_supplement_ul_mg_per_day",
     "find_interactions",
     "food",
     "food_grams",
     "foods",
+    "formula_constant",
+    "glycaemic_categories",
+    "index_caveats",
     "index_cutoff",
     "index_cutoffs",
     "interactions",
     "load_table",
     "magnesium_dri",
     "magnesium_marker_bands",
-    "mass_fraction",
     "mg_to_mmol",
     "mmol_to_mg",
-    "molar_mass_g_per_mol",
+    "monitoring_rules",
+    "policy",
+    "preferred_dose_times",
     "resolve_food",
     "resolve_salt",
     "salt",

@@ -65,6 +65,9 @@ class Contraindication:
     """One contraindication or caution rule (a row of ``contraindications.csv``).
 
     eGFR bounds are mL/min/1.73 m²; ``egfr_lower`` inclusive, ``egfr_upper`` exclusive.
+    ``override`` names the override kind that lifts a block (``"renal"``; None = none can);
+    ``dose_factor`` multiplies the supplement dose while the row applies (a caution, or an
+    overridden block).
     """
 
     rule_id: str
@@ -76,8 +79,9 @@ class Contraindication:
     age_upper_years: float | None
     dose_above_mg_per_day: float | None
     severity: Literal["block", "caution"]
+    override: str | None
+    dose_factor: float | None
     message: str
-    monitoring: tuple[str, ...]
     evidence: str
     source_key: str
 
@@ -91,15 +95,26 @@ class MedicationCheck:
     matches
         Each medication (as given) with the interaction rules that apply to it (non-empty).
     not_checked
-        Medications the knowledge base does not know: *not checked*, never "safe".
+        What the knowledge base does not know: a whole medicine, or one component of a
+        combination ("olmesartan (in amlodipine/olmesartan)"). *Not checked*, never "safe".
     """
 
     matches: Mapping[str, tuple[Interaction, ...]]
     not_checked: tuple[str, ...]
 
 
+_SEVERITY_ORDER: Mapping[str, int] = MappingProxyType(
+    {"avoid": 0, "separate": 1, "monitor": 2, "caution": 3}
+)
+_COMBINATION = re.compile(r"\s*(?:/|\+|&|,|\band\b|\bwith\b)\s*")
+_NOISE = re.compile(
+    r"^(?:\d+(?:\.\d+)?|mg|mcg|µg|ug|g|ml|iu|units?|tablets?|tabs?|capsules?|caps?|"
+    r"oral|daily|sr|xr|er|mr|hcl|hydrochloride|sodium|potassium)$"
+)
+
+
 def _norm(name: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9/]+", " ", name.lower()).split())
+    return " ".join(re.sub(r"[^a-z0-9/+&,]+", " ", name.lower()).split())
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -127,50 +142,124 @@ def interactions() -> tuple[Interaction, ...]:
     )
 
 
+def _strictest(class_name: str, members: list[Interaction]) -> Interaction:
+    """One rule standing for a class for one mechanism: its members' strictest rule.
+
+    The most severe severity wins (avoid > separate > monitor > caution); for a timing rule the
+    longest interval before and the longest after over the members that have that severity.
+    """
+    severity = min((r.severity for r in members), key=lambda s: _SEVERITY_ORDER[s])
+    worst = [r for r in members if r.severity == severity]
+    before = [r.drug_before_mg_h for r in worst if r.drug_before_mg_h is not None]
+    after = [r.drug_after_mg_h for r in worst if r.drug_after_mg_h is not None]
+    names = ", ".join(sorted({r.drug for r in members}))
+    keys = ";".join(dict.fromkeys(k for r in worst for k in r.source_key.split(";")))
+    action = worst[0].action if len(worst) == 1 else "; ".join(dict.fromkeys(r.action for r in worst))
+    return Interaction(
+        interaction_id=f"class:{_norm(class_name)}:{worst[0].mechanism}",
+        drug=class_name,
+        synonyms=(),
+        drug_class=class_name,
+        mechanism=worst[0].mechanism,
+        severity=severity,
+        drug_before_mg_h=max(before) if before else None,
+        drug_after_mg_h=max(after) if after else None,
+        action=f"A class name takes the strictest rule of its members ({names}): {action}",
+        evidence="derived",
+        source_key=keys,
+    )
+
+
 @cache
 def _name_index() -> Mapping[str, tuple[Interaction, ...]]:
+    """Medicine names and synonyms -> their rules (generic and brand names only)."""
     index: dict[str, list[Interaction]] = {}
     for rule in interactions():
         for name in {rule.drug, *rule.synonyms}:
             index.setdefault(_norm(name), []).append(rule)
-    # A class name ("proton-pump inhibitor") stands for its first member's rules of each kind.
-    classes: dict[str, dict[tuple[str, str], Interaction]] = {}
-    for rule in interactions():
-        kinds = classes.setdefault(_norm(rule.drug_class), {})
-        kinds.setdefault((rule.mechanism, rule.severity), rule)
-    for name, kinds in classes.items():
-        if name not in index:
-            index[name] = list(kinds.values())
     return MappingProxyType({k: tuple(v) for k, v in index.items()})
+
+
+@cache
+def _class_index() -> Mapping[str, tuple[Interaction, ...]]:
+    """Class names ("integrase inhibitor") -> the strictest rule of the class per mechanism."""
+    members: dict[str, dict[str, list[Interaction]]] = {}
+    for rule in interactions():
+        by_mechanism = members.setdefault(_norm(rule.drug_class), {})
+        by_mechanism.setdefault(rule.mechanism, []).append(rule)
+    classes = {r.drug_class for r in interactions()}
+    return MappingProxyType(
+        {
+            _norm(name): tuple(
+                _strictest(name, rules) for rules in members[_norm(name)].values()
+            )
+            for name in classes
+        }
+    )
+
+
+def _component_rules(component: str) -> tuple[Interaction, ...]:
+    """Rules of one component: its full name, a class name, or a drug name within its words."""
+    key = _norm(component)
+    if key in _name_index():
+        return _name_index()[key]
+    if key in _class_index():
+        return _class_index()[key]
+    words = [w for w in key.split() if not _NOISE.match(w)]
+    found: dict[str, Interaction] = {}
+    # The longest run of words that names a drug wins ("amphotericin b", "levothyroxine").
+    for size in range(len(words), 0, -1):
+        for start in range(len(words) - size + 1):
+            phrase = " ".join(words[start : start + size])
+            for rule in _name_index().get(phrase, ()):
+                found.setdefault(rule.interaction_id, rule)
+        if found:
+            break
+    return tuple(found.values())
 
 
 def find_interactions(medication: str) -> tuple[Interaction, ...]:
     """Interaction rules for one medication name (generic, brand or class; case-insensitive).
 
-    The full name is tried first, then each word ("levothyroxine sodium 100 mcg" ->
-    levothyroxine). An empty result means *not checked*.
+    The full name is tried first (so a listed combination such as "dolutegravir/rilpivirine"
+    keeps its own rule), then a class name (the strictest rule of the class), then the
+    longest run of words that names a drug ("levothyroxine sodium 100 mcg" -> levothyroxine).
+    A combination ("losartan + hydrochlorothiazide") gathers the rules of its components. An
+    empty result means *not checked*; :func:`check_medications` also names unknown components.
     """
-    index = _name_index()
+    return _lookup(medication)[0]
+
+
+def _lookup(medication: str) -> tuple[tuple[Interaction, ...], tuple[str, ...]]:
     key = _norm(medication)
-    if key in index:
-        return index[key]
+    if key in _name_index():
+        return _name_index()[key], ()
+    if key in _class_index():
+        return _class_index()[key], ()
+    components = [c for c in _COMBINATION.split(key) if c.strip()]
     found: dict[str, Interaction] = {}
-    for word in key.replace("/", " ").split():
-        for rule in index.get(word, ()):
+    unknown: list[str] = []
+    for component in components or [key]:
+        rules = _component_rules(component)
+        if not rules:
+            unknown.append(component)
+        for rule in rules:
             found.setdefault(rule.interaction_id, rule)
-    return tuple(found.values())
+    return tuple(found.values()), tuple(unknown)
 
 
 def check_medications(medications: Iterable[str]) -> MedicationCheck:
-    """Check a medication list; unknown medicines are listed as not checked."""
+    """Check a medication list; unknown medicines and unknown components are not checked."""
     matches: dict[str, tuple[Interaction, ...]] = {}
     unknown: list[str] = []
     for medication in medications:
-        rules = find_interactions(medication)
+        rules, missing = _lookup(medication)
         if rules:
             matches[medication] = rules
-        else:
+        if not rules:
             unknown.append(medication)
+        else:
+            unknown.extend(f"{part} (in {medication})" for part in missing)
     return MedicationCheck(matches=MappingProxyType(matches), not_checked=tuple(unknown))
 
 
@@ -188,8 +277,9 @@ def contraindications() -> tuple[Contraindication, ...]:
             age_upper_years=row["age_upper_years"],
             dose_above_mg_per_day=row["dose_above_mg_per_day"],
             severity=row["severity"],
+            override=row["override"],
+            dose_factor=row["dose_factor"],
             message=row["message"],
-            monitoring=_split(row["monitoring"]),
             evidence=row["evidence"],
             source_key=row["source_key"],
         )

@@ -1,7 +1,7 @@
 """Magnesium supplement salts: lookup by name or alias, and mass conversions.
 
 Molar mass and the elemental magnesium fraction of every salt are computed from its formula
-(:mod:`mgir.reference._chemistry`), never copied from a label. Conversions between salt mass,
+(:mod:`mgir.units`), never copied from a label. Conversions between salt mass,
 elemental magnesium mass and amount of substance accept and return pint quantities at the
 boundary; the arithmetic is plain floats.
 """
@@ -13,15 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
-from typing import Final, Literal
-
-import pint
+from typing import TYPE_CHECKING, Final, Literal
 
 from mgir._errors import InvalidInputError
-from mgir.reference._chemistry import atomic_weights, element_counts, mass_fraction
-from mgir.reference._chemistry import molar_mass_g_per_mol as _molar_mass
 from mgir.reference._tables import load_table
-from mgir.units import ureg
+from mgir.units import atomic_weights, element_counts, mass_fraction, ureg
+from mgir.units import molar_mass_g_per_mol as _molar_mass
+
+if TYPE_CHECKING:
+    import pint
 
 __all__ = [
     "MG_G_PER_MOL",
@@ -38,8 +38,8 @@ __all__ = [
 
 BioClass = Literal["higher", "lower", "uncertain"]
 Laxative = Literal["low", "moderate", "high", "uncertain"]
-MG_G_PER_MOL: Final[float] = 24.305
-"""Standard atomic weight of magnesium, g/mol (CIAAW; source key ``ciaaw_atomic_weights``)."""
+MG_G_PER_MOL: Final[float] = atomic_weights()["Mg"]
+"""Standard atomic weight of magnesium, 24.305 g/mol (``units/data/atomic_weights.csv``, CIAAW)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,15 +190,12 @@ def elemental_to_salt(elemental: pint.Quantity[float], item: Salt) -> pint.Quant
 
 def mg_to_mmol(elemental: pint.Quantity[float]) -> pint.Quantity[float]:
     """Amount of substance of elemental magnesium, mmol (1 mmol = 24.305 mg)."""
-    return ureg.Quantity(_mass(elemental, "elemental_mg") / _mg_weight(), "mmol")
+    return ureg.Quantity(_mass(elemental, "elemental_mg") / MG_G_PER_MOL, "mmol")
 
 
 def mmol_to_mg(amount: pint.Quantity[float]) -> pint.Quantity[float]:
     """Mass of an amount of magnesium, mg (1 mmol = 24.305 mg)."""
     if not isinstance(amount, ureg.Quantity) or amount.dimensionality != ureg.mmol.dimensionality:
         raise InvalidInputError(field="amount", value=amount, allowed="a pint Quantity in mmol")
-    return ureg.Quantity(float(amount.to("mmol").magnitude) * _mg_weight(), "mg")
+    return ureg.Quantity(float(amount.to("mmol").magnitude) * MG_G_PER_MOL, "mg")
 
-
-def _mg_weight() -> float:
-    return atomic_weights()["Mg"]

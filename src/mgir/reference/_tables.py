@@ -32,8 +32,6 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-import pint
-
 from mgir._errors import ReferenceDataError
 from mgir.reference._sources import source
 from mgir.units import ureg
@@ -157,7 +155,7 @@ def load_table(name: str, *, package: str = "mgir.reference") -> Table:
     for line, record in enumerate(reader, start=2):
         row = {col: _parse_cell(name, line, columns[col], record[col]) for col in header}
         for column, value in row.items():
-            if column == "source_key" or column.endswith("_source_key"):
+            if value is not None and (column == "source_key" or column.endswith("_source_key")):
                 for key in str(value).split(";"):
                     source(key.strip())
             if (column == "evidence" or column.endswith("_evidence")) and (
@@ -167,6 +165,8 @@ def load_table(name: str, *, package: str = "mgir.reference") -> Table:
                     f"{name}.csv line {line}, column {column}: {value!r} not in {EVIDENCE_LEVELS}"
                 )
         if row.get("unit") is not None:
+            import pint  # noqa: PLC0415  (imported with the registry)
+
             try:
                 ureg.parse_units(str(row["unit"]))
             except (

@@ -15,6 +15,7 @@ __all__ = [
     "Band",
     "IndexCutoff",
     "band_for",
+    "bands_from_table",
     "egfr_categories",
     "index_cutoff",
     "index_cutoffs",
@@ -75,7 +76,7 @@ class IndexCutoff:
         return value < self.cutoff
 
 
-def _bands(
+def bands_from_table(
     table: str, lower: str, upper: str, *, unit: str | None = None, **match: str
 ) -> tuple[Band, ...]:
     """Bands of the rows of ``table`` whose columns equal ``match``.
@@ -101,19 +102,19 @@ def _bands(
 
 def serum_magnesium_bands(kind: Literal["status", "severity"] = "status") -> tuple[Band, ...]:
     """Serum magnesium bands (mmol/L): ``status`` partitions, ``severity`` adds symptoms."""
-    return _bands(
+    return bands_from_table(
         "serum_magnesium_bands", "lower_mmol_per_l", "upper_mmol_per_l", unit="mmol/L", kind=kind
     )
 
 
 def magnesium_marker_bands(marker: Literal["rbc_magnesium", "fe_magnesium"]) -> tuple[Band, ...]:
     """Bands for RBC magnesium (mmol/L) or fractional excretion of magnesium (%)."""
-    return _bands("magnesium_markers", "lower", "upper", marker=marker)
+    return bands_from_table("magnesium_markers", "lower", "upper", marker=marker)
 
 
 def egfr_categories() -> tuple[Band, ...]:
     """KDIGO GFR categories G1-G5 in mL/min/1.73 m²."""
-    return _bands(
+    return bands_from_table(
         "egfr_categories", "lower_ml_min_1_73m2", "upper_ml_min_1_73m2", unit="mL/min/1.73 m²"
     )
 

@@ -16,9 +16,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-import pint
-
 from mgir._errors import InvalidInputError
+from mgir.units._chemistry import molar_mass_g_per_mol
 from mgir.units._registry import Quantity, ureg
 
 __all__ = [
@@ -33,11 +32,20 @@ __all__ = [
     "to_canonical",
 ]
 
-INSULIN_PMOL_PER_UIU_CONVENTIONAL: Final = 6.00
-"""pmol/L per µIU/mL used by most laboratories and calculators (source key ``knopp2019``)."""
 
-INSULIN_PMOL_PER_UIU_WHO: Final = 6.945
-"""pmol/L per µIU/mL from the WHO international standard, used by some assays (``knopp2019``)."""
+
+def _table() -> dict[str, dict[str, Any]]:
+    text = resources.files("mgir.units").joinpath("analytes.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+_INSULIN_FACTORS: Final[tuple[float, float]] = tuple(_table()["fasting_insulin"]["pmol_per_uiu"])
+
+INSULIN_PMOL_PER_UIU_CONVENTIONAL: Final[float] = _INSULIN_FACTORS[0]
+"""pmol/L per µIU/mL used by most laboratories and calculators, 6.00 (``analytes.toml``, knopp2019)."""
+
+INSULIN_PMOL_PER_UIU_WHO: Final[float] = _INSULIN_FACTORS[1]
+"""pmol/L per µIU/mL from the WHO international standard, 6.945 (``analytes.toml``, knopp2019)."""
 
 # Units that are the same quantity on a different scale, and so need their own registry unit.
 _PINT_SPELLING: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
@@ -107,7 +115,11 @@ def _scale(factor: Quantity) -> Any:
 
 
 def _make_context(item: Analyte) -> Any:
-    ctx = pint.Context(item.context_name, defaults={"insulin_pmol_per_uiu": 6.00})
+    import pint  # noqa: PLC0415  (pint is imported with the registry, on first use)
+
+    ctx = pint.Context(
+        item.context_name, defaults={"insulin_pmol_per_uiu": INSULIN_PMOL_PER_UIU_CONVENTIONAL}
+    )
     if item.molar_mass_g_per_mol is not None:
         molar_mass = ureg.Quantity(item.molar_mass_g_per_mol, "g/mol")
         ctx.add_transformation("[mass]/[volume]", "[substance]/[volume]", _scale(1 / molar_mass))
@@ -123,7 +135,7 @@ def _make_context(item: Analyte) -> Any:
     if item.name == "fasting_insulin":
 
         def activity_to_amount(
-            registry: Any, x: Quantity, insulin_pmol_per_uiu: float = 6.0
+            registry: Any, x: Quantity, insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL
         ) -> Quantity:
             per_activity: Quantity = registry.Quantity(
                 insulin_pmol_per_uiu, "pmol/L"
@@ -132,7 +144,7 @@ def _make_context(item: Analyte) -> Any:
             return amount
 
         def amount_to_activity(
-            registry: Any, x: Quantity, insulin_pmol_per_uiu: float = 6.0
+            registry: Any, x: Quantity, insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL
         ) -> Quantity:
             per_activity: Quantity = registry.Quantity(
                 insulin_pmol_per_uiu, "pmol/L"
@@ -155,8 +167,7 @@ def _make_context(item: Analyte) -> Any:
 
 @cache
 def _analytes() -> Mapping[str, Analyte]:
-    text = resources.files("mgir.units").joinpath("analytes.toml").read_text(encoding="utf-8")
-    raw: dict[str, dict[str, Any]] = tomllib.loads(text)
+    raw = _table()
     items: dict[str, Analyte] = {}
     for name, spec in raw.items():
         keys = tuple(sorted({str(v) for k, v in spec.items() if k.endswith("_source")}))
@@ -169,14 +180,24 @@ def _analytes() -> Mapping[str, Analyte]:
                 float(spec["bounds_canonical"][0]),
                 float(spec["bounds_canonical"][1]),
             ),
-            molar_mass_g_per_mol=spec.get("molar_mass_g_per_mol"),
+            molar_mass_g_per_mol=(
+                molar_mass_g_per_mol(spec["formula"])
+                if "formula" in spec
+                else spec.get("molar_mass_g_per_mol")
+            ),
             valence=spec.get("valence"),
             loinc=MappingProxyType(dict(spec.get("loinc", {}))),
             source_keys=keys,
         )
-        ureg.add_context(_make_context(item))
         items[name] = item
     return MappingProxyType(items)
+
+
+@cache
+def _contexts() -> None:
+    """Register every analyte's pint context (once, when the first conversion needs them)."""
+    for item in _analytes().values():
+        ureg.add_context(_make_context(item))
 
 
 def analyte_names() -> tuple[str, ...]:
@@ -255,6 +276,7 @@ def convert(
     """
     source = item.pint_unit(normalise_unit(item, from_unit, field="from_unit"))
     target = item.pint_unit(normalise_unit(item, to_unit, field="to_unit"))
+    _contexts()
     quantity = ureg.Quantity(value, source)
     converted = quantity.to(target, item.context_name, insulin_pmol_per_uiu=insulin_pmol_per_uiu)
     return float(converted.magnitude)
@@ -331,6 +353,9 @@ def quantity_to_canonical(
             allowed=f"a mgir.units.Quantity in one of {', '.join(item.accepted_units)}",
         )
     unit_text = str(quantity.units)
+    _contexts()
+    import pint  # noqa: PLC0415  (already imported with the registry)
+
     try:
         magnitude = float(
             quantity.to(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import pint
-
 from mgir._errors import InvalidInputError
 from mgir.units._registry import Quantity, ureg
 
@@ -38,6 +36,8 @@ def parse_quantity(
         raise InvalidInputError(field=field, value=value, allowed=f"a unit is required: {wanted}")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidInputError(field=field, value=value, unit=str(unit), allowed=wanted)
+    import pint  # noqa: PLC0415  (imported with the registry, on first use)
+
     try:
         parsed_unit = ureg.parse_units(str(unit).replace("µ", "u").replace("μ", "u"))
     except (

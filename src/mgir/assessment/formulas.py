@@ -1,7 +1,9 @@
-"""The formulas, on plain floats or NumPy arrays in documented canonical units.
+"""The published formulas, on plain floats or NumPy arrays in documented canonical units.
 
-Shared by the Quantity-taking calculators and the vectorised table assessment, so each formula is
-written once. Inputs are assumed validated; undefined results are NaN.
+Shared by the Quantity-taking calculators, the vectorised table assessment and the model, so each
+formula is written once; their constants (22.5, 0.7, 0.413, ...) are rows of the packaged
+``formula_constants.csv`` with source keys. Inputs are assumed validated; undefined results are
+NaN.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from mgir.reference import formula_constant
 from mgir.units import analyte
 
 __all__ = [
     "GLUCOSE_MG_DL_PER_MMOL_L",
+    "egfr_bedside_schwartz",
     "egfr_ckd_epi_2021_cr",
     "egfr_ckd_epi_2021_cr_cys",
     "fe_magnesium_percent",
     "free_androgen_index",
     "homa_beta_percent",
     "homa_ir",
+    "insulin_from_homa_ir",
     "matsuda_index",
     "quicki",
     "tyg_index",
@@ -40,12 +45,14 @@ GLUCOSE_MG_DL_PER_MMOL_L: Final = _mg_dl_per_mmol_l("fasting_glucose")
 """mg/dL per mmol/L of glucose, from the molar mass in the analyte table (18.0156)."""
 _TRIGLYCERIDE_MG_DL_PER_MMOL_L: Final = _mg_dl_per_mmol_l("triglycerides")
 
-# HOMA1 (Matthews 1985, source key matthews1985).
-_HOMA_IR_DENOMINATOR: Final = 22.5
-_HOMA_BETA_SCALE: Final = 20.0
-_HOMA_BETA_GLUCOSE_OFFSET_MMOL_L: Final = 3.5
-# Fraction of serum magnesium that is ultrafilterable (tucker2020, elisaf1997).
-_MG_FILTERABLE_FRACTION: Final = 0.7
+_HOMA_IR_DENOMINATOR: Final = formula_constant("homa_ir_denominator").value
+_HOMA_BETA_SCALE: Final = formula_constant("homa_beta_scale").value
+_HOMA_BETA_GLUCOSE_OFFSET_MMOL_L: Final = formula_constant(
+    "homa_beta_glucose_offset_mmol_per_l"
+).to("mmol/L")
+_MG_FILTERABLE_FRACTION: Final = formula_constant("mg_filterable_fraction").value
+_MATSUDA_SCALE: Final = formula_constant("matsuda_scale").value
+_BEDSIDE_SCHWARTZ_K: Final = formula_constant("bedside_schwartz_k").value
 
 
 def homa_ir(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) -> Floats:
@@ -54,6 +61,16 @@ def homa_ir(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) -> Flo
         np.asarray(insulin_uiu_ml, dtype=float)
         * np.asarray(glucose_mmol_l, dtype=float)
         / _HOMA_IR_DENOMINATOR
+    )
+    return result
+
+
+def insulin_from_homa_ir(homa_ir_value: npt.ArrayLike, glucose_mmol_l: npt.ArrayLike) -> Floats:
+    """Fasting insulin (µIU/mL) that gives ``homa_ir_value`` at ``glucose_mmol_l`` (HOMA1 inverse)."""
+    result: Floats = (
+        np.asarray(homa_ir_value, dtype=float)
+        * _HOMA_IR_DENOMINATOR
+        / np.asarray(glucose_mmol_l, dtype=float)
     )
     return result
 
@@ -93,7 +110,7 @@ def matsuda_index(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) 
     """
     glucose = np.asarray(glucose_mmol_l, dtype=float) * GLUCOSE_MG_DL_PER_MMOL_L
     insulin = np.asarray(insulin_uiu_ml, dtype=float)
-    return float(10_000.0 / np.sqrt(glucose[0] * insulin[0] * glucose.mean() * insulin.mean()))
+    return float(_MATSUDA_SCALE / np.sqrt(glucose[0] * insulin[0] * glucose.mean() * insulin.mean()))
 
 
 def free_androgen_index(testosterone_nmol_l: npt.ArrayLike, shbg_nmol_l: npt.ArrayLike) -> Floats:
@@ -172,3 +189,16 @@ def egfr_ckd_epi_2021_cr_cys(
         * sex_factor
     )
     return np.asarray(out, dtype=float)
+
+
+def egfr_bedside_schwartz(height_cm: npt.ArrayLike, creatinine_mg_dl: npt.ArrayLike) -> Floats:
+    """Bedside Schwartz eGFR (mL/min/1.73 m²) = 0.413 x height (cm) / creatinine (mg/dL).
+
+    For children and adolescents, with IDMS-traceable (enzymatic) creatinine (schwartz2009).
+    """
+    result: Floats = (
+        _BEDSIDE_SCHWARTZ_K
+        * np.asarray(height_cm, dtype=float)
+        / np.asarray(creatinine_mg_dl, dtype=float)
+    )
+    return result

@@ -1,7 +1,7 @@
 """Chemical formulas: parsing, molar mass and elemental mass fractions.
 
 Molar masses are computed from the formula with the packaged standard atomic weights
-(``atomic_weights.csv``, source key ``ciaaw_atomic_weights``), so that every salt's elemental
+(``units/data/atomic_weights.csv``, source key ``ciaaw_atomic_weights``), so that every salt's elemental
 magnesium fraction is reproducible arithmetic rather than a copied percentage.
 
 The grammar is the usual one for salts: element symbols with optional counts, parenthesised
@@ -12,14 +12,16 @@ groups with a count, and hydrate parts after ``·`` or ``.`` with an optional le
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from collections.abc import Mapping
 from functools import cache
+from importlib import resources
 from types import MappingProxyType
 
 from mgir._errors import InvalidInputError
-from mgir.reference._tables import load_table
 
 __all__ = ["atomic_weights", "element_counts", "mass_fraction", "molar_mass_g_per_mol"]
 
@@ -29,8 +31,9 @@ _TOKEN = re.compile(r"([A-Z][a-z]?)|(\d+)|(\()|(\))")
 @cache
 def atomic_weights() -> Mapping[str, float]:
     """Return the standard atomic weights by element symbol, g/mol (CIAAW conventional values)."""
-    rows = load_table("atomic_weights").rows
-    return MappingProxyType({r["symbol"]: r["atomic_weight_g_per_mol"] for r in rows})
+    text = resources.files("mgir.units").joinpath("data/atomic_weights.csv").read_text("utf-8")
+    rows = csv.DictReader(io.StringIO(text))
+    return MappingProxyType({r["symbol"]: float(r["atomic_weight_g_per_mol"]) for r in rows})
 
 
 def _bad(formula: str, why: str) -> InvalidInputError:
