@@ -35,8 +35,11 @@ def main() -> None:
     command = []
     for _ in range(3):
         start = time.perf_counter()
-        subprocess.run([str(exe), "assess", "--csv", str(path), "--format", "nhanes", "-o",
-                        "/dev/null"], check=True, capture_output=True)
+        subprocess.run(
+            [str(exe), "assess", "--csv", str(path), "--format", "nhanes", "-o", "/dev/null"],
+            check=True,
+            capture_output=True,
+        )
         command.append(time.perf_counter() - start)
     print(f"rows: {len(rows)}")
     print(f"assess_table (library, median of 7): {statistics.median(library) * 1000:.1f} ms")

@@ -48,8 +48,13 @@ def cohort(n: int, seed: int = 0) -> ParameterSet:
 
 def _run(args: tuple[int, int, float]) -> float:
     n, seed, dt = args
-    r = simulate(cohort(n, seed), days=DAYS, regimen=REGIMEN,
-                 solver=QuasiSteadyState(dt_days=dt, chunk_size=16384), save_every_days=None)
+    r = simulate(
+        cohort(n, seed),
+        days=DAYS,
+        regimen=REGIMEN,
+        solver=QuasiSteadyState(dt_days=dt, chunk_size=16384),
+        save_every_days=None,
+    )
     return float(r.output(Output.HOMA_IR)[:, -1].mean())
 
 
@@ -67,22 +72,32 @@ def time_qss(n: int, dt: float, processes: int) -> float:
 def time_scipy(n: int) -> float:
     params = cohort(n)
     start = time.perf_counter()
-    simulate(params, days=DAYS, regimen=REGIMEN,
-             solver=ScipyReference(method="Radau", rtol=1e-6, atol=1e-6), save_every_days=None)
+    simulate(
+        params,
+        days=DAYS,
+        regimen=REGIMEN,
+        solver=ScipyReference(method="Radau", rtol=1e-6, atol=1e-6),
+        save_every_days=None,
+    )
     return time.perf_counter() - start
 
 
 def accuracy(n: int = 5) -> dict[float, float]:
     params = cohort(n, seed=1)
-    ref = simulate(params, days=DAYS, regimen=REGIMEN, solver=ScipyReference(),
-                   save_every_days=None)
+    ref = simulate(
+        params, days=DAYS, regimen=REGIMEN, solver=ScipyReference(), save_every_days=None
+    )
     out = {}
     for dt in (1.0, 0.25):
-        fast = simulate(params, days=DAYS, regimen=REGIMEN,
-                        solver=QuasiSteadyState(dt_days=dt), save_every_days=None)
+        fast = simulate(
+            params,
+            days=DAYS,
+            regimen=REGIMEN,
+            solver=QuasiSteadyState(dt_days=dt),
+            save_every_days=None,
+        )
         err = 0.0
-        for o in (Output.SERUM_MG, Output.FASTING_GLUCOSE, Output.FASTING_INSULIN,
-                  Output.HOMA_IR):
+        for o in (Output.SERUM_MG, Output.FASTING_GLUCOSE, Output.FASTING_INSULIN, Output.HOMA_IR):
             a, b = fast.output(o)[:, -1], ref.output(o)[:, -1]
             err = max(err, float(np.max(np.abs(a - b) / np.abs(b))))
         out[dt] = err
@@ -95,8 +110,10 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--baseline-subjects", type=int, default=3)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, numpy {np.__version__}"
+    )
     _run((10, 0, 1.0))  # warm-up (imports, caches)
     print("| solver | subjects | processes | wall (s) | subject-years/s |")
     print("|---|---|---|---|---|")
@@ -107,16 +124,18 @@ def main() -> None:
             procs = args.processes if n >= 10_000 else 1
             wall = time_qss(n, dt, procs)
             rate = n * DAYS / 365.0 / wall
-            print(f"| QuasiSteadyState(dt_days={dt}) | {n} | {procs} | {wall:.3f} | "
-                  f"{rate:,.0f} |")
+            print(f"| QuasiSteadyState(dt_days={dt}) | {n} | {procs} | {wall:.3f} | {rate:,.0f} |")
     nb = args.baseline_subjects
     wall = time_scipy(nb)
     rate = nb / wall
-    print(f"| scipy solve_ivp Radau (rtol=atol=1e-6), per subject | {nb} | 1 | {wall:.3f} | "
-          f"{rate:,.1f} |")
+    print(
+        f"| scipy solve_ivp Radau (rtol=atol=1e-6), per subject | {nb} | 1 | {wall:.3f} | "
+        f"{rate:,.1f} |"
+    )
     for n in args.sizes:
-        print(f"|   extrapolated scipy for {n} subjects | {n} | 1 | {n / rate:,.0f} | "
-              f"{rate:,.1f} |")
+        print(
+            f"|   extrapolated scipy for {n} subjects | {n} | 1 | {n / rate:,.0f} | {rate:,.1f} |"
+        )
     acc = accuracy()
     for dt, err in acc.items():
         print(f"max relative end-point error vs Radau (rtol=1e-9), dt={dt}: {err:.2e}")

@@ -50,8 +50,9 @@ def _figures(outcome, base) -> list[str]:  # type: ignore[no-untyped-def]
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     ax = axes[0]
     y = np.arange(len(names))
-    ax.errorbar((obs - obs) , y, xerr=1.96 * se / np.abs(obs), fmt="o", color="k",
-                label="observed ±1.96 SE")
+    ax.errorbar(
+        (obs - obs), y, xerr=1.96 * se / np.abs(obs), fmt="o", color="k", label="observed ±1.96 SE"
+    )
     ax.plot((pred - obs) / np.abs(obs), y, "s", color="tab:red", label="model")
     ax.set_yticks(y, names)
     ax.axvline(0, color="grey", lw=0.5)
@@ -75,27 +76,41 @@ def _figures(outcome, base) -> list[str]:  # type: ignore[no-untyped-def]
     arms = trial_arms()
     fig, axes = plt.subplots(3, len(arms), figsize=(3.2 * len(arms), 8), sharex="col")
     for j, arm in enumerate(arms):
-        fit = fit_person(fasting_glucose_mmol_per_l=arm.glucose_mmol_per_l,
-                         fasting_insulin_uiu_per_ml=arm.insulin_uiu_per_ml,
-                         serum_mg_mmol_per_l=arm.serum_mg_mmol_per_l, base=base)
-        r = simulate(fit.parameters, initial_state=fit.initial_state, days=arm.days,
-                     regimen=Regimen.constant(arm.salt, arm.elemental_mg_per_day))
-        for i, (o, label) in enumerate([(Output.SERUM_MG, "serum Mg (mmol/L)"),
-                                        (Output.HOMA_IR, "HOMA-IR"),
-                                        (Output.FASTING_GLUCOSE, "glucose (mmol/L)")]):
+        fit = fit_person(
+            fasting_glucose_mmol_per_l=arm.glucose_mmol_per_l,
+            fasting_insulin_uiu_per_ml=arm.insulin_uiu_per_ml,
+            serum_mg_mmol_per_l=arm.serum_mg_mmol_per_l,
+            base=base,
+        )
+        r = simulate(
+            fit.parameters,
+            initial_state=fit.initial_state,
+            days=arm.days,
+            regimen=Regimen.constant(arm.salt, arm.elemental_mg_per_day),
+        )
+        for i, (o, label) in enumerate(
+            [
+                (Output.SERUM_MG, "serum Mg (mmol/L)"),
+                (Output.HOMA_IR, "HOMA-IR"),
+                (Output.FASTING_GLUCOSE, "glucose (mmol/L)"),
+            ]
+        ):
             ax = axes[i, j]
             ax.plot(r.time_days, r.output(o)[0], color="tab:red")
             for t in calibration_targets():
                 if t.arm != arm.key:
                     continue
-                stem = {"serum_mg": Output.SERUM_MG, "homa_ir": Output.HOMA_IR,
-                        "glucose": Output.FASTING_GLUCOSE}[t.quantity.rsplit("_", 1)[0]]
+                stem = {
+                    "serum_mg": Output.SERUM_MG,
+                    "homa_ir": Output.HOMA_IR,
+                    "glucose": Output.FASTING_GLUCOSE,
+                }[t.quantity.rsplit("_", 1)[0]]
                 if stem is not o:
                     continue
-                value = t.observed if t.quantity.endswith("end") else (
-                    r.output(o)[0, 0] + t.observed)
-                ax.errorbar([arm.days], [value], yerr=[1.96 * t.standard_error], fmt="o",
-                            color="k")
+                value = (
+                    t.observed if t.quantity.endswith("end") else (r.output(o)[0, 0] + t.observed)
+                )
+                ax.errorbar([arm.days], [value], yerr=[1.96 * t.standard_error], fmt="o", color="k")
             if j == 0:
                 ax.set_ylabel(label)
         axes[0, j].set_title(arm.key, fontsize=9)
@@ -129,10 +144,17 @@ def _figures(outcome, base) -> list[str]:  # type: ignore[no-untyped-def]
 def _checks(base) -> list[str]:  # type: ignore[no-untyped-def]
     """Out-of-fit comparisons, stated so that disagreement is visible."""
     arm = next(a for a in trial_arms() if a.key == "drenthen2024")
-    fit = fit_person(fasting_glucose_mmol_per_l=arm.glucose_mmol_per_l,
-                     serum_mg_mmol_per_l=arm.serum_mg_mmol_per_l, base=base)
-    r = simulate(fit.parameters, initial_state=fit.initial_state, days=arm.days,
-                 regimen=Regimen.constant(arm.salt, arm.elemental_mg_per_day))
+    fit = fit_person(
+        fasting_glucose_mmol_per_l=arm.glucose_mmol_per_l,
+        serum_mg_mmol_per_l=arm.serum_mg_mmol_per_l,
+        base=base,
+    )
+    r = simulate(
+        fit.parameters,
+        initial_state=fit.initial_state,
+        days=arm.days,
+        regimen=Regimen.constant(arm.salt, arm.elemental_mg_per_day),
+    )
     si = r.output(Output.INSULIN_SENSITIVITY)[0]
     change = si[-1] / si[0] - 1.0
     return [
@@ -192,17 +214,22 @@ def _report(outcome, files: list[str], seconds: float, command: str, base) -> st
     for name in outcome.names:
         p = Param(name)
         lo, hi = ci[name]
-        note = ("on a bound or not locally identified: held fixed in the uncertainty draws"
-                if name in outcome.at_bound else "")
+        note = (
+            "on a bound or not locally identified: held fixed in the uncertainty draws"
+            if name in outcome.at_bound
+            else ""
+        )
         laplace = "—" if name in outcome.at_bound else f"{lo:.3g} – {hi:.3g}"
         if name in profile:
             plo, phi, edge = profile[name]
             prof_text = f"{plo:.3g} – {phi:.3g}" + (" (reaches grid edge)" if edge else "")
         else:
             prof_text = "not run (use --profile)"
-        lines.append(f"| `{name}` | {outcome.prior[name]:.4g} | {outcome.estimate[name]:.4g} | "
-                     f"{laplace} | {prof_text} | {info[p].lower:g} – {info[p].upper:g} "
-                     f"| {note} |")
+        lines.append(
+            f"| `{name}` | {outcome.prior[name]:.4g} | {outcome.estimate[name]:.4g} | "
+            f"{laplace} | {prof_text} | {info[p].lower:g} – {info[p].upper:g} "
+            f"| {note} |"
+        )
     lines += [
         "",
         "## Targets vs model",
@@ -211,21 +238,32 @@ def _report(outcome, files: list[str], seconds: float, command: str, base) -> st
         "|---|---|---|---|---|---|---|",
     ]
     for t in calibration_targets():
-        lines.append(f"| `{t.key}` | {t.observed:.4g} {t.unit} | {t.standard_error:.3g} | "
-                     f"{outcome.predictions[t.key]:.4g} | {outcome.residuals[t.key]:+.2f} | "
-                     f"`{t.source_key}` | {t.note} |")
-    lines += ["", "## Trial arms (typical subjects)", "",
-              "| arm | baseline glucose | baseline HOMA-IR | baseline serum Mg | dose | days | "
-              "fitted intake (mg/day) | fitted absorption odds ratio | assumptions |",
-              "|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| `{t.key}` | {t.observed:.4g} {t.unit} | {t.standard_error:.3g} | "
+            f"{outcome.predictions[t.key]:.4g} | {outcome.residuals[t.key]:+.2f} | "
+            f"`{t.source_key}` | {t.note} |"
+        )
+    lines += [
+        "",
+        "## Trial arms (typical subjects)",
+        "",
+        "| arm | baseline glucose | baseline HOMA-IR | baseline serum Mg | dose | days | "
+        "fitted intake (mg/day) | fitted absorption odds ratio | assumptions |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for a in trial_arms():
-        fit = fit_person(fasting_glucose_mmol_per_l=a.glucose_mmol_per_l,
-                         fasting_insulin_uiu_per_ml=a.insulin_uiu_per_ml,
-                         serum_mg_mmol_per_l=a.serum_mg_mmol_per_l, base=base)
-        lines.append(f"| {a.key} | {a.glucose_mmol_per_l} | {a.homa_ir} | "
-                     f"{a.serum_mg_mmol_per_l} | {a.elemental_mg_per_day:.0f} mg {a.salt} | "
-                     f"{a.days:.0f} | {fit.fitted['dietary_intake_mg_per_day']:.0f} | "
-                     f"{fit.fitted['absorption_scale']:.2f} | {a.assumptions} |")
+        fit = fit_person(
+            fasting_glucose_mmol_per_l=a.glucose_mmol_per_l,
+            fasting_insulin_uiu_per_ml=a.insulin_uiu_per_ml,
+            serum_mg_mmol_per_l=a.serum_mg_mmol_per_l,
+            base=base,
+        )
+        lines.append(
+            f"| {a.key} | {a.glucose_mmol_per_l} | {a.homa_ir} | "
+            f"{a.serum_mg_mmol_per_l} | {a.elemental_mg_per_day:.0f} mg {a.salt} | "
+            f"{a.days:.0f} | {fit.fitted['dietary_intake_mg_per_day']:.0f} | "
+            f"{fit.fitted['absorption_scale']:.2f} | {a.assumptions} |"
+        )
     lines += ["", "## Checks not used in the fit", ""]
     lines += _checks(base)
     lines += ["", "## Figures", ""]
@@ -264,8 +302,7 @@ def main() -> None:
     start = time.perf_counter()
     outcome = calibrate(profile_points=args.profile_points if args.profile else 0)
     seconds = time.perf_counter() - start
-    TOML.write_text(outcome.to_toml({"command": command, "solver_dt_days": 0.5}),
-                    encoding="utf-8")
+    TOML.write_text(outcome.to_toml({"command": command, "solver_dt_days": 0.5}), encoding="utf-8")
     base = default_parameters(calibrated=False).replace(**outcome.estimate)
     FIG.mkdir(parents=True, exist_ok=True)
     files = _figures(outcome, base)

@@ -38,8 +38,14 @@ SOURCE_KEY = "usda_sr28"
 MAGNESIUM, ENERGY_KCAL = "304", "208"
 
 FOOD_COLUMNS = (
-    "ndb_id", "description", "common_name", "food_group", "mg_per_100g", "kcal_per_100g",
-    "mg_n_data_points", "source_key",
+    "ndb_id",
+    "description",
+    "common_name",
+    "food_group",
+    "mg_per_100g",
+    "kcal_per_100g",
+    "mg_n_data_points",
+    "source_key",
 )
 PORTION_COLUMNS = ("ndb_id", "seq", "amount", "unit_description", "grams", "source_key")
 
@@ -72,26 +78,34 @@ def derive(raw: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         ndb, group_code, long_desc, common = row[0], row[1], row[2], row[4]
         mg = nutrients.get((ndb, MAGNESIUM))
         kcal = nutrients.get((ndb, ENERGY_KCAL))
-        foods.append({
-            "ndb_id": ndb,
-            "description": long_desc,
-            "common_name": common,
-            "food_group": groups[group_code],
-            "mg_per_100g": mg[0] if mg else "",
-            "kcal_per_100g": kcal[0] if kcal else "",
-            "mg_n_data_points": mg[1] if mg else "",
-            "source_key": SOURCE_KEY,
-        })
+        foods.append(
+            {
+                "ndb_id": ndb,
+                "description": long_desc,
+                "common_name": common,
+                "food_group": groups[group_code],
+                "mg_per_100g": mg[0] if mg else "",
+                "kcal_per_100g": kcal[0] if kcal else "",
+                "mg_n_data_points": mg[1] if mg else "",
+                "source_key": SOURCE_KEY,
+            }
+        )
     known = {f["ndb_id"] for f in foods}
     portions = []
     for row in read_sr(raw / "WEIGHT.txt"):
         ndb, seq, amount, desc, grams = row[0], row[1], row[2], row[3], row[4]
         if ndb not in known:
             raise SystemExit(f"portion for unknown food {ndb}")
-        portions.append({
-            "ndb_id": ndb, "seq": seq, "amount": amount, "unit_description": desc,
-            "grams": grams, "source_key": SOURCE_KEY,
-        })
+        portions.append(
+            {
+                "ndb_id": ndb,
+                "seq": seq,
+                "amount": amount,
+                "unit_description": desc,
+                "grams": grams,
+                "source_key": SOURCE_KEY,
+            }
+        )
     return foods, portions
 
 
@@ -118,7 +132,7 @@ licence_note = "US government work, public domain in the United States; USDA Foo
 [provenance.sha256]
 {hashes}
 """
-    foods_meta = f'''[table]
+    foods_meta = f"""[table]
 title = "USDA SR28 foods: magnesium and energy per 100 g"
 version = "SR28"
 license = "Public domain (US government work) / CC0-1.0"
@@ -165,8 +179,8 @@ description = "Number of analytical data points behind the magnesium value (0 = 
 [columns.source_key]
 type = "str"
 description = "Source key in sources.toml"
-'''
-    portions_meta = f'''[table]
+"""
+    portions_meta = f"""[table]
 title = "USDA SR28 household portions and their gram weights"
 version = "SR28"
 license = "Public domain (US government work) / CC0-1.0"
@@ -199,7 +213,7 @@ description = "Gram weight of `amount` household units (WEIGHT.Gm_Wgt)"
 [columns.source_key]
 type = "str"
 description = "Source key in sources.toml"
-'''
+"""
     return {
         "foods.csv.gz": to_csv(foods, FOOD_COLUMNS).encode("utf-8"),
         "foods.meta.toml": foods_meta.encode("utf-8"),
@@ -221,8 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = render(args.raw)
     if args.check:
-        stale = [n for n, data in files.items()
-                 if not (args.out / n).exists() or read_shipped(args.out, n) != data]
+        stale = [
+            n
+            for n, data in files.items()
+            if not (args.out / n).exists() or read_shipped(args.out, n) != data
+        ]
         for name in stale:
             print(f"differs: {name}")
         return 1 if stale else 0

@@ -25,23 +25,26 @@ def test_every_example_person_assesses(path):
     assert "Magnesium status" in result.output
     result = runner.invoke(app, ["assess", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
+    a = doc["assessment"]
     for key in ("homa_ir", "homa_beta", "quicki"):
-        entry = doc["indices"][key]
+        entry = a["indices"][key]
         assert "value" in entry
         assert entry["value"] is not None or entry["reason"]
-    assert "value" in doc["kidney"]["egfr"]
-    assert doc["magnesium"]["status"] in ("deficient", "grey_zone", "adequate", "high", "unknown")
-    assert doc["requirements"]["rda_mg_per_day"] > 0
-    assert "supplement_ul_mg_per_day" in doc["requirements"]
-    assert isinstance(doc["warnings"], list)
-    assert doc["insulin_conversion_factor"] in (6.0, 6.945)
+    assert "value" in a["kidney"]["egfr"]
+    assert a["magnesium"]["status"] in ("deficient", "grey_zone", "adequate", "high", "unknown")
+    assert a["requirements"]["rda_mg_per_day"] > 0
+    assert "supplement_ul_mg_per_day" in a["requirements"]
+    assert isinstance(a["notices"], list)
+    assert a["person"]["insulin_pmol_per_uiu"] in (6.0, 6.945)
+    assert doc["plan"] is None and doc["projection"] is None
+    assert doc["provenance"]["schema_version"] == "mgir.evaluation/1"
 
 
 def test_json_values_for_known_example():
     doc = json.loads(
-        runner.invoke(app, ["assess", str(EXAMPLES / "ckd_stage4.toml"), "--json"]).output
-    )
+        runner.invoke(app, ["assess", str(EXAMPLES / "ckd_stage4.toml"), "--json"]).stdout
+    )["assessment"]
     assert doc["indices"]["homa_ir"]["value"] is None
     assert doc["indices"]["homa_ir"]["reason"] == "needs fasting_insulin"
     assert doc["kidney"]["egfr"]["value"] < 30
@@ -50,11 +53,11 @@ def test_json_values_for_known_example():
 
 def test_insulin_factor_option_changes_the_factor_reported():
     path = EXAMPLES / "pregnant.toml"
-    a = json.loads(runner.invoke(app, ["assess", str(path), "--json"]).output)
+    a = json.loads(runner.invoke(app, ["assess", str(path), "--json"]).stdout)["assessment"]
     b = json.loads(
-        runner.invoke(app, ["assess", str(path), "--json", "--insulin-factor", "6.945"]).output
-    )
-    assert b["insulin_conversion_factor"] == 6.945
+        runner.invoke(app, ["assess", str(path), "--json", "--insulin-factor", "6.945"]).stdout
+    )["assessment"]
+    assert b["person"]["insulin_pmol_per_uiu"] == 6.945
     ratio = a["indices"]["homa_ir"]["value"] / b["indices"]["homa_ir"]["value"]
     assert ratio == pytest.approx(6.945 / 6.0)
     bad = runner.invoke(app, ["assess", str(path), "--insulin-factor", "7"])
@@ -70,13 +73,13 @@ def test_insulin_factor_option_changes_the_factor_reported():
             "spec_version = 1\n[person]\nage_years = 40\nsex = 'female'\n[[labs]]\n"
             "name = 'fasting_glucose'\nvalue = 5\nunit = 'mg'\n",
             ".toml",
-            "labs[0].unit",
+            "labs[0] fasting_glucose.unit",
         ),
         (
             "spec_version = 1\n[person]\nage_years = 40\nsex = 'female'\n[[labs]]\n"
             "name = 'fasting_glucose'\nvalue = -5\nunit = 'mmol/L'\n",
             ".toml",
-            "labs[0].value",
+            "labs[0] fasting_glucose: got -5 mmol/L",
         ),
     ],
 )
@@ -106,7 +109,7 @@ def test_json_person_file_is_accepted(tmp_path):
     )
     result = runner.invoke(app, ["assess", str(path), "--json"])
     assert result.exit_code == 0
-    assert json.loads(result.output)["magnesium"]["status"] == "grey_zone"
+    assert json.loads(result.stdout)["assessment"]["magnesium"]["status"] == "grey_zone"
 
 
 def test_csv_mode_generic_columns(tmp_path):
@@ -127,14 +130,21 @@ def test_csv_mode_generic_columns(tmp_path):
     assert rows[1]["magnesium_status"] == "adequate"
 
 
-def test_csv_mode_rejects_unknown_columns_and_impossible_values(tmp_path):
+def test_csv_mode_rejects_unknown_columns_and_reports_impossible_values(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text("id,age_years,sex,glucose\n1,40,male,5\n")
     result = runner.invoke(app, ["assess", "--csv", str(src)])
-    assert result.exit_code == 2 and "glucose" in result.output
-    src.write_text("id,age_years,sex,fasting_glucose_mmol_l\n1,40,male,500\n")
+    assert result.exit_code == 2 and "glucose" in result.stderr
+    assert "did you mean" in result.stderr
+    src.write_text("id,age_years,sex,fasting_glucose_mmol_l\n1,40,male,500\n2,50,female,5\n")
     result = runner.invoke(app, ["assess", "--csv", str(src)])
-    assert result.exit_code == 2 and "row 2 (id 1)" in result.output
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert len(rows) == 2  # rows in = rows out
+    assert "row 2 (id 1), column fasting_glucose_mmol_l" in rows[0]["errors"]
+    assert rows[0]["homa_ir"] == "" and rows[1]["errors"] == ""
+    strict = runner.invoke(app, ["assess", "--csv", str(src), "--strict"])
+    assert strict.exit_code == 2 and "row 2 (id 1)" in strict.stderr
 
 
 NHANES = SHARED / "data" / "nhanes_2015_2016_mg_glucose.csv"
@@ -167,7 +177,7 @@ def test_installed_entry_point_runs():
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["magnesium"]["status"] == "adequate"
+    assert json.loads(proc.stdout)["assessment"]["magnesium"]["status"] == "adequate"
     bad = subprocess.run(
         [exe, "assess", "/nonexistent.toml"], capture_output=True, text=True, check=False
     )

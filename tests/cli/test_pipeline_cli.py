@@ -17,7 +17,7 @@ runner = CliRunner()
 def test_every_example_person_gets_a_plan(path):
     result = runner.invoke(app, ["plan", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)["plan"]
     for key in ("supplement", "blocks", "cautions", "diet", "monitoring", "references"):
         assert key in doc
     supplement = doc["supplement"]
@@ -28,8 +28,8 @@ def test_every_example_person_gets_a_plan(path):
 
 def test_ckd_example_is_blocked_through_the_app():
     doc = json.loads(
-        runner.invoke(app, ["plan", str(EXAMPLES / "ckd_stage4.toml"), "--json"]).output
-    )
+        runner.invoke(app, ["plan", str(EXAMPLES / "ckd_stage4.toml"), "--json"]).stdout
+    )["plan"]
     assert doc["supplement"] is None
     assert "renal_contraindication" in [b["code"] for b in doc["blocks"]]
 
@@ -38,9 +38,9 @@ def test_assess_uses_the_food_diary():
     doc = json.loads(
         runner.invoke(
             app, ["assess", str(EXAMPLES / "pcos_insulin_resistance.toml"), "--json"]
-        ).output
-    )
-    intake = doc["dietary_intake_mg_per_day"]
+        ).stdout
+    )["assessment"]
+    intake = doc["intake"]["mean_mg_per_day"]
     assert intake is not None
     # Bananas 118 g x 27/100 + whole milk 244 g x 10/100 + whole-wheat bread 32 g x 75/100 (SR28).
     assert intake == pytest.approx(118 * 0.27 + 244 * 0.10 + 32 * 0.75, rel=1e-6)
@@ -62,4 +62,4 @@ def test_report_command_writes_assessment_and_plan(tmp_path):
 def test_foods_search_through_the_app():
     result = runner.invoke(app, ["foods", "search", "almnds", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)[0]["ndb_id"] == "12061"
+    assert json.loads(result.stdout)[0]["ndb_id"] == "12061"

@@ -79,7 +79,7 @@ def test_plan_json(app: typer.Typer, runner: CliRunner, tmp_path: Path) -> None:
     path.write_text(PERSON, encoding="utf-8")
     result = runner.invoke(app, ["plan", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)["plan"]
     assert doc["medications_not_checked"] == ["zorblaxin"]
     for dose in doc["supplement"]["schedule"]:
         hour, minute = map(int, dose["time"].split(":"))
@@ -100,13 +100,28 @@ def test_plan_text_and_override(app: typer.Typer, runner: CliRunner, tmp_path: P
             "450",
             "--override-ul",
             "monitored repletion",
+            "--override-by",
+            "Dr B. Clinician",
             "--json",
         ],
     )
-    assert result.exit_code == 0
-    doc = json.loads(result.output)
-    assert doc["supplement"]["elemental_mg_per_day"] == 450
-    assert doc["supplement"]["ul_override"]["reason"] == "monitored repletion"
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    plan = doc["plan"]
+    assert plan["supplement"]["elemental_mg_per_day"] == 450
+    (override,) = plan["overrides"]
+    assert (override["kind"], override["reason"], override["by"]) == (
+        "upper_limit",
+        "monitored repletion",
+        "Dr B. Clinician",
+    )
+    assert doc["provenance"]["overrides"] == plan["overrides"]
+    unsigned = runner.invoke(
+        app, ["plan", str(path), "--elemental-mg", "450", "--override-ul", "x"]
+    )
+    assert unsigned.exit_code == 2 and "--override-by" in unsigned.stderr
+    capped = runner.invoke(app, ["plan", str(path), "--elemental-mg", "450"])
+    assert capped.exit_code == 2 and "350 mg/day" in capped.stderr
     text = runner.invoke(app, ["plan", str(path)])
     assert text.exit_code == 0
     assert "not checked" in text.output
@@ -119,14 +134,17 @@ def test_plan_with_diary_csv(app: typer.Typer, runner: CliRunner, tmp_path: Path
     diary.write_text("day,food,amount,unit\n2026-10-01,12061,1,oz\n", encoding="utf-8")
     result = runner.invoke(app, ["plan", str(path), "--diary", str(diary), "--json"])
     assert result.exit_code == 0
-    assert json.loads(result.output)["diet"]["current_mg_per_day"] == pytest.approx(76.5)
+    # 1 oz almonds: 28.349523125 g x 270 mg/100 g (SR28 12061).
+    assert json.loads(result.stdout)["plan"]["diet"]["current_mg_per_day"] == pytest.approx(
+        28.349523125 * 2.70
+    )
 
 
 @pytest.mark.skipif(not EXAMPLES.exists(), reason="example person files not present")
 def test_plan_renal_example(app: typer.Typer, runner: CliRunner) -> None:
     result = runner.invoke(app, ["plan", str(EXAMPLES / "ckd_stage4.toml"), "--json"])
     assert result.exit_code == 0
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)["plan"]
     assert doc["supplement"] is None
     assert any(b["code"] == "renal_contraindication" for b in doc["blocks"])
 
@@ -153,7 +171,9 @@ def test_internal_error_is_exit_1(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(_plan, "plan", broken)
+    import mgir.care._evaluate as pipeline
+
+    monkeypatch.setattr(pipeline, "plan", broken)
     monkeypatch.delenv("MGIR_DEBUG", raising=False)
     result = runner.invoke(app, ["plan", str(path)])
     assert result.exit_code == 1

@@ -69,17 +69,24 @@ def test_simulate_json_summary_in_canonical_units(
         ],
     )
     assert res.exit_code == 0, res.output
-    payload = json.loads(res.output)
-    summary = payload["summary"]
-    assert summary["serum_magnesium"]["unit"] == "mmol/L"
-    assert summary["fasting_glucose"]["unit"] == "mmol/L"
-    assert summary["homa_ir"]["unit"] == "1"
-    assert summary["serum_magnesium"]["start"] == pytest.approx(0.66, rel=1e-9)
-    assert summary["fasting_glucose"]["start"] == pytest.approx(110 / 18.0156, rel=1e-6)
-    assert summary["serum_magnesium"]["end"] > summary["serum_magnesium"]["start"]
-    assert summary["homa_ir"]["end"] < summary["homa_ir"]["start"]
+    payload = json.loads(res.stdout)
+    baseline, treated = payload["projection"]["arms"]
+    assert baseline["label"] == "no change"
+    assert treated["elemental_mg_per_day"] == 300
+    outputs = treated["outputs"]
+    assert outputs["serum_magnesium"]["unit"] == "mmol/L"
+    assert outputs["fasting_glucose"]["unit"] == "mmol/L"
+    assert outputs["homa_ir"]["unit"] == "1"
+    assert outputs["serum_magnesium"]["central"][0] == pytest.approx(0.66, rel=1e-9)
+    assert outputs["fasting_glucose"]["central"][0] == pytest.approx(110 / 18.0156, rel=1e-6)
+    assert outputs["serum_magnesium"]["central"][-1] > outputs["serum_magnesium"]["central"][0]
+    assert outputs["homa_ir"]["central"][-1] < outputs["homa_ir"]["central"][0]
     assert payload["provenance"]["model_version"]
+    assert payload["plan"]["supplement"]["elemental_mg_per_day"] == 300
     assert out.exists()
+    rows = out.read_text().splitlines()
+    assert rows[0] == "arm,output,unit,anchored,day,central,low,median,high"
+    assert len(rows) == 1 + 2 * 4 * (16 * 7 + 1)
     assert out.with_name("traj.csv.provenance.json").exists()
 
 
@@ -89,24 +96,69 @@ def test_simulate_table_and_plot(app: typer.Typer, person: Path, tmp_path: Path)
         app, ["simulate", str(person), "--weeks", "4", "--draws", "10", "--plot", str(png)]
     )
     assert res.exit_code == 0, res.output
-    assert "HOMA-IR" in res.output
+    assert "HOMA-IR" in res.stdout
     assert png.stat().st_size > 1000
+
+
+def _plan_document(person: Path, **options: object) -> dict:
+    from datetime import date
+
+    from mgir.assessment import parse_person
+    from mgir.care import CareOptions, evaluate
+    from mgir.cli._common import read_document
+
+    evaluation = evaluate(
+        parse_person(read_document(person), assessed_on=date.today()),
+        CareOptions(project=False, **options),
+        stages="plan",
+    )
+    return evaluation.to_dict()["plan"]
 
 
 def test_simulate_with_plan(app: typer.Typer, person: Path, tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
-    plan.write_text(
-        json.dumps({"supplements": [{"salt": "magnesium glycinate", "elemental_mg_per_day": 200}]}),
-        encoding="utf-8",
+    document = _plan_document(
+        person,
+        requested_salt="magnesium glycinate",
+        requested_elemental_mg_per_day=200,
+        supplement_requested=True,
     )
+    plan.write_text(json.dumps(document), encoding="utf-8")
     res = CliRunner().invoke(
         app,
         ["simulate", str(person), "--plan", str(plan), "--json", "--draws", "5", "--weeks", "2"],
     )
     assert res.exit_code == 0, res.output
-    prov = json.loads(res.output)["provenance"]
+    arms = json.loads(res.stdout)["projection"]["arms"]
     # the knowledge base resolves the alias to the bisglycinate the model knows
-    assert prov["regimen"][0]["salt"] == "magnesium bisglycinate"
+    assert arms[1]["salt"] == "magnesium bisglycinate (anhydrous)"
+    assert arms[1]["elemental_mg_per_day"] == 200
+
+
+@pytest.mark.parametrize("edited", [351, 600, 6000])
+def test_simulate_refuses_a_plan_edited_above_the_ul(
+    app: typer.Typer, person: Path, tmp_path: Path, edited: float
+) -> None:
+    document = _plan_document(person)
+    document["supplement"]["elemental_mg_per_day"] = edited
+    document["supplement"]["total_mg_per_day"] = edited
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(document), encoding="utf-8")
+    res = CliRunner().invoke(app, ["simulate", str(person), "--plan", str(plan), "--draws", "5"])
+    assert res.exit_code == 2, res.output
+    assert "350 mg/day" in res.stderr
+
+
+def test_simulate_refuses_a_plan_with_a_text_dose(
+    app: typer.Typer, person: Path, tmp_path: Path
+) -> None:
+    document = _plan_document(person)
+    document["supplement"]["elemental_mg_per_day"] = "three hundred"
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(document), encoding="utf-8")
+    res = CliRunner().invoke(app, ["simulate", str(person), "--plan", str(plan)])
+    assert res.exit_code == 2
+    assert "plan.supplement.elemental_mg_per_day" in res.stderr
 
 
 @pytest.mark.parametrize(
@@ -115,6 +167,11 @@ def test_simulate_with_plan(app: typer.Typer, person: Path, tmp_path: Path) -> N
         (["--weeks", "0"], "--weeks"),
         (["--supplement", "magnesium unobtainium", "--elemental-mg", "100"], "--supplement"),
         (["--supplement", "magnesium citrate", "--elemental-mg", "-5"], "--elemental-mg"),
+        (["--supplement", "magnesium citrate", "--elemental-mg", "0.5"], "--elemental-mg"),
+        (
+            ["--supplement", "magnesium citrate", "--elemental-mg", "2000"],
+            "requested_elemental_mg_per_day",
+        ),
     ],
 )
 def test_simulate_bad_input_names_the_field(
@@ -122,7 +179,22 @@ def test_simulate_bad_input_names_the_field(
 ) -> None:
     res = CliRunner().invoke(app, ["simulate", str(person), "--json", *args])
     assert res.exit_code == 2
-    assert json.loads(res.output)["error"]["field"] == field
+    assert res.stdout == ""  # errors go to stderr, even with --json
+    assert res.stderr.startswith(f"error: {field}:")
+
+
+def test_simulate_seed_must_not_be_negative(app: typer.Typer, person: Path) -> None:
+    res = CliRunner().invoke(app, ["simulate", str(person), "--seed", "-1"])
+    assert res.exit_code == 2
+    assert "--seed" in res.output
+
+
+def test_unwritable_output_is_a_clear_error(app: typer.Typer, person: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing-folder" / "traj.csv"
+    res = CliRunner().invoke(app, ["simulate", str(person), "--draws", "5", "-o", str(target)])
+    assert res.exit_code == 2
+    assert "writable file path" in res.stderr
+    assert "Traceback" not in res.output
 
 
 def test_export_sbml_command(app: typer.Typer, tmp_path: Path) -> None:

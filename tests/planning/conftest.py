@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from mgir.assessment import Assessment, Person, assess, parse_person
-from mgir.planning import Plan, plan
+from mgir.planning import Override, Plan, PlanOptions, plan
 
 ASSESSED_ON = date(2026, 11, 1)
+OVERRIDE_AT = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 
 
 def person_file(
@@ -64,14 +65,18 @@ def make_plan() -> Callable[..., Plan]:
         ul_basis: str = "iom",
         **kwargs: Any,
     ) -> Plan:
-        person, assessment = build(**kwargs)
-        return plan(
-            person,
-            assessment,
-            override_ul_reason=override_ul_reason,
-            override_renal_reason=override_renal_reason,
-            requested_elemental_mg_per_day=requested,
-            ul_basis=ul_basis,
-        )  # type: ignore[arg-type]
+        _, assessment = build(**kwargs)
+        overrides = [
+            Override(kind=kind, reason=reason, by="Dr A. Test", at=OVERRIDE_AT)
+            for kind, reason in (
+                ("upper_limit", override_ul_reason),
+                ("renal", override_renal_reason),
+            )
+            if reason is not None
+        ]
+        options = PlanOptions(
+            overrides=tuple(overrides), requested_elemental_mg_per_day=requested, ul_basis=ul_basis
+        )
+        return plan(assessment, options)
 
     return _make

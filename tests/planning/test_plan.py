@@ -92,11 +92,13 @@ def test_impossible_schedule_blocks(make_plan: MakePlan) -> None:
     assert "interaction_timing_conflict" in codes(result.blocks)
 
 
-def test_adult_never_above_ul_without_override(make_plan: MakePlan) -> None:
-    result = make_plan(requested=600)
-    assert result.supplement is not None
-    assert result.supplement.elemental_mg_per_day <= 350
-    assert "ul_capped" in codes(result.cautions)
+@pytest.mark.parametrize("requested", [351, 600, 2000])
+def test_adult_never_above_ul_without_override(make_plan: MakePlan, requested: float) -> None:
+    # A dose above the UL is not silently capped: it is an input error naming the UL (iom1997).
+    with pytest.raises(InvalidInputError) as info:
+        make_plan(requested=requested)
+    assert info.value.field == "requested_elemental_mg_per_day"
+    assert "350 mg/day" in info.value.allowed
 
 
 def test_override_is_recorded(make_plan: MakePlan) -> None:
@@ -104,12 +106,16 @@ def test_override_is_recorded(make_plan: MakePlan) -> None:
     assert result.supplement is not None
     assert result.supplement.elemental_mg_per_day == 500
     doc = result.to_dict()
-    assert doc["supplement"]["ul_override"]["reason"].startswith("refractory")
+    (override,) = doc["overrides"]
+    assert override["kind"] == "upper_limit"
+    assert override["reason"].startswith("refractory")
+    assert override["by"] == "Dr A. Test"
+    assert override["at"].startswith("2026-11-01T09:30")
     assert "ul_override" in codes(result.cautions)
 
 
 def test_empty_override_reason_is_rejected(make_plan: MakePlan) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(ValueError, match="non-empty"):
         make_plan(requested=500, override_ul_reason="  ")
 
 
@@ -152,12 +158,14 @@ def test_ckd_without_egfr_blocks(make_plan: MakePlan) -> None:
 def test_children_and_adolescents_have_their_own_ul(
     make_plan: MakePlan, age: float, ul: float
 ) -> None:
-    result = make_plan(age=age, creatinine_mg_dl=None, requested=400)
+    result = make_plan(age=age, creatinine_mg_dl=None)
     assert result.supplement is not None
     assert result.supplement.ul_mg_per_day == ul
     assert result.supplement.elemental_mg_per_day <= ul
     if age < 12:
         assert "child_formulation" in codes(result.cautions)
+    with pytest.raises(InvalidInputError, match=f"{ul:g} mg/day"):
+        make_plan(age=age, creatinine_mg_dl=None, requested=ul + 1)
 
 
 def test_infant_gets_no_supplement(make_plan: MakePlan) -> None:
@@ -168,7 +176,7 @@ def test_infant_gets_no_supplement(make_plan: MakePlan) -> None:
 
 def test_unknown_drug_is_not_checked(make_plan: MakePlan) -> None:
     result = make_plan(medications=("metformin", "zorblaxin"))
-    assert result.not_checked == ("metformin", "zorblaxin")
+    assert result.medications_not_checked == ("metformin", "zorblaxin")
     notes = [c for c in result.cautions if c.code == "medication_not_checked"]
     assert len(notes) == 2
     assert all("not checked" in n.message for n in notes)
@@ -229,8 +237,10 @@ def test_existing_supplement_by_salt_mass_and_assumed_form(make_plan: MakePlan) 
     assert "salt_form_assumed" in codes(result.cautions)
 
 
-def test_existing_supplement_at_ul(make_plan: MakePlan) -> None:
-    result = make_plan(supplements=[{"salt": "MgO", "elemental": {"value": 350, "unit": "mg/day"}}])
+def test_existing_well_absorbed_supplement_at_the_target(make_plan: MakePlan) -> None:
+    result = make_plan(
+        supplements=[{"salt": "magnesium glycinate", "elemental": {"value": 300, "unit": "mg/day"}}]
+    )
     assert result.supplement is None
     assert "existing_supplement_sufficient" in codes(result.cautions)
 
@@ -259,8 +269,9 @@ def test_insulin_resistance_with_low_intake(make_plan: MakePlan) -> None:
     result = make_plan(
         age=25, serum_mg_mmol_l=None, conditions=("insulin_resistance",), diet=ALMOND_DAY
     )
-    assert result.current_mg_per_day == pytest.approx((28.349523125 * 2.70 + 27) / 2, abs=0.01)
-    assert result.gap_mg_per_day == pytest.approx(310 - result.current_mg_per_day)
+    current = result.diet.current_mg_per_day
+    assert current == pytest.approx((28.349523125 * 2.70 + 27) / 2, abs=0.01)
+    assert result.diet.gap_mg_per_day == pytest.approx(310 - current)
     assert result.supplement is not None
     assert any(e.outcome == "HOMA-IR" for e in result.expected_effects)
     assert all("not a prediction" in e.label for e in result.expected_effects)
@@ -269,17 +280,17 @@ def test_insulin_resistance_with_low_intake(make_plan: MakePlan) -> None:
 def test_no_insulin_resistance_and_unknown_status_gets_diet_only(make_plan: MakePlan) -> None:
     result = make_plan(age=25, serum_mg_mmol_l=None, diet=ALMOND_DAY)
     assert result.supplement is None
-    assert result.suggestions
+    assert result.diet.suggestions
 
 
 def test_suggestions_close_the_gap(make_plan: MakePlan) -> None:
     result = make_plan(age=25, serum_mg_mmol_l=0.9, diet=ALMOND_DAY)
-    gap = result.gap_mg_per_day
+    gap = result.diet.gap_mg_per_day
     assert gap is not None
     assert gap > 0
-    assert sum(s.magnesium_mg for s in result.suggestions) >= gap
+    assert sum(s.magnesium_mg for s in result.diet.suggestions) >= gap
     # Pumpkin seed kernels 1 oz: 28.35 g x 592 mg/100 g = 167.8 mg (SR28 12014).
-    pumpkin = next(s for s in result.suggestions if s.ndb_id == "12014")
+    pumpkin = next(s for s in result.diet.suggestions if s.ndb_id == "12014")
     assert pumpkin.magnesium_mg == pytest.approx(167.8, abs=0.1)
 
 
@@ -313,7 +324,7 @@ def test_json_document(make_plan: MakePlan) -> None:
         "suggestions",
     }
     for item in doc["blocks"] + doc["cautions"]:
-        assert set(item) == {"code", "message", "source"}
+        assert set(item) == {"code", "message", "source", "severity"}
         for key in item["source"].split(";"):
             assert source(key)
     assert {r["key"] for r in doc["references"]} >= {"usda_sr28", "iom1997"}
@@ -321,7 +332,7 @@ def test_json_document(make_plan: MakePlan) -> None:
 
 def test_plan_is_frozen(make_plan: MakePlan) -> None:
     result = make_plan()
-    with pytest.raises(AttributeError):
+    with pytest.raises(ValueError, match="frozen"):
         result.supplement = None  # type: ignore[misc]
 
 
@@ -342,7 +353,7 @@ def test_eu_ul_basis_never_raises_a_child_cap(make_plan: MakePlan) -> None:
 
 
 def test_bad_ul_basis(make_plan: MakePlan) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(ValueError, match="iom"):
         make_plan(ul_basis="mars")
 
 
@@ -375,12 +386,18 @@ def test_narrow_window_gives_a_single_dose(make_plan: MakePlan) -> None:
     assert in_window(parse_time(dose.time), 21 * 60 + 30, 60)
 
 
-def test_existing_oxide_counts_and_is_flagged(make_plan: MakePlan) -> None:
-    # 400 mg MgO x 60.30 % = 241.2 mg elemental (D.1); 300 - 241.2 -> 58 mg new.
+def test_existing_oxide_is_replaced_not_counted(make_plan: MakePlan) -> None:
+    # Safety gap 7: 400 mg MgO x 60.30 % = 241.2 mg elemental (D.1), about 4 % absorbed
+    # (Firoz 2001). Counting it in full planned only 58 mg of citrate; now the plan replaces it.
     result = make_plan(
         supplements=[{"salt": "magnesium oxide", "salt_mass": {"value": 400, "unit": "mg/day"}}]
     )
     assert result.supplement is not None
-    assert result.supplement.existing_mg_per_day == pytest.approx(241.2, abs=0.1)
-    assert result.supplement.elemental_mg_per_day == 58
-    assert "existing_supplement_poorly_absorbed" in codes(result.cautions)
+    assert result.supplement.existing_mg_per_day == 0
+    assert result.supplement.elemental_mg_per_day == 300
+    assert result.supplement.replaces == ("magnesium oxide",)
+    (oxide,) = result.existing_supplements
+    assert oxide.action == "replace"
+    assert oxide.elemental_mg_per_day == pytest.approx(241.2, abs=0.1)
+    assert oxide.counted_mg_per_day == 0
+    assert "existing_supplement_replaced" in codes(result.cautions)

@@ -35,7 +35,7 @@ def test_interaction_rule_fires(make_plan: MakePlan, rule: Any) -> None:
             m = parse_time(dose.time)
             assert (m - 480) % 1440 >= rule.drug_before_mg_h * 60
             assert (480 - m) % 1440 >= rule.drug_after_mg_h * 60
-    assert rule.drug not in result.not_checked
+    assert rule.drug not in result.medications_not_checked
 
 
 PERSON_FOR_RULE: dict[str, dict[str, Any]] = {

@@ -8,8 +8,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mgir._errors import InvalidInputError
 from mgir.assessment import assess, parse_person
-from mgir.planning import TimingConstraint, allowed, choose_times, format_time, parse_time, plan
+from mgir.planning import (
+    PlanOptions,
+    TimingConstraint,
+    allowed,
+    choose_times,
+    format_time,
+    parse_time,
+    plan,
+)
 from mgir.reference import (
     elemental_to_salt,
     food,
@@ -67,7 +76,13 @@ def test_chosen_times_respect_every_rule(
     drugs: list[tuple[int, tuple[float, float]]], n: int
 ) -> None:
     constraints = [TimingConstraint(f"d{i}", t, b, a, "x") for i, (t, (b, a)) in enumerate(drugs)]
-    times = choose_times(n, constraints, preferred=(780, 1140)[:n] if n == 2 else (1140,))
+    times = choose_times(
+        n,
+        constraints,
+        preferred=(780, 1140)[:n] if n == 2 else (1140,),
+        min_gap_min=240,
+        step_min=15,
+    )
     if times is None:
         # Then no 15-minute slot is free at all, or not two slots 4 h apart.
         free = [m for m in range(0, 1440, 15) if allowed(m, constraints)]
@@ -100,7 +115,12 @@ def test_plan_never_exceeds_ul_without_override(
         "labs": [{"name": "serum_magnesium", "value": 0.6, "unit": "mmol/L"}],
     }
     person = parse_person(data, assessed_on=date(2026, 11, 1))
-    result = plan(person, assess(person), requested_elemental_mg_per_day=requested)
+    options = PlanOptions(requested_elemental_mg_per_day=requested)
+    if requested > ul:
+        with pytest.raises(InvalidInputError, match=f"{ul:g} mg/day"):
+            plan(assess(person), options)
+        return
+    result = plan(assess(person), options)
     assert result.supplement is not None
-    assert result.supplement.elemental_mg_per_day <= ul
+    assert result.supplement.total_mg_per_day <= ul
     assert result.supplement.ul_mg_per_day == ul

@@ -13,7 +13,6 @@ from __future__ import annotations
 import pytest
 
 from mgir._errors import InvalidInputError
-from mgir.units import element_counts, molar_mass_g_per_mol
 from mgir.reference._salts import (
     elemental_to_salt,
     mg_to_mmol,
@@ -23,7 +22,7 @@ from mgir.reference._salts import (
     salt_to_elemental,
     salts,
 )
-from mgir.units import ureg
+from mgir.units import element_counts, molar_mass_g_per_mol, ureg
 
 # salt_id: (molar mass g/mol, % Mg w/w) from reference-facts.md D.1 (2-decimal table).
 D1 = {

@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal
 
-from mgir._errors import InvalidInputError
+from pydantic import Field, computed_field
+
+from mgir._records import Record
 from mgir.assessment import _calculators as calc
+from mgir.assessment._intake import DietaryIntake, dietary_intake
 from mgir.assessment._person import Person
-from mgir.assessment._results import CalculatorResult, IndexResult
+from mgir.assessment._results import CalculatorResult, IndexResult, Notice
 from mgir.reference import (
+    Band,
     band_for,
+    contraindications,
     eu_supplement_ul_mg_per_day,
+    glycaemic_categories,
+    index_caveats,
     magnesium_dri,
     magnesium_marker_bands,
     serum_magnesium_bands,
 )
 from mgir.units import Quantity
 
-__all__ = ["Assessment", "KidneyFunction", "MagnesiumStatus", "Requirements", "assess"]
+__all__ = [
+    "Assessment",
+    "Glycaemia",
+    "GlycaemicReading",
+    "KidneyFunction",
+    "MagnesiumStatus",
+    "Requirements",
+    "assess",
+    "homa_caveats",
+]
 
 Status = Literal["deficient", "grey_zone", "adequate", "high", "unknown"]
+GlycaemicCategory = Literal["normal", "prediabetes", "diabetes"]
+_CATEGORY_ORDER: Mapping[str, int] = {"normal": 0, "prediabetes": 1, "diabetes": 2}
+_HOMA_FAMILY = ("homa_ir", "homa_beta", "quicki")
 
 
-@dataclass(frozen=True, slots=True)
-class MagnesiumStatus:
+class MagnesiumStatus(Record):
     """Magnesium status from serum magnesium, refined by intake and urinary magnesium.
 
     Attributes
@@ -51,23 +67,11 @@ class MagnesiumStatus:
     serum_mmol_per_l: float | None
     basis: tuple[str, ...]
     severity: str | None = None
-    findings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    findings: dict[str, str] = Field(default_factory=dict)
     references: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping."""
-        return {
-            "status": self.status,
-            "serum_mmol_per_l": self.serum_mmol_per_l,
-            "basis": list(self.basis),
-            "severity": self.severity,
-            "findings": dict(self.findings),
-            "references": list(self.references),
-        }
 
-
-@dataclass(frozen=True, slots=True)
-class Requirements:
+class Requirements(Record):
     """Magnesium requirements for the person's life stage (mg/day)."""
 
     life_stage: str
@@ -79,93 +83,72 @@ class Requirements:
     flags: tuple[str, ...]
     references: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping."""
-        return {
-            "life_stage": self.life_stage,
-            "rda_mg_per_day": self.rda_mg_per_day,
-            "rda_kind": self.rda_kind,
-            "ear_mg_per_day": self.ear_mg_per_day,
-            "supplement_ul_mg_per_day": self.supplement_ul_mg_per_day,
-            "eu_supplement_ul_mg_per_day": self.eu_supplement_ul_mg_per_day,
-            "flags": list(self.flags),
-            "references": list(self.references),
-        }
 
-
-@dataclass(frozen=True, slots=True)
-class KidneyFunction:
-    """eGFR and fractional excretion of magnesium."""
+class KidneyFunction(Record):
+    """EGFR (CKD-EPI 2021 in adults, bedside Schwartz under 18) and fractional excretion of Mg."""
 
     egfr: CalculatorResult
     fe_magnesium: CalculatorResult
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping."""
-        return {"egfr": self.egfr.to_dict(), "fe_magnesium": self.fe_magnesium.to_dict()}
+
+class GlycaemicReading(Record):
+    """One lab read against the ADA glycaemic categories."""
+
+    lab: Literal["hba1c", "fasting_glucose"]
+    value: float
+    unit: str
+    category: GlycaemicCategory
+    description: str
+    references: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
+class Glycaemia(Record):
+    """Glycaemic category from HbA1c and fasting glucose.
+
+    The higher category of the two (the ADA criteria read either test); a reading, not a
+    diagnosis, which needs a confirming test.
+    """
+
+    category: GlycaemicCategory | None
+    readings: tuple[GlycaemicReading, ...]
+    basis: str
+    references: tuple[str, ...] = ()
+
+
+class Assessment(Record):
     """Everything mgir could compute for one person, and why the rest is missing."""
 
     person: Person
-    indices: Mapping[str, CalculatorResult]
+    indices: dict[str, IndexResult | CalculatorResult]
     kidney: KidneyFunction
     magnesium: MagnesiumStatus
     requirements: Requirements
-    dietary_intake_mg_per_day: float | None
-    warnings: tuple[str, ...]
+    intake: DietaryIntake
+    glycaemia: Glycaemia
+    notices: tuple[Notice, ...]
     references: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of ``mgir assess --json`` (see docs/cli.md)."""
-        person = self.person
-        return {
-            "person": {
-                "id": person.id,
-                "age_years": person.age_years,
-                "sex": person.sex,
-                "pregnant": person.pregnant,
-                "lactating": person.lactating,
-                "conditions": list(person.conditions),
-                "medications": list(person.medications),
-            },
-            "labs": {
-                name: {
-                    "value": lab.value,
-                    "unit": lab.unit,
-                    "given_value": lab.given_value,
-                    "given_unit": lab.given_unit,
-                    "date": None if lab.date is None else lab.date.isoformat(),
-                }
-                for name, lab in person.labs.items()
-            },
-            "indices": {name: result.to_dict() for name, result in self.indices.items()},
-            "kidney": self.kidney.to_dict(),
-            "magnesium": self.magnesium.to_dict(),
-            "requirements": self.requirements.to_dict(),
-            "dietary_intake_mg_per_day": self.dietary_intake_mg_per_day,
-            "not_computed": dict(self.not_computed),
-            "warnings": list(self.warnings),
-            "insulin_conversion_factor": person.insulin_pmol_per_uiu,
-            "insulin_conversion_factor_unit": "pmol/L per µIU/mL",
-            "references": list(self.references),
-        }
-
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def not_computed(self) -> Mapping[str, str]:
+    def not_computed(self) -> dict[str, str]:
         """Name -> reason for every calculation without a value."""
         results = {
             **self.indices,
             "egfr": self.kidney.egfr,
             "fe_magnesium": self.kidney.fe_magnesium,
         }
-        return MappingProxyType({k: r.reason or "" for k, r in results.items() if r.value is None})
+        return {k: r.reason or "" for k, r in results.items() if r.value is None}
 
+    @property
+    def urgent(self) -> tuple[Notice, ...]:
+        """Notices that need action now (overt hypomagnesaemia)."""
+        return tuple(n for n in self.notices if n.severity == "urgent")
 
-def _missing(person: Person, *names: str) -> list[str]:
-    return [name for name in names if name not in person.labs]
+    @property
+    def insulin_resistant(self) -> bool:
+        """Whether HOMA-IR, read against its cut-off (and not excluded by a caveat), says so."""
+        homa = self.indices.get("homa_ir")
+        return isinstance(homa, IndexResult) and homa.insulin_resistant is True
 
 
 def _q(person: Person, name: str) -> Quantity:
@@ -173,11 +156,60 @@ def _q(person: Person, name: str) -> Quantity:
     return Quantity(lab.value, lab.unit if name != "hba1c" else "hba1c_ngsp_percent")
 
 
+def _missing(person: Person, *names: str) -> list[str]:
+    return [name for name in names if name not in person.labs]
+
+
 def _lacks(name: str, unit: str, missing: list[str], refs: tuple[str, ...]) -> CalculatorResult:
     reason = "needs " + " and ".join(missing)
     if name in ("homa_ir", "quicki", "tyg", "matsuda"):
         return IndexResult.not_computed_index(name, unit, reason, refs)
     return CalculatorResult.not_computed(name, unit, reason, refs)
+
+
+def homa_caveats(person: Person) -> tuple[tuple[str, str, str, str], ...]:
+    """The index caveats that apply (``index_caveats.csv``): (rule id, effect, message, source)."""
+    words = {w for m in person.medications for w in m.replace("/", " ").replace("-", " ").split()}
+    out = []
+    for rule in index_caveats():
+        applies = (
+            (rule.kind == "condition" and any(c in person.conditions for c in rule.match))
+            or (rule.kind == "medicine" and bool(words & set(rule.match)))
+            or (rule.kind == "age_below" and person.age_years < float(rule.match[0]))
+        )
+        if applies:
+            out.append((rule.rule_id, rule.effect, rule.message, rule.source_key))
+    return tuple(out)
+
+
+def _apply_caveats(
+    indices: dict[str, CalculatorResult], person: Person, notices: list[Notice]
+) -> None:
+    for rule_id, effect, message, source in homa_caveats(person):
+        computed = [n for n in _HOMA_FAMILY if indices[n].value is not None]
+        if not computed:
+            continue
+        severity: Literal["caution", "info"] = "caution"
+        notices.append(
+            Notice(code=f"homa_{rule_id}", message=message, source=source, severity=severity)
+        )
+        for name in computed:
+            result = indices[name]
+            refs = tuple(dict.fromkeys((*result.references, *source.split(";"))))
+            if effect == "not_interpreted":
+                update: dict[str, object] = {
+                    "interpretation": f"{name.replace('_', '-').upper()} {result.value:.3g}: "
+                    f"not interpreted. {message}",
+                    "references": refs,
+                }
+                if isinstance(result, IndexResult):
+                    update["insulin_resistant"] = None
+            else:
+                update = {
+                    "interpretation": f"{result.interpretation} Caveat: {message}",
+                    "references": refs,
+                }
+            indices[name] = result.model_copy(update=update)
 
 
 def _indices(person: Person, homa_ir_cutoff: str | None) -> dict[str, CalculatorResult]:
@@ -221,19 +253,37 @@ def _indices(person: Person, homa_ir_cutoff: str | None) -> dict[str, Calculator
     return out
 
 
-def _kidney(person: Person) -> KidneyFunction:
-    if "creatinine" in person.labs:
-        cystatin = _q(person, "cystatin_c") if "cystatin_c" in person.labs else None
-        egfr = calc.egfr_ckd_epi_2021(
+def _egfr(person: Person) -> CalculatorResult:
+    unit = "mL/min/1.73 m²"
+    if person.age_years < 18:
+        missing = _missing(person, "creatinine") + (
+            ["height_cm"] if person.height_cm is None else []
+        )
+        if missing:
+            return CalculatorResult.not_computed(
+                "egfr",
+                unit,
+                "needs " + " and ".join(missing) + " (under 18 years eGFR comes from the bedside "
+                "Schwartz equation: height and creatinine)",
+                ("schwartz2009",),
+            )
+        assert person.height_cm is not None
+        return calc.egfr_bedside_schwartz(
             creatinine=_q(person, "creatinine"),
+            height_cm=person.height_cm,
             age_years=person.age_years,
-            sex=person.sex,
-            cystatin_c=cystatin,
         )
-    else:
-        egfr = CalculatorResult.not_computed(
-            "egfr", "mL/min/1.73 m²", "needs creatinine", ("inker2021",)
-        )
+    if "creatinine" not in person.labs:
+        return CalculatorResult.not_computed("egfr", unit, "needs creatinine", ("inker2021",))
+    return calc.egfr_ckd_epi_2021(
+        creatinine=_q(person, "creatinine"),
+        age_years=person.age_years,
+        sex=person.sex,
+        cystatin_c=_q(person, "cystatin_c") if "cystatin_c" in person.labs else None,
+    )
+
+
+def _kidney(person: Person) -> KidneyFunction:
     needed = ("urine_magnesium", "serum_magnesium", "urine_creatinine", "creatinine")
     missing = _missing(person, *needed)
     fe = (
@@ -248,7 +298,7 @@ def _kidney(person: Person) -> KidneyFunction:
             serum_creatinine=_q(person, "creatinine"),
         )
     )
-    return KidneyFunction(egfr=egfr, fe_magnesium=fe)
+    return KidneyFunction(egfr=_egfr(person), fe_magnesium=fe)
 
 
 def _requirements(person: Person) -> Requirements:
@@ -260,7 +310,7 @@ def _requirements(person: Person) -> Requirements:
     )
     eu = eu_supplement_ul_mg_per_day(age_years=person.age_years)
     flags = []
-    if dri.ear_evidence != "verified":
+    if dri.ear_evidence != "verified" and dri.ear_mg_per_day is not None:
         flags.append(f"EAR {dri.ear_mg_per_day:g} mg/day for {dri.life_stage} is unverified")
     if eu is not None and eu[1] != "verified":
         flags.append(
@@ -278,31 +328,16 @@ def _requirements(person: Person) -> Requirements:
     )
 
 
-def _magnesium(
-    person: Person,
-    kidney: KidneyFunction,
-    requirements: Requirements,
-    intake_mg_per_day: float | None,
-) -> MagnesiumStatus:
+def _magnesium(person: Person, kidney: KidneyFunction, intake: DietaryIntake) -> MagnesiumStatus:
     findings: dict[str, str] = {}
     refs: list[str] = []
-    low_intake = (
-        intake_mg_per_day is not None
-        and requirements.ear_mg_per_day is not None
-        and intake_mg_per_day < requirements.ear_mg_per_day
-    )
-    if intake_mg_per_day is not None and requirements.ear_mg_per_day is not None:
-        side = "below" if low_intake else "at or above"
-        findings["intake"] = (
-            f"dietary intake {intake_mg_per_day:.0f} mg/day is {side} the EAR "
-            f"{requirements.ear_mg_per_day:g} mg/day (EAR cut-point method)"
-        )
-        refs.append("ear_cut_point")
+    if intake.mean_mg_per_day is not None:
+        findings["intake"] = intake.basis
+        refs += list(intake.references)
     renal_conservation = False
-    fe_band = kidney.fe_magnesium.details.get("band") if kidney.fe_magnesium.value else None
     if kidney.fe_magnesium.value is not None:
         findings["fe_magnesium"] = kidney.fe_magnesium.interpretation or ""
-        renal_conservation = fe_band == "extrarenal"
+        renal_conservation = kidney.fe_magnesium.details.get("band") == "extrarenal"
         refs += list(kidney.fe_magnesium.references)
     rbc = person.lab("rbc_magnesium")
     if rbc is not None:
@@ -316,8 +351,8 @@ def _magnesium(
             status="unknown",
             serum_mmol_per_l=None,
             basis=("no serum magnesium given",),
-            findings=MappingProxyType(findings),
-            references=tuple(refs),
+            findings=findings,
+            references=tuple(dict.fromkeys(refs)),
         )
     band = band_for(serum_magnesium_bands("status"), serum)
     assert band is not None
@@ -325,6 +360,7 @@ def _magnesium(
     status: Status = band.code  # type: ignore[assignment]
     basis = [f"serum magnesium {serum:.2f} mmol/L: {band.description}"]
     refs = list(band.references) + refs
+    low_intake = intake.below_ear is True
     if status == "grey_zone":
         if low_intake or renal_conservation:
             status = "deficient"
@@ -336,12 +372,14 @@ def _magnesium(
                 )
                 if ok
             )
-            basis.append(f"grey zone resolved as deficient: {why} agree")
+            basis.append(f"grey zone resolved as deficient: {why}")
+        elif intake.mean_mg_per_day is None:
+            basis.append("grey zone: give a food diary or urinary magnesium to decide")
+        elif intake.below_ear is None:
+            basis.append(f"grey zone: {intake.basis}; urinary magnesium would decide")
         else:
             basis.append(
                 "grey zone: intake or urinary magnesium would decide; neither points to deficiency"
-                if intake_mg_per_day is not None
-                else "grey zone: give a food diary or urinary magnesium to decide"
             )
     if severity is not None:
         basis.append(severity.description)
@@ -351,106 +389,175 @@ def _magnesium(
         serum_mmol_per_l=serum,
         basis=tuple(basis),
         severity=None if severity is None else severity.code,
-        findings=MappingProxyType(findings),
+        findings=findings,
         references=tuple(dict.fromkeys(refs)),
     )
 
 
-def _warnings(
+def _reading(person: Person, lab: Literal["hba1c", "fasting_glucose"]) -> GlycaemicReading | None:
+    value = person.lab(lab)
+    if value is None:
+        return None
+    band: Band | None = band_for(glycaemic_categories(lab), value)
+    assert band is not None
+    return GlycaemicReading(
+        lab=lab,
+        value=value,
+        unit=band.unit,
+        category=band.code,
+        description=band.description,
+        references=band.references,
+    )
+
+
+def _glycaemia(person: Person) -> Glycaemia:
+    readings = tuple(
+        r for r in (_reading(person, "hba1c"), _reading(person, "fasting_glucose")) if r
+    )
+    if not readings:
+        return Glycaemia(category=None, readings=(), basis="needs HbA1c or fasting glucose")
+    worst = max(readings, key=lambda r: _CATEGORY_ORDER[r.category])
+    basis = "; ".join(r.description for r in readings)
+    return Glycaemia(
+        category=worst.category,
+        readings=readings,
+        basis=basis,
+        references=tuple(dict.fromkeys(k for r in readings for k in r.references)),
+    )
+
+
+_URGENT_SOURCES = (
+    "rosanoff2022;rcht_hypomagnesaemia2021;nhs_highland_hypomagnesaemia;bnssg_hypomagnesaemia"
+)
+
+
+def _notices(
     person: Person,
-    indices: Mapping[str, CalculatorResult],
     kidney: KidneyFunction,
     magnesium: MagnesiumStatus,
-) -> list[str]:
-    warnings = list(person.warnings)
-    if "t1d" in person.conditions and indices["homa_ir"].value is not None:
-        warnings.append("HOMA indices are not valid in type 1 diabetes or on insulin therapy")
-    if magnesium.status == "high":
-        warnings.append(
-            f"serum magnesium {magnesium.serum_mmol_per_l:.2f} mmol/L is above the "
-            "reference range: check for supplements, laxatives or antacids and kidney "
-            "function; no magnesium supplement"
-        )
+    glycaemia: Glycaemia,
+    notices: list[Notice],
+) -> list[Notice]:
+    out = [
+        Notice(code="loinc_unit", message=w, source="loinc", severity="info")
+        for w in person.warnings
+    ]
     if magnesium.severity == "overt_hypomagnesaemia":
-        warnings.append(
-            "serum magnesium <= 0.6 mmol/L: symptomatic hypomagnesaemia is likely; "
-            "seek clinical review (oral repletion may not be enough)"
+        out.append(
+            Notice(
+                code="overt_hypomagnesaemia",
+                severity="urgent",
+                message=f"Serum magnesium {magnesium.serum_mmol_per_l:.2f} mmol/L (at or below "
+                "0.6 mmol/L): overt symptoms are likely. Clinical review now: check potassium and "
+                "calcium (hypokalaemia and hypocalcaemia accompany it), an ECG if symptomatic or "
+                "with arrhythmia, digoxin or QT-prolonging medicines; IV magnesium below "
+                "0.4-0.5 mmol/L or with symptoms; oral repletion may not be enough; recheck serum "
+                "magnesium within 3-5 days.",
+                source=_URGENT_SOURCES,
+            )
+        )
+    out.extend(notices)
+    if magnesium.status == "high":
+        out.append(
+            Notice(
+                code="hypermagnesaemia",
+                message=f"Serum magnesium {magnesium.serum_mmol_per_l:.2f} mmol/L is above the "
+                "reference range: check for supplements, laxatives or antacids and kidney "
+                "function; no magnesium supplement.",
+                source=";".join(magnesium.references),
+            )
         )
     egfr = kidney.egfr.value
-    if egfr is not None and egfr < 30:
-        warnings.append(
-            f"eGFR {egfr:.0f} mL/min/1.73 m² (< 30): magnesium supplements are "
-            "contraindicated without clinician oversight (risk of hypermagnesaemia)"
-        )
-    elif egfr is not None and egfr < 60:
-        warnings.append(
-            f"eGFR {egfr:.0f} mL/min/1.73 m² (30-60): supplement only with caution, "
-            "lower doses and monitoring of serum magnesium"
-        )
-    if "creatinine" not in person.labs:
-        warnings.append("no creatinine: kidney function unknown, which any supplement plan needs")
+    for rule in contraindications():
+        applies = (
+            rule.kind == "egfr"
+            and egfr is not None
+            and (rule.egfr_lower is None or egfr >= rule.egfr_lower)
+            and (rule.egfr_upper is None or egfr < rule.egfr_upper)
+        ) or (rule.kind == "egfr_unknown" and egfr is None)
+        if applies:
+            message = rule.message
+            if egfr is None:
+                message += f" (eGFR {kidney.egfr.reason})"
+            else:
+                message = f"eGFR {egfr:.0f} mL/min/1.73 m². " + message
+            out.append(Notice(code=rule.code, message=message, source=rule.source_key))
     if person.pregnant:
-        warnings.append(
-            "pregnancy: requirements and limits for pregnancy apply; "
-            "supplements only with the obstetric team"
+        out.append(
+            Notice(
+                code="pregnancy",
+                message="Pregnancy: requirements and limits for pregnancy apply; supplements only "
+                "with the obstetric team.",
+                source="iom1997",
+            )
         )
     lab = person.labs.get("fasting_insulin")
     if lab is not None and lab.given_unit.strip().lower() == "pmol/l":
-        warnings.append(
-            f"insulin was given in pmol/L and converted with "
-            f"{person.insulin_pmol_per_uiu:g} pmol/L per µIU/mL; the other common "
-            "factor changes HOMA-IR by about 16 %"
+        out.append(
+            Notice(
+                code="insulin_conversion_factor",
+                severity="info",
+                message=f"Insulin was given in pmol/L and converted with "
+                f"{person.insulin_pmol_per_uiu:g} pmol/L per µIU/mL; the other common factor "
+                "changes HOMA-IR by about 16 %.",
+                source="knopp2019",
+            )
         )
-    return warnings
+    diabetic = {"t2d", "t1d"} & set(person.conditions)
+    if glycaemia.category == "diabetes" and not diabetic:
+        out.append(
+            Notice(
+                code="glycaemia_diabetes_range",
+                message=glycaemia.basis + ". No diabetes is recorded: confirm with a repeat test.",
+                source=";".join(glycaemia.references),
+            )
+        )
+    return out
 
 
-def assess(
-    person: Person,
-    *,
-    dietary_intake_mg_per_day: float | None = None,
-    homa_ir_cutoff: str | None = None,
-) -> Assessment:
+def assess(person: Person, *, homa_ir_cutoff: str | None = None) -> Assessment:
     """Run every calculation the person's data allows.
 
     Parameters
     ----------
     person
-        A validated :class:`Person`.
-    dietary_intake_mg_per_day
-        Usual dietary magnesium intake (mg/day), e.g. the mean of a food diary; used to resolve
-        the serum grey zone (EAR cut-point method). Never invented when absent.
+        A validated :class:`Person`. Its food diary gives the dietary intake
+        (:func:`mgir.assessment.dietary_intake`: the one intake policy).
     homa_ir_cutoff
         Key of the HOMA-IR cut-off to interpret against (default: the packaged default).
 
     Returns
     -------
     Assessment
-        Indices, kidney function, magnesium status, requirements, warnings, and for every value
-        that could not be computed, the reason.
+        Indices, kidney function, magnesium status, requirements, intake, glycaemic category,
+        notices (urgent first), and for every value that could not be computed, the reason.
     """
-    if dietary_intake_mg_per_day is not None and not 0 <= dietary_intake_mg_per_day < 10_000:
-        raise InvalidInputError(
-            field="dietary_intake_mg_per_day",
-            value=dietary_intake_mg_per_day,
-            unit="mg/day",
-            allowed="0 to 10,000 mg/day",
-        )
     indices = _indices(person, homa_ir_cutoff)
+    caveat_notices: list[Notice] = []
+    _apply_caveats(indices, person, caveat_notices)
     kidney = _kidney(person)
     requirements = _requirements(person)
-    magnesium = _magnesium(person, kidney, requirements, dietary_intake_mg_per_day)
-    warnings = _warnings(person, indices, kidney, magnesium)
+    intake = dietary_intake(
+        person.diet, ear_mg_per_day=requirements.ear_mg_per_day, life_stage=requirements.life_stage
+    )
+    magnesium = _magnesium(person, kidney, intake)
+    glycaemia = _glycaemia(person)
+    notices = _notices(person, kidney, magnesium, glycaemia, caveat_notices)
     refs: list[str] = []
     for result in (*indices.values(), kidney.egfr, kidney.fe_magnesium):
         refs += result.references
-    refs += magnesium.references + requirements.references
+    refs += [*magnesium.references, *requirements.references, *intake.references]
+    refs += list(glycaemia.references)
+    for notice in notices:
+        refs += notice.source.split(";")
     return Assessment(
         person=person,
-        indices=MappingProxyType(indices),
+        indices=indices,
         kidney=kidney,
         magnesium=magnesium,
         requirements=requirements,
-        dietary_intake_mg_per_day=dietary_intake_mg_per_day,
-        warnings=tuple(warnings),
-        references=tuple(dict.fromkeys(refs)),
+        intake=intake,
+        glycaemia=glycaemia,
+        notices=tuple(sorted(notices, key=lambda n: n.severity != "urgent")),
+        references=tuple(dict.fromkeys(k for k in refs if k)),
     )

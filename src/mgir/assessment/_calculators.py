@@ -8,13 +8,18 @@ cited cut-offs or bands.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import MappingProxyType
 from typing import Literal
 
 from mgir._errors import InvalidInputError
 from mgir.assessment import formulas as f
-from mgir.assessment._results import CalculatorResult, IndexResult
-from mgir.reference import band_for, egfr_categories, index_cutoff, magnesium_marker_bands
+from mgir.assessment._results import CalculatorResult, CutoffUsed, IndexResult
+from mgir.reference import (
+    band_for,
+    egfr_categories,
+    formula_constant,
+    index_cutoff,
+    magnesium_marker_bands,
+)
 from mgir.units import (
     INSULIN_PMOL_PER_UIU_CONVENTIONAL,
     Quantity,
@@ -23,6 +28,7 @@ from mgir.units import (
 )
 
 __all__ = [
+    "egfr_bedside_schwartz",
     "egfr_ckd_epi_2021",
     "fe_magnesium",
     "free_androgen_index",
@@ -36,7 +42,9 @@ __all__ = [
 Sex = Literal["female", "male"]
 
 
-def _canonical(name: str, quantity: Quantity, insulin_factor: float = 6.0) -> float:
+def _canonical(
+    name: str, quantity: Quantity, insulin_factor: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL
+) -> float:
     return quantity_to_canonical(
         analyte(name), quantity, field=name, insulin_pmol_per_uiu=insulin_factor
     )
@@ -58,10 +66,10 @@ def _read_cutoff(
             value=value,
             unit="1",
             references=refs,
-            inputs=MappingProxyType(inputs),
+            inputs=dict(inputs),
             interpretation=f"{label} {value:.3g}; not interpreted: the published cut-off "
             f"{cutoff.cutoff:g} ({cutoff.population}) is on a different scale",
-            cutoff=cutoff,
+            cutoff=CutoffUsed.of(cutoff),
             insulin_resistant=None,
         )
     resistant = cutoff.indicates_resistance(value)
@@ -72,10 +80,10 @@ def _read_cutoff(
         value=value,
         unit="1",
         references=refs,
-        inputs=MappingProxyType(inputs),
+        inputs=dict(inputs),
         interpretation=f"{label} {value:.3g}: {side} by the cut-off {sign} {cutoff.cutoff:g} "
         f"({cutoff.population})",
-        cutoff=cutoff,
+        cutoff=CutoffUsed.of(cutoff),
         insulin_resistant=resistant,
     )
 
@@ -150,11 +158,13 @@ def homa_beta(
     """
     glucose = _canonical("fasting_glucose", fasting_glucose)
     insulin = _canonical("fasting_insulin", fasting_insulin, insulin_pmol_per_uiu)
-    if glucose <= 3.5:
+    offset = formula_constant("homa_beta_glucose_offset_mmol_per_l").to("mmol/L")
+    if glucose <= offset:
         return CalculatorResult.not_computed(
             "homa_beta",
             "%",
-            f"HOMA-%B is undefined at fasting glucose <= 3.5 mmol/L (got {glucose:.3g} mmol/L)",
+            f"HOMA-%B is undefined at fasting glucose <= {offset:g} mmol/L "
+            f"(got {glucose:.3g} mmol/L)",
             ("matthews1985",),
         )
     value = float(f.homa_beta_percent(glucose, insulin))
@@ -164,9 +174,7 @@ def homa_beta(
         unit="%",
         references=("matthews1985",),
         interpretation=f"HOMA-%B {value:.3g} % (100 % = the model's young, lean reference)",
-        inputs=MappingProxyType(
-            {"fasting_glucose_mmol_per_l": glucose, "fasting_insulin_uiu_per_ml": insulin}
-        ),
+        inputs=({"fasting_glucose_mmol_per_l": glucose, "fasting_insulin_uiu_per_ml": insulin}),
     )
 
 
@@ -290,7 +298,7 @@ def free_androgen_index(*, total_testosterone: Quantity, shbg: Quantity) -> Calc
         unit="%",
         references=("vermeulen1999",),
         interpretation=f"FAI {value:.3g}; compare with your laboratory's sex-specific range",
-        inputs=MappingProxyType(
+        inputs=(
             {"total_testosterone_nmol_per_l": testosterone, "shbg_nmol_per_l": binding_globulin}
         ),
     )
@@ -340,9 +348,9 @@ def egfr_ckd_epi_2021(
         return CalculatorResult.not_computed(
             "egfr",
             "mL/min/1.73 m²",
-            f"CKD-EPI 2021 is validated for adults (>= 18 y); age {age_years:g} y "
-            "(the bedside Schwartz equation for children needs height and is not implemented)",
-            ("inker2021",),
+            f"CKD-EPI 2021 is validated for adults (>= 18 y); age {age_years:g} y: use the "
+            "bedside Schwartz equation (height and creatinine)",
+            ("inker2021", "schwartz2009"),
         )
     creatinine_mg_dl = _canonical("creatinine", creatinine)
     female = sex == "female"
@@ -364,8 +372,8 @@ def egfr_ckd_epi_2021(
         interpretation=f"eGFR {value:.0f} mL/min/1.73 m² ({equation}): KDIGO {category.code}, "
         f"{category.description.lower()}",
         references=("inker2021", *category.references),
-        inputs=MappingProxyType(inputs),
-        details=MappingProxyType(
+        inputs=dict(inputs),
+        details=(
             {"equation": equation, "category": category.code, "egfr_creatinine_only": cr_only}
         ),
     )
@@ -403,7 +411,7 @@ def fe_magnesium(
         unit="%",
         interpretation=f"FE_Mg {value:.2g} %: {meaning}",
         references=("tucker2020", "elisaf1997"),
-        inputs=MappingProxyType(
+        inputs=(
             {
                 "urine_magnesium_mmol_per_l": u_mg,
                 "serum_magnesium_mmol_per_l": p_mg,
@@ -411,5 +419,71 @@ def fe_magnesium(
                 "serum_creatinine_mmol_per_l": p_cr,
             }
         ),
-        details=MappingProxyType({"band": band.code if band else None}),
+        details={"band": band.code if band else None},
+    )
+
+
+def egfr_bedside_schwartz(
+    *, creatinine: Quantity, height_cm: float, age_years: float
+) -> CalculatorResult:
+    """EGFR in children and adolescents by the bedside Schwartz equation (mL/min/1.73 m²).
+
+    eGFR = 0.413 x height (cm) / creatinine (mg/dL), for IDMS-traceable (enzymatic) creatinine.
+
+    Parameters
+    ----------
+    creatinine : Quantity[mg/dL or µmol/L]
+        IDMS-traceable serum creatinine.
+    height_cm
+        Height, cm (30-250).
+    age_years
+        Age in years: 1 to under 18 (the equation was derived at 1-16 y; 16-18 y is an
+        extrapolation and says so).
+
+    References
+    ----------
+    schwartz2009 (formula, cohort 1-16 y), schwartz2009_assay (creatinine assay); categories
+    kdigo2024.
+
+    Examples
+    --------
+    >>> from mgir.units import Quantity
+    >>> r = egfr_bedside_schwartz(creatinine=Quantity(0.6, "mg/dL"), height_cm=162, age_years=15)
+    >>> round(r.value, 1)
+    111.5
+    """
+    if not 30 <= height_cm <= 250:
+        raise InvalidInputError(
+            field="height_cm", value=height_cm, unit="cm", allowed="30 to 250 cm"
+        )
+    if not 1 <= age_years < 18:
+        return CalculatorResult.not_computed(
+            "egfr",
+            "mL/min/1.73 m²",
+            f"the bedside Schwartz equation is for ages 1 to 18 years; age {age_years:g} y",
+            ("schwartz2009",),
+        )
+    creatinine_mg_dl = _canonical("creatinine", creatinine)
+    value = float(f.egfr_bedside_schwartz(height_cm, creatinine_mg_dl))
+    category = band_for(egfr_categories(), value)
+    assert category is not None
+    equation = "bedside Schwartz 2009"
+    caveat = (
+        "; derived in children aged 1-16 y, so an extrapolation at this age"
+        if age_years >= 16
+        else ""
+    )
+    return CalculatorResult(
+        name="egfr",
+        value=value,
+        unit="mL/min/1.73 m²",
+        interpretation=f"eGFR {value:.0f} mL/min/1.73 m² ({equation}{caveat}): KDIGO "
+        f"{category.code}, {category.description.lower()}",
+        references=("schwartz2009", "schwartz2009_assay", *category.references),
+        inputs={
+            "creatinine_mg_per_dl": creatinine_mg_dl,
+            "height_cm": height_cm,
+            "age_years": age_years,
+        },
+        details={"equation": equation, "category": category.code},
     )

@@ -1,19 +1,31 @@
-"""Immutable results of the calculators."""
+"""Immutable results of the calculators (typed records; ``to_dict()`` is their JSON)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
+
+from mgir._records import Record
 from mgir.reference import IndexCutoff
 
-__all__ = ["CalculatorResult", "IndexResult"]
+__all__ = ["CalculatorResult", "CutoffUsed", "IndexResult", "Notice"]
 
 
-@dataclass(frozen=True, slots=True)
-class CalculatorResult:
+class Notice(Record):
+    """Something a clinician must see: a code, a sentence for people, and its source keys.
+
+    ``severity``: ``urgent`` (act now), ``block`` (no supplement), ``caution`` or ``info``.
+    ``source`` holds ``;``-separated keys of the sources registry.
+    """
+
+    code: str
+    message: str
+    source: str
+    severity: Literal["urgent", "block", "caution", "info"] = "caution"
+
+
+class CalculatorResult(Record):
     """A computed value with its unit, interpretation and references.
 
     Attributes
@@ -42,8 +54,8 @@ class CalculatorResult:
     interpretation: str | None = None
     reason: str | None = None
     references: tuple[str, ...] = ()
-    inputs: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    inputs: dict[str, float] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def not_computed(
@@ -52,24 +64,38 @@ class CalculatorResult:
         """A result that says why it has no value."""
         return cls(name=name, value=None, unit=unit, reason=reason, references=references)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping."""
-        return {
-            "value": self.value,
-            "unit": self.unit,
-            "interpretation": self.interpretation,
-            "reason": self.reason,
-            "inputs": dict(self.inputs),
-            "details": dict(self.details),
-            "references": list(self.references),
-        }
+
+class CutoffUsed(Record):
+    """The cut-off an index was read against, with its population and evidence."""
+
+    key: str
+    value: float
+    direction: str
+    population: str
+    evidence: str
+    references: tuple[str, ...]
+
+    @classmethod
+    def of(cls, cutoff: IndexCutoff) -> CutoffUsed:
+        """The record of a packaged cut-off."""
+        return cls(
+            key=cutoff.key,
+            value=cutoff.cutoff,
+            direction=cutoff.direction,
+            population=cutoff.population,
+            evidence=cutoff.evidence,
+            references=cutoff.references,
+        )
 
 
-@dataclass(frozen=True, slots=True)
 class IndexResult(CalculatorResult):
-    """An insulin-resistance index with the cut-off it was read against."""
+    """An insulin-resistance index with the cut-off it was read against.
 
-    cutoff: IndexCutoff | None = None
+    ``insulin_resistant`` is None when the index is not interpreted (no applicable cut-off, or
+    a caveat such as insulin therapy that makes HOMA invalid).
+    """
+
+    cutoff: CutoffUsed | None = None
     insulin_resistant: bool | None = None
 
     @classmethod
@@ -78,21 +104,3 @@ class IndexResult(CalculatorResult):
     ) -> IndexResult:
         """An index result that says why it has no value."""
         return cls(name=name, value=None, unit=unit, reason=reason, references=references)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping, with the cut-off and its population."""
-        out = CalculatorResult.to_dict(self)
-        out["insulin_resistant"] = self.insulin_resistant
-        out["cutoff"] = (
-            None
-            if self.cutoff is None
-            else {
-                "key": self.cutoff.key,
-                "value": self.cutoff.cutoff,
-                "direction": self.cutoff.direction,
-                "population": self.cutoff.population,
-                "evidence": self.cutoff.evidence,
-                "references": list(self.cutoff.references),
-            }
-        )
-        return out

@@ -2,12 +2,17 @@
 
 Columns are named ``<lab>_<unit>`` with the unit in snake case (``fasting_glucose_mg_dl``,
 ``fasting_insulin_uiu_ml``, ``serum_magnesium_mmol_l``), plus ``id``, ``age_years``, ``sex``
-(``female``/``male``), ``pregnant`` and ``dietary_intake_mg_per_day``. Empty cells are missing
-values and yield NaN results with a reason; impossible values are errors naming the row and column.
+(``female``/``male``), ``pregnant`` and ``dietary_intake_mg_per_day``; or real NHANES variable
+names (:data:`NHANES_COLUMNS`). Empty cells are missing values. **Rows in = rows out**: a cell
+that cannot be accepted (a number that is not finite, an impossible lab value, ``pregnant =
+maybe``, a man marked pregnant, a short row) makes that row's results empty and its ``errors``
+cell names the row, the column, the value and what is allowed; the other rows are assessed.
+Problems of the whole table (an unknown or repeated column) are errors.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -15,12 +20,20 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from mgir._errors import InvalidInputError
+from mgir._errors import InvalidInputError, InvalidInputErrors, did_you_mean, shown
 from mgir.assessment import formulas as f
+from mgir.assessment._intake import intake_below_ear
 from mgir.reference import index_cutoff, load_table, serum_magnesium_bands
 from mgir.units import INSULIN_PMOL_PER_UIU_CONVENTIONAL, analyte, analyte_names, convert
 
-__all__ = ["NHANES_COLUMNS", "TABLE_OUTPUT_COLUMNS", "assess_table", "lab_column_names"]
+__all__ = [
+    "NHANES_COLUMNS",
+    "NHANES_INTAKE_DAYS",
+    "TABLE_OUTPUT_COLUMNS",
+    "TableResult",
+    "assess_table",
+    "lab_column_names",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -31,9 +44,16 @@ NHANES_COLUMNS: Final[Mapping[str, str]] = {
     "RIDEXPRG": "pregnant",
     "LBXGLU": "fasting_glucose_mg_dl",
     "LBXIN": "fasting_insulin_uiu_ml",
+    "LBXSCR": "creatinine_mg_dl",
+    "LBXTR": "triglycerides_mg_dl",
+    "LBXGH": "hba1c_percent",
     "DR12_MAGN_mg": "dietary_intake_mg_per_day",
 }
-"""NHANES variable -> mgir column (RIAGENDR 1 = male, 2 = female; RIDEXPRG 1 = pregnant)."""
+"""NHANES variable -> mgir column. RIAGENDR 1 = male, 2 = female; RIDEXPRG 1 = pregnant,
+2 = not pregnant, 3 = cannot be ascertained (an error, never a default), empty = not asked."""
+
+NHANES_INTAKE_DAYS: Final[tuple[str, ...]] = ("DR1TMAGN", "DR2TMAGN")
+"""NHANES day-1 and day-2 magnesium intake (mg); their mean is the usual intake."""
 
 TABLE_OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
     "id",
@@ -49,7 +69,10 @@ TABLE_OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
     "intake_below_ear",
     "insulin_resistant_homa_ir",
     "not_computed",
+    "errors",
 )
+
+_PLAIN: Final[tuple[str, ...]] = ("id", "age_years", "sex", "pregnant", "dietary_intake_mg_per_day")
 
 
 def _snake(unit: str) -> str:
@@ -67,34 +90,145 @@ def lab_column_names() -> dict[str, tuple[str, str]]:
     return out
 
 
-def _float_column(column: str, cells: Sequence[str], ids: Sequence[str]) -> FloatArray:
-    out = np.full(len(cells), np.nan)
-    for i, text in enumerate(cells):
-        if text.strip() in ("", "NA", "NaN", "nan"):
+class TableResult:
+    """The assessed table: output columns (one value per input row) and every row's errors."""
+
+    def __init__(self, columns: dict[str, list[object]], errors: list[list[InvalidInputError]]):
+        self.columns = columns
+        self.errors = errors
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows (equal to the input's)."""
+        return len(self.errors)
+
+    def row(self, i: int) -> list[object]:
+        """Output row ``i`` in :data:`TABLE_OUTPUT_COLUMNS` order (NaN as empty)."""
+        out: list[object] = []
+        for column in TABLE_OUTPUT_COLUMNS:
+            value = self.columns[column][i]
+            out.append("" if isinstance(value, float) and not math.isfinite(value) else value)
+        return out
+
+
+class _Cells:
+    """Column access that records cell errors per row instead of raising."""
+
+    def __init__(self, rows: Sequence[Sequence[str]], header: Sequence[str], ids: list[str]):
+        self.rows = rows
+        self.index = {h: i for i, h in enumerate(header)}
+        self.ids = ids
+        self.errors: list[list[InvalidInputError]] = [[] for _ in rows]
+
+    def error(
+        self, i: int, column: str, value: object, allowed: str, unit: str | None = None
+    ) -> None:
+        self.errors[i].append(
+            InvalidInputError(
+                field=f"row {i + 2} (id {self.ids[i]}), column {column}",
+                value=value,
+                unit=unit,
+                allowed=allowed,
+            )
+        )
+
+    def text(self, column: str) -> list[str]:
+        j = self.index[column]
+        return [row[j].strip() if j < len(row) else "" for row in self.rows]
+
+    def floats(self, column: str, *, unit: str | None = None) -> FloatArray:
+        out = np.full(len(self.rows), np.nan)
+        for i, cell in enumerate(self.text(column)):
+            if cell in ("", "NA", "."):
+                continue
+            try:
+                value = float(cell)
+            except ValueError:
+                self.error(i, column, cell, "a number or an empty cell", unit)
+                continue
+            if not math.isfinite(value):
+                self.error(i, column, cell, "a finite number or an empty cell", unit)
+                continue
+            out[i] = value
+        return out
+
+
+def _nhanes(
+    header: list[str], rows: Sequence[Sequence[str]]
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """NHANES variables renamed to mgir columns; the mean of DR1TMAGN/DR2TMAGN as the intake."""
+    known = [c for c in header if c in NHANES_COLUMNS or c in NHANES_INTAKE_DAYS]
+    ignored = [c for c in header if c not in known]
+    missing = [c for c in ("SEQN", "RIDAGEYR", "RIAGENDR") if c not in header]
+    if missing:
+        raise InvalidInputError(
+            field="header",
+            value=missing,
+            allowed="an NHANES extract with SEQN, RIDAGEYR and RIAGENDR (and any of "
+            + ", ".join(c for c in (*NHANES_COLUMNS, *NHANES_INTAKE_DAYS) if c not in missing)
+            + ")",
+        )
+    days = [c for c in NHANES_INTAKE_DAYS if c in header]
+    if days and "DR12_MAGN_mg" in header:
+        raise InvalidInputError(
+            field="header",
+            value=[*days, "DR12_MAGN_mg"],
+            allowed="either the day totals DR1TMAGN/DR2TMAGN or their mean DR12_MAGN_mg, not both",
+        )
+    position = {c: header.index(c) for c in header}
+    new_header = [NHANES_COLUMNS[c] for c in known if c in NHANES_COLUMNS]
+    if days:
+        new_header.append("dietary_intake_mg_per_day")
+    out_rows = []
+    for row in rows:
+        if len(row) != len(header):  # reported as a row error by the caller
+            out_rows.append([""] * len(new_header))
             continue
-        try:
-            out[i] = float(text)
-        except ValueError:
-            raise InvalidInputError(
-                field=f"row {i + 2} (id {ids[i]}), column {column}",
-                value=text,
-                allowed="a number or an empty cell",
-            ) from None
-    return out
+        cells = [row[position[c]] for c in known if c in NHANES_COLUMNS]
+        if days:
+            values = [row[position[c]].strip() for c in days]
+            numbers = []
+            bad = next((v for v in values if v and not _is_number(v)), None)
+            if bad is not None:
+                cells.append(bad)
+            else:
+                numbers = [float(v) for v in values if v]
+                cells.append("" if not numbers else repr(sum(numbers) / len(numbers)))
+        sex_at = new_header.index("sex")
+        cells[sex_at] = {"1": "male", "2": "female"}.get(cells[sex_at].strip(), cells[sex_at])
+        if "pregnant" in new_header:
+            k = new_header.index("pregnant")
+            cells[k] = {"1": "yes", "2": "no", "": "no"}.get(cells[k].strip(), cells[k])
+        out_rows.append(cells)
+    return new_header, out_rows, ignored
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def assess_table(
-    columns: Mapping[str, Sequence[str]],
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
     *,
+    table_format: str = "mgir",
     insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
     homa_ir_cutoff: str | None = None,
-) -> dict[str, list[object]]:
+) -> TableResult:
     """Assess every row of a table at once.
 
     Parameters
     ----------
-    columns
-        Column name -> cell texts (as read from a CSV). Unknown columns are an error.
+    header
+        Column names as read.
+    rows
+        Cell texts of every row (as read from a CSV; a row of the wrong length is a row error).
+    table_format
+        ``mgir`` (``<lab>_<unit>`` columns) or ``nhanes`` (NHANES variable names).
     insulin_pmol_per_uiu
         Factor for insulin columns in pmol/L.
     homa_ir_cutoff
@@ -102,81 +236,148 @@ def assess_table(
 
     Returns
     -------
-    dict
-        :data:`TABLE_OUTPUT_COLUMNS` -> values per row (floats are NaN where not computable).
+    TableResult
+        One output row per input row (:data:`TABLE_OUTPUT_COLUMNS`); rows with errors have empty
+        results and say why in ``errors``.
+
+    Raises
+    ------
+    InvalidInputError
+        For the table as a whole: unknown, repeated or missing columns.
     """
+    header = [h.strip() for h in header]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise InvalidInputError(
+            field="header",
+            value=repeated,
+            allowed="each column once (a repeated column would hide the first)",
+        )
+    width = len(header)
+    widths = [len(r) for r in rows]
+    short_rows = {i for i, w in enumerate(widths) if w != width}
+    if table_format == "nhanes":
+        header, rows, _ = _nhanes(header, rows)
+    elif table_format != "mgir":
+        raise InvalidInputError(field="--format", value=table_format, allowed="mgir or nhanes")
     lab_columns = lab_column_names()
-    known = {"id", "age_years", "sex", "pregnant", "dietary_intake_mg_per_day", *lab_columns}
-    unknown = [c for c in columns if c not in known]
+    known = {*_PLAIN, *lab_columns}
+    unknown = [c for c in header if c not in known]
     if unknown:
-        raise InvalidInputError(
-            field="columns",
-            value=unknown,
-            allowed="id, age_years, sex, pregnant, dietary_intake_mg_per_day "
-            "and <lab>_<unit> columns such as "
-            + ", ".join(list(lab_columns)[:6])
-            + " (see docs/cli.md)",
+        raise InvalidInputErrors(
+            [
+                InvalidInputError(
+                    field=f"column {c}",
+                    value=c,
+                    allowed="id, age_years, sex, pregnant, dietary_intake_mg_per_day or a "
+                    "<lab>_<unit> column such as fasting_glucose_mg_dl (docs/cli.md)"
+                    + did_you_mean(c, sorted(known)),
+                )
+                for c in unknown
+            ]
         )
-    n = len(next(iter(columns.values()))) if columns else 0
-    ids = list(columns.get("id", [str(i + 1) for i in range(n)]))
-    if "age_years" not in columns or "sex" not in columns:
-        raise InvalidInputError(
-            field="columns", value=list(columns), allowed="age_years and sex columns are required"
-        )
-    age = _float_column("age_years", columns["age_years"], ids)
-    sex_text = [s.strip().lower() for s in columns["sex"]]
+    missing = [c for c in ("age_years", "sex") if c not in header]
+    if missing:
+        raise InvalidInputError(field="header", value=header, allowed="age_years and sex columns")
+    n = len(rows)
+    id_at = header.index("id") if "id" in header else None
+    ids = [
+        (r[id_at].strip() if id_at is not None and id_at < len(r) else "") or str(i + 1)
+        for i, r in enumerate(rows)
+    ]
+    cells = _Cells(rows, header, ids)
+    for i in sorted(short_rows):
+        cells.error(i, "(row)", f"{widths[i]} cells", f"{width} cells, one per column")
+    age = cells.floats("age_years", unit="year")
+    for i in np.flatnonzero(np.isfinite(age) & ~((age >= 0) & (age < 130))).tolist():
+        cells.error(int(i), "age_years", age[i], "0 <= age < 130 years", "year")
+        age[i] = np.nan
+    for i in np.flatnonzero(~np.isfinite(age)).tolist():
+        if not cells.errors[i]:
+            cells.error(int(i), "age_years", "", "an age in years (required)", "year")
+    sex_text = [s.lower() for s in cells.text("sex")]
     for i, s in enumerate(sex_text):
         if s not in ("female", "male"):
-            raise InvalidInputError(
-                field=f"row {i + 2} (id {ids[i]}), column sex", value=s, allowed="female or male"
+            cells.error(
+                i,
+                "sex",
+                s,
+                "female or male" + ("; NHANES RIAGENDR 1 or 2" if table_format == "nhanes" else ""),
             )
-    bad_age = np.flatnonzero(~((age >= 0) & (age < 130)))
-    if bad_age.size:
-        i = int(bad_age[0])
-        raise InvalidInputError(
-            field=f"row {i + 2} (id {ids[i]}), column age_years",
-            value=columns["age_years"][i],
-            unit="year",
-            allowed="0 <= age < 130 years",
-        )
-    female = np.array([s == "female" for s in sex_text])
-    pregnant = (
-        np.array([c.strip().lower() in ("1", "true", "yes") for c in columns["pregnant"]])
-        if "pregnant" in columns
-        else np.zeros(n, dtype=bool)
-    )
+    female = np.array([s == "female" for s in sex_text], dtype=bool)
+    pregnant = np.zeros(n, dtype=bool)
+    if "pregnant" in header:
+        for i, cell in enumerate(cells.text("pregnant")):
+            word = cell.lower()
+            if word in ("1", "true", "yes"):
+                pregnant[i] = True
+            elif word not in ("", "0", "false", "no"):
+                allowed = "1, true, yes, 0, false, no or empty"
+                if table_format == "nhanes":
+                    allowed = (
+                        "NHANES RIDEXPRG 1 (pregnant), 2 (not) or empty; "
+                        "3 (cannot be ascertained) is not assessed"
+                    )
+                cells.error(i, "pregnant", cell, allowed)
+        for i in np.flatnonzero(pregnant & ~female).tolist():
+            cells.error(
+                int(i), "pregnant", cells.text("pregnant")[i], "pregnant only with sex = female"
+            )
+        for i in np.flatnonzero(pregnant & ((age < 14) | (age >= 51))).tolist():
+            cells.error(
+                int(i),
+                "pregnant",
+                cells.text("pregnant")[i],
+                "pregnancy DRIs exist for ages 14 to 50 years",
+            )
     values: dict[str, FloatArray] = {}
-    for column, cells in columns.items():
+    for column in header:
         if column not in lab_columns:
             continue
         name, unit = lab_columns[column]
         item = analyte(name)
-        raw = _float_column(column, cells, ids)
-        factor = convert(
-            item, 1.0, unit, item.canonical_unit, insulin_pmol_per_uiu=insulin_pmol_per_uiu
-        )
+        raw = cells.floats(column, unit=unit)
         if name == "hba1c":  # affine scale: convert element-wise
             canonical = np.array(
                 [convert(item, v, unit, "%") if np.isfinite(v) else np.nan for v in raw]
             )
         else:
+            factor = convert(
+                item, 1.0, unit, item.canonical_unit, insulin_pmol_per_uiu=insulin_pmol_per_uiu
+            )
             canonical = raw * factor
         low, high = item.bounds_canonical
-        bad = np.flatnonzero(np.isfinite(canonical) & ~((canonical >= low) & (canonical <= high)))
-        if bad.size:
-            i = int(bad[0])
+        for i in np.flatnonzero(
+            np.isfinite(canonical) & ~((canonical >= low) & (canonical <= high))
+        ).tolist():
+            cells.error(
+                int(i),
+                column,
+                raw[i],
+                f"a possible {item.description.lower()}: {low:g} to {high:g} {item.canonical_unit}",
+                unit,
+            )
+            canonical[i] = np.nan
+        if name in values:
             raise InvalidInputError(
-                field=f"row {i + 2} (id {ids[i]}), column {column}",
-                value=raw[i],
-                unit=unit,
-                allowed=f"a possible {item.description.lower()}: {low:g} to {high:g} "
-                f"{item.canonical_unit}",
+                field=f"column {column}",
+                value=column,
+                allowed=f"one column for {name} (another column already gives it in another unit)",
             )
         values[name] = canonical
+    intake = (
+        cells.floats("dietary_intake_mg_per_day", unit="mg/day")
+        if "dietary_intake_mg_per_day" in header
+        else np.full(n, np.nan)
+    )
+    for i in np.flatnonzero(np.isfinite(intake) & ~((intake >= 0) & (intake < 10_000))).tolist():
+        cells.error(int(i), "dietary_intake_mg_per_day", intake[i], "0 to 10,000 mg/day", "mg/day")
+        intake[i] = np.nan
+    bad = np.array([bool(e) for e in cells.errors], dtype=bool)
     nan = np.full(n, np.nan)
     glucose = values.get("fasting_glucose", nan)
     insulin = values.get("fasting_insulin", nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         homa = f.homa_ir(glucose, insulin)
         beta = f.homa_beta_percent(glucose, insulin)
         quicki = f.quicki(glucose, insulin)
@@ -205,37 +406,42 @@ def assess_table(
     status = np.full(n, "unknown", dtype=object)
     for band in serum_magnesium_bands("status"):
         status[band.contains(serum)] = band.code
-    intake = (
-        _float_column("dietary_intake_mg_per_day", columns["dietary_intake_mg_per_day"], ids)
-        if "dietary_intake_mg_per_day" in columns
-        else nan
-    )
-    low_intake = np.where(np.isfinite(intake) & np.isfinite(ear), intake < ear, np.nan)
+    low_intake = intake_below_ear(intake, ear)
     status[(status == "grey_zone") & (low_intake == 1.0)] = "deficient"
     reasons = []
     for i in range(n):
-        missing = []
+        missing_reasons = []
         if not np.isfinite(homa[i]):
-            missing.append("homa_ir/quicki: needs fasting_glucose and fasting_insulin")
+            missing_reasons.append("homa_ir/quicki: needs fasting_glucose and fasting_insulin")
         elif not np.isfinite(beta[i]):
-            missing.append("homa_beta: undefined at glucose <= 3.5 mmol/L")
+            missing_reasons.append("homa_beta: undefined at glucose <= 3.5 mmol/L")
         if not np.isfinite(egfr[i]):
-            missing.append("egfr: needs creatinine" if age[i] >= 18 else "egfr: adults only")
+            missing_reasons.append(
+                "egfr: needs creatinine" if age[i] >= 18 else "egfr: adults only in a table"
+            )
         if status[i] == "unknown":
-            missing.append("magnesium_status: needs serum_magnesium")
-        reasons.append("; ".join(missing))
-    return {
-        "id": ids,
-        "homa_ir": homa.tolist(),
-        "homa_beta_percent": beta.tolist(),
-        "quicki": quicki.tolist(),
-        "tyg": tyg.tolist(),
-        "egfr_ml_min_1_73m2": egfr.tolist(),
-        "magnesium_status": status.tolist(),
-        "rda_mg_per_day": rda.tolist(),
-        "ear_mg_per_day": ear.tolist(),
-        "supplement_ul_mg_per_day": ul.tolist(),
-        "intake_below_ear": low_intake.tolist(),
-        "insulin_resistant_homa_ir": resistant.tolist(),
-        "not_computed": reasons,
+            missing_reasons.append("magnesium_status: needs serum_magnesium")
+        reasons.append("; ".join(missing_reasons))
+    outputs: dict[str, FloatArray] = {
+        "homa_ir": homa,
+        "homa_beta_percent": beta,
+        "quicki": quicki,
+        "tyg": tyg,
+        "egfr_ml_min_1_73m2": egfr,
+        "rda_mg_per_day": rda,
+        "ear_mg_per_day": ear,
+        "supplement_ul_mg_per_day": ul,
+        "intake_below_ear": low_intake,
+        "insulin_resistant_homa_ir": resistant,
     }
+    columns: dict[str, list[object]] = {"id": list(ids)}
+    for name, array in outputs.items():
+        cleaned = np.where(bad, np.nan, array)
+        columns[name] = cleaned.tolist()
+    columns["magnesium_status"] = ["" if bad[i] else status[i] for i in range(n)]
+    columns["not_computed"] = ["" if bad[i] else reasons[i] for i in range(n)]
+    columns["errors"] = [
+        "; ".join(f"{e.field}: got {shown(e.value, e.unit)}; allowed: {e.allowed}" for e in errs)
+        for errs in cells.errors
+    ]
+    return TableResult(columns, cells.errors)

@@ -66,7 +66,7 @@ def homa_ir(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) -> Flo
 
 
 def insulin_from_homa_ir(homa_ir_value: npt.ArrayLike, glucose_mmol_l: npt.ArrayLike) -> Floats:
-    """Fasting insulin (µIU/mL) that gives ``homa_ir_value`` at ``glucose_mmol_l`` (HOMA1 inverse)."""
+    """Fasting insulin (µIU/mL) giving ``homa_ir_value`` at ``glucose_mmol_l`` (HOMA1 inverse)."""
     result: Floats = (
         np.asarray(homa_ir_value, dtype=float)
         * _HOMA_IR_DENOMINATOR
@@ -110,7 +110,9 @@ def matsuda_index(glucose_mmol_l: npt.ArrayLike, insulin_uiu_ml: npt.ArrayLike) 
     """
     glucose = np.asarray(glucose_mmol_l, dtype=float) * GLUCOSE_MG_DL_PER_MMOL_L
     insulin = np.asarray(insulin_uiu_ml, dtype=float)
-    return float(_MATSUDA_SCALE / np.sqrt(glucose[0] * insulin[0] * glucose.mean() * insulin.mean()))
+    return float(
+        _MATSUDA_SCALE / np.sqrt(glucose[0] * insulin[0] * glucose.mean() * insulin.mean())
+    )
 
 
 def free_androgen_index(testosterone_nmol_l: npt.ArrayLike, shbg_nmol_l: npt.ArrayLike) -> Floats:

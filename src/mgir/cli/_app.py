@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from mgir.cli import _assess, _demo, _foods, _model, _plan, _reference, _report, _simulate
+from mgir.cli import _assess, _demo, _foods, _model, _plan, _reference, _report, _schema, _simulate
 
 __all__ = ["app", "main"]
 
@@ -17,7 +19,32 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (_assess, _plan, _simulate, _model, _foods, _report, _demo, _reference):
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib import metadata  # noqa: PLC0415
+
+        try:
+            version = metadata.version("mgir")
+        except metadata.PackageNotFoundError:
+            version = "0+unknown"
+        typer.echo(f"mgir {version}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Magnesium and insulin resistance: assess, plan safely, simulate."""
+
+
+for module in (_assess, _plan, _simulate, _model, _foods, _report, _demo, _reference, _schema):
     module.register(app)
 
 

@@ -3,147 +3,112 @@
 from __future__ import annotations
 
 import csv
-import math
+import io
 import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from mgir._errors import InvalidInputError
-from mgir.assessment import NHANES_COLUMNS, TABLE_OUTPUT_COLUMNS, Assessment, assess, assess_table
-from mgir.cli._common import console, handle_errors, print_json, read_person
-from mgir.cli._intake import dietary_intake_mg_per_day
-from mgir.reference import cite
-from mgir.units import INSULIN_PMOL_PER_UIU_CONVENTIONAL, INSULIN_PMOL_PER_UIU_WHO
+from mgir._errors import InvalidInputError, InvalidInputErrors
+from mgir.cli._common import (
+    ClinicalOptions,
+    Diary,
+    HomaCutoff,
+    InsulinFactor,
+    error_console,
+    handle_errors,
+    print_json,
+    read_person,
+    write_text,
+)
 
-__all__ = ["print_assessment", "register"]
+__all__ = ["register"]
 
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
-
-
-def print_assessment(assessment: Assessment) -> None:
-    """Print an assessment as readable tables."""
-    person = assessment.person
-    console.rule(
-        f"mgir assessment — {person.id or 'person'} ({person.sex}, {person.age_years:g} y)"
-    )
-    labs = Table(title="Labs (canonical units)", show_lines=False)
-    for column in ("lab", "value", "unit", "as given"):
-        labs.add_column(column)
-    for name, lab in person.labs.items():
-        labs.add_row(name, _fmt(lab.value, 4), lab.unit, f"{lab.given_value:g} {lab.given_unit}")
-    console.print(labs)
-    results = Table(title="Indices and kidney function")
-    for column in ("result", "value", "unit", "interpretation / reason"):
-        results.add_column(column, overflow="fold")
-    rows = [*assessment.indices.values(), assessment.kidney.egfr, assessment.kidney.fe_magnesium]
-    for result in rows:
-        results.add_row(
-            result.name,
-            _fmt(result.value),
-            result.unit,
-            result.interpretation or f"not computed: {result.reason}",
-        )
-    console.print(results)
-    mg = assessment.magnesium
-    console.print(f"[bold]Magnesium status:[/bold] {mg.status}")
-    for line in (*mg.basis, *mg.findings.values()):
-        console.print(f"  • {line}", markup=False)
-    req = assessment.requirements
-    ul = (
-        "not established"
-        if req.supplement_ul_mg_per_day is None
-        else f"{req.supplement_ul_mg_per_day:g} mg/day"
-    )
-    console.print(
-        f"[bold]Requirements ({req.life_stage}):[/bold] {req.rda_kind} "
-        f"{req.rda_mg_per_day:g} mg/day, EAR {_fmt(req.ear_mg_per_day)} mg/day, "
-        f"supplemental UL {ul} (EU alternative "
-        f"{_fmt(req.eu_supplement_ul_mg_per_day)} mg/day)"
-    )
-    for flag in req.flags:
-        console.print(f"  • flagged: {flag}", markup=False)
-    if assessment.dietary_intake_mg_per_day is not None:
-        console.print(
-            f"[bold]Dietary intake:[/bold] {assessment.dietary_intake_mg_per_day:.0f} "
-            "mg/day (mean of the food diary)"
-        )
-    console.print(f"Insulin conversion factor: {person.insulin_pmol_per_uiu:g} pmol/L per µIU/mL")
-    if assessment.warnings:
-        console.print("[bold yellow]Warnings[/bold yellow]")
-        for warning in assessment.warnings:
-            console.print(f"  ! {warning}", markup=False)
-    console.print(
-        "References: " + "; ".join(s.key for s in cite(assessment.references)), markup=False
-    )
+csv.field_size_limit(1 << 20)  # a cell over 1 MiB is an error of its row, not of the reader
 
 
-def _insulin_factor(value: float) -> float:
-    if value not in (INSULIN_PMOL_PER_UIU_CONVENTIONAL, INSULIN_PMOL_PER_UIU_WHO):
-        raise InvalidInputError(
-            field="--insulin-factor",
-            value=value,
-            unit="pmol/L per µIU/mL",
-            allowed=f"{INSULIN_PMOL_PER_UIU_CONVENTIONAL:g} or {INSULIN_PMOL_PER_UIU_WHO:g}",
-        )
-    return value
-
-
-def _assess_csv(
-    path: Path, output: Path | None, table_format: str, factor: float, cutoff: str | None
-) -> None:
-    started = time.perf_counter()
+def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[InvalidInputError]]:
+    """Header and rows of a CSV; unreadable lines become errors of their row, not a crash."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            rows = list(reader)
+        raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInputError(
             field="--csv", value=str(path), allowed=f"a readable CSV file ({exc.strerror})"
         ) from None
-    if table_format == "nhanes":
-        missing = [c for c in NHANES_COLUMNS if c not in header and c != "DR12_MAGN_mg"]
-        if missing:
-            raise InvalidInputError(
-                field="--csv",
-                value=missing,
-                allowed="an NHANES extract with " + ", ".join(NHANES_COLUMNS),
-            )
-        columns = {
-            mgir: [r[nh] for r in rows] for nh, mgir in NHANES_COLUMNS.items() if nh in header
-        }
-        columns["sex"] = [{"1": "male", "2": "female"}.get(s.strip(), s) for s in columns["sex"]]
-        ignored = [c for c in header if c not in NHANES_COLUMNS]
-        print(
-            f"nhanes format: read {', '.join(c for c in NHANES_COLUMNS if c in header)}; "
-            f"not assessed: {', '.join(ignored)}",
-            file=sys.stderr,
-        )
-    else:
-        columns = {c: [r[c] for r in rows] for c in header}
-    result = assess_table(columns, insulin_pmol_per_uiu=factor, homa_ir_cutoff=cutoff)
-    target = sys.stdout if output is None else output.open("w", newline="", encoding="utf-8")
     try:
-        writer = csv.writer(target)
-        writer.writerow(TABLE_OUTPUT_COLUMNS)
-        for i in range(len(result["id"])):
-            writer.writerow(
-                [
-                    "" if isinstance(v, float) and not math.isfinite(v) else v
-                    for v in (result[c][i] for c in TABLE_OUTPUT_COLUMNS)
-                ]
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            field=f"--csv byte {exc.start}",
+            value=raw[exc.start : exc.start + 4].hex(" "),
+            allowed="UTF-8 text",
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    problems: list[InvalidInputError] = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(
+                InvalidInputError(
+                    field=f"--csv line {reader.line_num}",
+                    value="(unreadable)",
+                    allowed=f"a CSV row ({exc})",
+                )
             )
-    finally:
-        if output is not None:
-            target.close()
+            rows.append(["(unreadable line)"])  # kept: rows in = rows out; a row error below
+            continue
+        if row:  # csv yields [] for a blank line, which is not a row
+            rows.append(row)
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise InvalidInputError(
+            field="--csv", value=str(path), allowed="a header row naming the columns"
+        )
+    return rows[0], rows[1:], problems
+
+
+def _assess_csv(
+    path: Path,
+    output: Path | None,
+    table_format: str,
+    factor: float,
+    cutoff: str | None,
+    *,
+    strict: bool,
+) -> None:
+    from mgir.assessment import TABLE_OUTPUT_COLUMNS, assess_table  # noqa: PLC0415
+
+    started = time.perf_counter()
+    header, rows, unreadable = _read_csv(path)
+    result = assess_table(
+        header, rows, table_format=table_format, insulin_pmol_per_uiu=factor, homa_ir_cutoff=cutoff
+    )
+    row_errors = [e for errs in result.errors for e in errs]
+    if strict and (row_errors or unreadable):
+        raise InvalidInputErrors([*unreadable, *row_errors])
+    for problem in unreadable:
+        error_console.print(f"note: {problem}", markup=False)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TABLE_OUTPUT_COLUMNS)
+    for i in range(result.n_rows):
+        writer.writerow(result.row(i))
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        write_text(output, buffer.getvalue(), field="-o")
     elapsed = time.perf_counter() - started
-    print(f"assessed {len(result['id'])} rows in {elapsed:.3f} s", file=sys.stderr)
+    failed = sum(1 for errs in result.errors if errs)
+    error_console.print(
+        f"assessed {result.n_rows} rows in {elapsed:.3f} s; {failed} with errors "
+        "(see the errors column; --strict makes any error fail the whole table)",
+        markup=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -169,21 +134,17 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option("--format", help="With --csv: 'mgir' (<lab>_<unit> columns) or 'nhanes'."),
         ] = "mgir",
-        insulin_factor: Annotated[
-            float,
-            typer.Option(
-                "--insulin-factor", help="pmol/L per µIU/mL for insulin in pmol/L: 6.0 or 6.945."
-            ),
-        ] = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
-        homa_ir_cutoff: Annotated[
-            str | None,
-            typer.Option(
-                "--homa-ir-cutoff", help="Key of the HOMA-IR cut-off (see `mgir cutoffs`)."
-            ),
-        ] = None,
+        strict: Annotated[
+            bool, typer.Option("--strict", help="With --csv: any bad row fails the whole table.")
+        ] = False,
+        insulin_factor: InsulinFactor = 6.0,
+        homa_ir_cutoff: HomaCutoff = None,
+        diary: Diary = None,
     ) -> None:
         """Assess a person: indices, kidney function, magnesium status, requirements, sources."""
-        factor = _insulin_factor(insulin_factor)
+        options = ClinicalOptions(
+            insulin_factor=insulin_factor, homa_ir_cutoff=homa_ir_cutoff, diary=diary
+        ).care_options(project=False)
         if csv_in is not None:
             if person_file is not None:
                 raise InvalidInputError(
@@ -191,20 +152,25 @@ def register(app: typer.Typer) -> None:
                     value=str(person_file),
                     allowed="either a PERSON file or --csv, not both",
                 )
-            if table_format not in ("mgir", "nhanes"):
-                raise InvalidInputError(
-                    field="--format", value=table_format, allowed="mgir or nhanes"
-                )
-            _assess_csv(csv_in, output, table_format, factor, homa_ir_cutoff)
+            _assess_csv(
+                csv_in,
+                output,
+                table_format,
+                options.insulin_pmol_per_uiu,
+                options.homa_ir_cutoff,
+                strict=strict,
+            )
             return
         if person_file is None:
             raise InvalidInputError(
                 field="PERSON", value=None, allowed="a person file path, or --csv IN.csv"
             )
-        person = read_person(person_file, insulin_factor=factor)
-        intake = dietary_intake_mg_per_day(person)
-        assessment = assess(person, dietary_intake_mg_per_day=intake, homa_ir_cutoff=homa_ir_cutoff)
+        from mgir.care import evaluate  # noqa: PLC0415  (deferred: start-up time)
+
+        evaluation = evaluate(read_person(person_file), options, stages="assessment")
         if as_json:
-            print_json(assessment.to_dict())
+            print_json(evaluation.to_dict())
         else:
-            print_assessment(assessment)
+            from mgir.cli._print import print_assessment  # noqa: PLC0415
+
+            print_assessment(evaluation.assessment)

@@ -9,11 +9,7 @@ from typing import Annotated
 
 import typer
 
-from mgir.assessment import parse_person
-from mgir.cli._assess import print_assessment
-from mgir.cli._common import console, example_path, handle_errors
-from mgir.cli._plan import print_plan
-from mgir.cli._report import build_report
+from mgir.cli._common import console, example_path, handle_errors, write_text
 
 __all__ = ["register"]
 
@@ -33,13 +29,18 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--example", help="Which shipped example person to use.")
         ] = DEFAULT_EXAMPLE,
     ) -> None:
-        """Run the demo pipeline on a shipped example person: assess, plan, write a report."""
+        """Run the demo pipeline on a shipped example person: assess, plan, project, report."""
+        from mgir.assessment import parse_person  # noqa: PLC0415  (deferred: start-up time)
+        from mgir.care import evaluate  # noqa: PLC0415
+        from mgir.cli._print import print_evaluation  # noqa: PLC0415
+        from mgir.report import render_report  # noqa: PLC0415
+
         source = example_path(example)
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-        person = parse_person(data, assessed_on=date.today())
-        console.print(f"Example person: {example}")
-        assessment, person_plan, html = build_report(person)
-        print_assessment(assessment)
-        print_plan(person_plan)
-        output.write_text(html, encoding="utf-8")
-        console.print(f"Report written to {output}")
+        person = parse_person(
+            tomllib.loads(source.read_text(encoding="utf-8")), assessed_on=date.today()
+        )
+        console.print(f"Example person: {example}", markup=False)
+        evaluation = evaluate(person)
+        print_evaluation(evaluation)
+        write_text(output, render_report(evaluation), field="-o")
+        console.print(f"Report written to {output}", markup=False)

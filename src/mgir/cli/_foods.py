@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from mgir._errors import InvalidInputError
 from mgir.cli._common import console, handle_errors, print_json
-from mgir.planning import diary_intake, parse_diary_csv
-from mgir.reference import Food, food, search_foods
+
+if TYPE_CHECKING:
+    from mgir.reference import Food
 
 __all__ = ["register"]
 
@@ -58,6 +60,10 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Search foods by name (typos tolerated) or NDB number."""
+        from mgir.reference import search_foods  # noqa: PLC0415  (deferred: start-up time)
+
+        if limit < 1:
+            raise InvalidInputError(field="--limit", value=limit, allowed="an integer >= 1")
         matches = search_foods(query, limit=limit)
         if as_json:
             print_json(
@@ -74,13 +80,13 @@ def register(app: typer.Typer) -> None:
                 ]
             )
             return
-        table = Table(title=f"Foods matching {query!r} (USDA SR28)")
+        table = Table(title=Text(f"Foods matching {query!r} (USDA SR28)"))
         for column in ("NDB", "description", "Mg mg/100 g", "kcal/100 g"):
             table.add_column(column, overflow="fold")
         for m in matches:
             table.add_row(
                 m.food.ndb_id,
-                m.food.description,
+                Text(m.food.description),
                 _mg(m.food.mg_per_100g),
                 _mg(m.food.kcal_per_100g),
             )
@@ -95,12 +101,14 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Show one food with its household portions and their magnesium."""
+        from mgir.reference import food  # noqa: PLC0415  (deferred: start-up time)
+
         item = food(ndb)
         if as_json:
             print_json(_food_dict(item))
             return
         console.print(
-            f"[bold]{item.ndb_id} {item.description}[/bold] ({item.food_group})", highlight=False
+            Text(f"{item.ndb_id} {item.description}", style="bold"), Text(f"({item.food_group})")
         )
         console.print(
             f"Magnesium {_mg(item.mg_per_100g)} mg/100 g; energy "
@@ -113,7 +121,7 @@ def register(app: typer.Typer) -> None:
             mg = item.magnesium_mg(p.grams)
             table.add_row(
                 f"{p.amount:g}",
-                p.unit_description,
+                Text(p.unit_description),
                 f"{p.grams:g}",
                 "no value" if mg is None else f"{mg:.1f}",
             )
@@ -128,22 +136,25 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Magnesium intake from a food-diary CSV: per day, mean, top foods."""
+        from mgir.assessment import diary_intake, parse_diary_csv  # noqa: PLC0415
+
         try:
-            text = diary.read_text(encoding="utf-8")
+            content = diary.read_bytes()
         except OSError as exc:
             raise InvalidInputError(
                 field="DIARY", value=str(diary), allowed=f"a readable CSV file ({exc.strerror})"
             ) from None
-        result = diary_intake(parse_diary_csv(text))
+        result = diary_intake(parse_diary_csv(content, name=str(diary)))
         if as_json:
             print_json(result.to_dict())
             return
         for day in result.days:
             label = "undated" if day.day is None else day.day.isoformat()
             note = "" if day.complete else " (lower bound: a food has no Mg value)"
-            console.print(f"{label}: {day.magnesium_mg:.0f} mg{note}")
+            console.print(f"{label}: {day.magnesium_mg:.0f} mg{note}", markup=False)
         console.print(
-            f"[bold]Mean: {result.mean_mg_per_day:.0f} mg/day[/bold] over {len(result.days)} day(s)"
+            Text(f"Mean: {result.mean_mg_per_day:.0f} mg/day", style="bold"),
+            Text(f"over {len(result.days)} day(s)"),
         )
         for f in result.top_foods:
             console.print(

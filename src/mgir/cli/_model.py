@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from mgir._errors import MgirError
+from mgir._errors import InvalidInputError
+from mgir.cli._common import console, handle_errors, write_text
 
 __all__ = ["calibrate_command", "export_sbml_command", "register"]
 
-console = Console()
 
-
+@handle_errors
 def export_sbml_command(
     path: Annotated[Path, typer.Argument(help="Output SBML file (e.g. model.xml).")],
 ) -> None:
@@ -24,15 +23,20 @@ def export_sbml_command(
 
     try:
         export_sbml(path)
-    except ImportError as exc:
-        console.print("error: SBML export needs python-libsbml (pip install 'mgir[sbml]')")
-        raise typer.Exit(code=2) from exc
-    except MgirError as exc:
-        console.print(f"error: {exc}", markup=False)
-        raise typer.Exit(code=2) from exc
+    except ImportError:
+        raise InvalidInputError(
+            field="PATH",
+            value=str(path),
+            allowed="SBML export with python-libsbml (pip install 'mgir[sbml]')",
+        ) from None
+    except OSError as exc:
+        raise InvalidInputError(
+            field="PATH", value=str(path), allowed=f"a writable file path ({exc.strerror})"
+        ) from None
     console.print(f"wrote {path}", markup=False)
 
 
+@handle_errors
 def calibrate_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Calibration TOML to write.")
@@ -42,9 +46,10 @@ def calibrate_command(
     from mgir.model._calibration import calibrate  # noqa: PLC0415
 
     outcome = calibrate()
-    output.write_text(
+    write_text(
+        output,
         outcome.to_toml({"command": "mgir model calibrate", "solver_dt_days": 0.5}),
-        encoding="utf-8",
+        field="-o",
     )
     table = Table(title=f"calibration: χ² = {outcome.chi_square:.2f} on {outcome.dof} dof")
     for col in ("parameter", "estimate", "95 % interval"):

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from mgir._errors import InvalidInputError
+from mgir._errors import InvalidInputError, did_you_mean
 from mgir.cli._common import console, handle_errors, print_json
-from mgir.reference import index_cutoffs, sources
 
 __all__ = ["register"]
 
@@ -23,6 +23,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """List the insulin-resistance cut-offs with their populations and sources."""
+        from mgir.reference import index_cutoffs  # noqa: PLC0415  (deferred: start-up time)
+
         rows = [
             c for index in ("homa_ir", "quicki", "tyg", "matsuda") for c in index_cutoffs(index)
         ]
@@ -54,7 +56,7 @@ def register(app: typer.Typer) -> None:
                 c.index,
                 c.key + mark,
                 f"{sign} {c.cutoff:g}",
-                c.population,
+                Text(c.population),
                 c.evidence if c.applicable else f"{c.evidence}, not applied",
                 ", ".join(c.references),
             )
@@ -67,6 +69,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Show the citation behind source keys."""
+        from mgir.reference import sources  # noqa: PLC0415  (deferred: start-up time)
+
         registry = sources()
         chosen = (
             [registry[key]]
@@ -75,7 +79,9 @@ def register(app: typer.Typer) -> None:
         )
         if key is not None and not chosen:
             raise InvalidInputError(
-                field="KEY", value=key, allowed="a key listed by `mgir sources`"
+                field="KEY",
+                value=key,
+                allowed="a key listed by `mgir sources`" + did_you_mean(key, list(registry)),
             )
         if as_json:
             print_json(
@@ -93,7 +99,7 @@ def register(app: typer.Typer) -> None:
             )
             return
         for s in chosen:
-            console.print(f"[bold]{s.key}[/bold] ({s.quality}) {s.citation}")
+            console.print(Text(s.key, style="bold"), Text(f"({s.quality}) {s.citation}"))
             if s.doi or s.url:
                 console.print(f"    {('doi:' + s.doi) if s.doi else s.url}", markup=False)
             if s.note:

@@ -1,85 +1,30 @@
-"""``mgir report``: one self-contained HTML page for a person, and the pipeline the demo runs."""
+"""``mgir report``: one self-contained HTML page for a person, from the clinical pipeline."""
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from mgir.assessment import Assessment, Person, assess
-from mgir.cli._common import console, handle_errors, read_person
-from mgir.cli._intake import dietary_intake_mg_per_day
-from mgir.cli._simulate import model_salt_name, person_labs
-from mgir.model import Regimen, UncertainSimulation, simulate_person
-from mgir.planning import Plan, plan
-from mgir.report import render_report, trajectory_figure_png
+from mgir.cli._common import (
+    ClinicalOptions,
+    Diary,
+    ElementalMg,
+    EuUl,
+    HomaCutoff,
+    InsulinFactor,
+    OverrideBy,
+    OverrideRenal,
+    OverrideUl,
+    console,
+    handle_errors,
+    read_document,
+    read_person,
+    write_text,
+)
 
-__all__ = ["build_report", "register"]
-
-
-REPORT_WEEKS = 16.0
-"""Simulated horizon of the report: the duration of the trials the plan's evidence comes from."""
-
-
-def _simulation_section(
-    person: Person, assessment: Assessment, person_plan: Plan
-) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
-    labs = person_labs(person, assessment)
-    if labs["serum_mg_mmol_per_l"] is None:
-        return {
-            "caption": "Not simulated: the model starts from the person's serum magnesium, "
-            "which was not given.",
-            "figures": [],
-        }, ()
-
-    def run(regimen: Regimen) -> UncertainSimulation:
-        return simulate_person(
-            days=REPORT_WEEKS * 7.0,
-            regimen=regimen,
-            n_draws=100,
-            seed=0,
-            fasting_glucose_mmol_per_l=labs["fasting_glucose_mmol_per_l"],
-            fasting_insulin_uiu_per_ml=labs["fasting_insulin_uiu_per_ml"],
-            serum_mg_mmol_per_l=labs["serum_mg_mmol_per_l"],
-            egfr_ml_per_min_1_73m2=labs["egfr_ml_per_min_1_73m2"],
-            dietary_intake_mg_per_day=labs["dietary_intake_mg_per_day"],
-        )
-
-    arms = [("no change", run(Regimen.none()))]
-    supplement = person_plan.supplement
-    if supplement is not None:
-        regimen = Regimen.constant(
-            model_salt_name(supplement.salt), supplement.elemental_mg_per_day
-        )
-        label = f"{supplement.elemental_mg_per_day:g} mg/day {supplement.salt}"
-        arms.append((label, run(regimen)))
-    png = base64.b64encode(trajectory_figure_png(arms)).decode("ascii")
-    first = arms[-1][1]
-    caption = (
-        f"Mechanistic model over {REPORT_WEEKS:g} weeks, started from this person's labs "
-        f"({', '.join(f'{k}: {v}' for k, v in first.fit.labs_used.items())}); shaded: "
-        "5-95 % band from the calibration uncertainty. A model of the population evidence, "
-        "not a promise for this person."
-    )
-    figure = {
-        "alt": "Simulated serum magnesium, fasting glucose, fasting insulin and HOMA-IR",
-        "png_base64": png,
-    }
-    refs = tuple(str(k) for k in first.central.provenance.get("references", ()))
-    return {"caption": caption, "figures": [figure]}, refs
-
-
-def build_report(person: Person) -> tuple[Assessment, Plan, str]:
-    """Assess, plan, simulate and render the report for one person."""
-    assessment = assess(person, dietary_intake_mg_per_day=dietary_intake_mg_per_day(person))
-    person_plan = plan(person, assessment)
-    simulation, refs = _simulation_section(person, assessment, person_plan)
-    html = render_report(
-        assessment, plan=person_plan.to_dict(), simulation=simulation, extra_references=refs
-    )
-    return assessment, person_plan, html
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -92,8 +37,41 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path(
             "mgir-report.html"
         ),
+        plan: Annotated[
+            Path | None, typer.Option(help="A plan (mgir plan --json) to report; checked first.")
+        ] = None,
+        weeks: Annotated[float, typer.Option(help="Projection horizon in weeks (0-520).")] = 16.0,
+        draws: Annotated[
+            int, typer.Option(help="Parameter draws for the bands.", min=2, max=10_000)
+        ] = 100,
+        seed: Annotated[int, typer.Option(help="Seed of the draws (>= 0).", min=0)] = 0,
+        override_ul: OverrideUl = None,
+        override_renal: OverrideRenal = None,
+        override_by: OverrideBy = None,
+        elemental_mg: ElementalMg = None,
+        eu_ul: EuUl = False,
+        diary: Diary = None,
+        insulin_factor: InsulinFactor = 6.0,
+        homa_ir_cutoff: HomaCutoff = None,
     ) -> None:
-        """Write one self-contained HTML page: assessment, plan, simulation, references."""
-        _, _, html = build_report(read_person(person_file))
-        output.write_text(html, encoding="utf-8")
-        console.print(f"Report written to {output}")
+        """Write one self-contained HTML page: assessment, plan, projection, references."""
+        from mgir.care import evaluate, read_plan  # noqa: PLC0415  (deferred: start-up time)
+        from mgir.cli._simulate import scenario_options  # noqa: PLC0415
+        from mgir.report import render_report  # noqa: PLC0415
+
+        options = ClinicalOptions(
+            insulin_factor=insulin_factor,
+            homa_ir_cutoff=homa_ir_cutoff,
+            override_ul=override_ul,
+            override_renal=override_renal,
+            override_by=override_by,
+            elemental_mg=elemental_mg,
+            eu_ul=eu_ul,
+            diary=diary,
+        ).care_options(weeks=weeks, draws=draws, seed=seed)
+        person = read_person(person_file)
+        if plan is not None:
+            checked = read_plan(read_document(plan, field="--plan"), person, options)
+            options = scenario_options(options, None, None, checked)
+        write_text(output, render_report(evaluate(person, options)), field="-o")
+        console.print(f"Report written to {output}", markup=False)

@@ -13,6 +13,7 @@ from mgir.model._equations import homa_ir as homa_ir
 from mgir.model._inputs import DoseSegment as DoseSegment
 from mgir.model._inputs import Regimen as Regimen
 from mgir.model._inputs import SaltInfo as SaltInfo
+from mgir.model._inputs import model_salt_name as model_salt_name
 from mgir.model._inputs import salt_info as salt_info
 from mgir.model._inputs import salt_names as salt_names
 from mgir.model._parameters import N_PARAMS as N_PARAMS
@@ -26,6 +27,8 @@ from mgir.model._result import Output as Output
 from mgir.model._result import SimulationResult as SimulationResult
 from mgir.model._sbml import export_sbml as export_sbml
 from mgir.model._simulate import MODEL_VERSION as MODEL_VERSION
+from mgir.model._simulate import calibration_id as calibration_id
+from mgir.model._simulate import package_version as package_version
 from mgir.model._simulate import simulate as simulate
 from mgir.model._solvers import AbstractSolver as AbstractSolver
 from mgir.model._solvers import QuasiSteadyState as QuasiSteadyState
@@ -63,12 +66,15 @@ __all__ = [
     "SimulationResult",
     "State",
     "UncertainSimulation",
+    "calibration_id",
     "calibration_record",
     "default_parameters",
     "export_sbml",
     "fit_person",
     "from_array",
     "homa_ir",
+    "model_salt_name",
+    "package_version",
     "parameter_draws",
     "parameter_info",
     "salt_info",

@@ -26,6 +26,7 @@ from mgir.reference import MG_G_PER_MOL
 from mgir.units import analyte, convert
 
 __all__ = [
+    "ABSORBABLE_FRACTION_CAP",
     "GLUCOSE_MG_PER_DL_PER_MMOL_PER_L",
     "LITRES_PER_DAY_PER_ML_PER_MIN",
     "absorption_mmol_per_day",
@@ -64,7 +65,9 @@ def _c(p: FloatArray, name: Param) -> FloatArray:
 
 def homa_ir(glucose_mg_per_dl: FloatArray, insulin_uiu_per_ml: FloatArray) -> FloatArray:
     """HOMA1-IR of model glucose (mg/dL) and insulin (µIU/mL) (:mod:`mgir.assessment.formulas`)."""
-    return formulas.homa_ir(glucose_mg_per_dl / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L, insulin_uiu_per_ml)
+    return formulas.homa_ir(
+        glucose_mg_per_dl / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L, insulin_uiu_per_ml
+    )
 
 
 def serum_mg_mmol_per_l(p: FloatArray, ecf_mmol: FloatArray) -> FloatArray:
@@ -203,6 +206,9 @@ def absorption_mmol_per_day(
     return food, absorbed
 
 
+ABSORBABLE_FRACTION_CAP: Final[float] = 0.99
+"""Largest fraction of intake a person fit may absorb (absorption cannot reach all of intake)."""
+
 _MAX_REFERENCE_FRACTION: Final[float] = 0.999
 """Guard for parameter sets whose reference fraction would reach 1 (Vmax/Km + f_lin >= 1)."""
 
@@ -220,7 +226,7 @@ def absorption_scale_for(p: FloatArray, absorbed_mmol_per_day: FloatArray) -> Fl
     The needed fraction is capped at 0.99 of intake (absorption cannot exceed intake).
     """
     food = _c(p, Param.DIETARY_INTAKE) / MG_G_PER_MOL
-    phi = np.clip(absorbed_mmol_per_day / food, 1e-9, 0.99)
+    phi = np.clip(absorbed_mmol_per_day / food, 1e-9, ABSORBABLE_FRACTION_CAP)
     phi0 = np.minimum(_reference_absorbed_fraction(p, food), _MAX_REFERENCE_FRACTION)
     result: FloatArray = (phi / (1.0 - phi)) / (phi0 / (1.0 - phi0))
     return result

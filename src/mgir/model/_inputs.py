@@ -13,18 +13,18 @@ from numpy.typing import NDArray
 
 from mgir._errors import InvalidInputError
 from mgir.model._tables import load_model_table
-from mgir.reference import MG_G_PER_MOL
+from mgir.reference import MG_G_PER_MOL, resolve_salt
 
 __all__ = [
     "DoseSegment",
     "Regimen",
     "SaltInfo",
+    "model_salt_name",
     "salt_info",
     "salt_names",
 ]
 
 FloatArray = NDArray[np.float64]
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,16 @@ def salt_info(salt: str) -> SaltInfo:
     if key in _salts():
         return _salts()[key]
     raise InvalidInputError(field="salt", value=salt, allowed=f"one of {', '.join(salt_names())}")
+
+
+def model_salt_name(name: str, *, field: str = "salt") -> str:
+    """The model's salt for any name the knowledge base resolves.
+
+    "Epsom salt", "trimagnesium dicitrate (anhydrous)", "magnesium glycinate", ... map to the
+    model's salt of the same anion, which sets the absorption class.
+    """
+    match = resolve_salt(name, field=field)
+    return "magnesium " + match.salt.salt_id.split("_")[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from mgir.model._solvers import AbstractSolver, QuasiSteadyState
 from mgir.model._states import N_STATES, State
 from mgir.model._steady_state import steady_state
 
-__all__ = ["MODEL_VERSION", "package_version", "simulate"]
+__all__ = ["MODEL_VERSION", "calibration_id", "package_version", "simulate"]
 
 FloatArray = NDArray[np.float64]
 
@@ -35,7 +35,8 @@ def package_version() -> str:
         return "unknown"
 
 
-def _calibration_id() -> str | None:
+def calibration_id() -> str | None:
+    """Short hash of the shipped calibration (``data/calibrated.toml``): the parameter set id."""
     record = calibration_record()
     if not record:
         return None
@@ -126,7 +127,7 @@ def simulate(
         "model_version": MODEL_VERSION,
         "parameter_set_id": parameters.digest(),
         "parameter_set_label": parameters.label,
-        "calibration_id": _calibration_id(),
+        "calibration_id": calibration_id(),
         "solver": solver.describe(),
         "seed": seed,
         "days": float(days),

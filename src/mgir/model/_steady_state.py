@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 
 from mgir._errors import InvalidInputError
 from mgir.model._equations import (
+    ABSORBABLE_FRACTION_CAP,
     GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
     absorption_mmol_per_day,
     absorption_scale_for,
@@ -124,6 +125,9 @@ class PersonFit:
         Hidden parameters that were fitted from labs, with their values (first row).
     warnings
         Values fitted outside their plausible range, in words.
+    feasible
+        Per row: whether the steady state reproduces the labs exactly (the magnesium balance
+        needs less absorption than the cap, and every fitted value lies in its plausible range).
     """
 
     parameters: ParameterSet
@@ -131,6 +135,7 @@ class PersonFit:
     labs_used: dict[str, str]
     fitted: dict[str, float]
     warnings: tuple[str, ...] = field(default=())
+    feasible: NDArray[np.bool_] | None = None
 
     def model_labs(self) -> dict[str, float]:
         """Labs implied by the fitted steady state (first row), canonical units."""
@@ -167,7 +172,7 @@ def _fit_mg_balance(
     glucose: FloatArray,
     action: FloatArray,
     intake: float | None,
-) -> tuple[ParameterSet, dict[str, float]]:
+) -> tuple[ParameterSet, dict[str, float], NDArray[np.bool_]]:
     """Make absorbed Mg equal urinary Mg at the measured serum Mg.
 
     With a measured intake, the person's absorption scale (odds ratio) is fitted. Without one,
@@ -201,7 +206,9 @@ def _fit_mg_balance(
         p = params.values
     scale = absorption_scale_for(p, needed)
     fitted[Param.ABSORPTION_SCALE.value] = float(scale[0])
-    return params.replace(**{Param.ABSORPTION_SCALE: scale}), fitted
+    food_mmol = p[:, Param.DIETARY_INTAKE.pos] / MG_G_PER_MOL
+    balanced = needed < ABSORBABLE_FRACTION_CAP * food_mmol
+    return params.replace(**{Param.ABSORPTION_SCALE: scale}), fitted, balanced
 
 
 def fit_person(
@@ -265,6 +272,7 @@ def fit_person(
     }
     changes: dict[str, float | FloatArray] = {}
     fitted: dict[str, float] = {}
+    feasible = np.ones(params.n_subjects, dtype=bool)
     if glucose_mmol is not None:
         changes[Param.BETA_SETPOINT_GLUCOSE] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
         fitted[Param.BETA_SETPOINT_GLUCOSE.value] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
@@ -282,7 +290,14 @@ def fit_person(
         serum_arr = _serum_for_absorbed(p, absorbed, glucose, action)
     else:
         serum_arr = np.full(p.shape[0], serum)
-        params, mg_fitted = _fit_mg_balance(params, serum_arr, glucose, action, intake)
+        params, mg_fitted, balanced = _fit_mg_balance(params, serum_arr, glucose, action, intake)
+        feasible &= balanced
+        if not balanced[0]:
+            warnings.append(
+                f"the measured serum Mg {serum:.2f} mmol/L cannot be a steady state at this "
+                "intake: the kidney would lose more than the gut can absorb (the person is "
+                "losing magnesium, or the diary under-counts intake)"
+            )
         fitted.update(mg_fitted)
         for key, value in mg_fitted.items():
             name = Param(key)
@@ -292,6 +307,9 @@ def fit_person(
                     f"[{info[name].lower}, {info[name].upper}] {info[name].unit}"
                 )
         p = params.values
+        for name in (Param.ABSORPTION_SCALE, Param.DIETARY_INTAKE):
+            values = p[:, name.pos]
+            feasible &= (values >= info[name].lower) & (values <= info[name].upper)
     y0 = _assemble(p, glucose, action, serum_arr)
     if insulin is not None:
         # S_I needed = action / insulin; scale the person's sensitivity to reach it.
@@ -302,6 +320,7 @@ def fit_person(
         fitted[Param.INSULIN_SENSITIVITY_SCALE.value] = float(scale_si[0])
         y0 = _assemble(params.values, glucose, action, serum_arr)
         s_info = info[Param.INSULIN_SENSITIVITY_SCALE]
+        feasible &= (scale_si >= s_info.lower) & (scale_si <= s_info.upper)
         if not s_info.lower <= scale_si[0] <= s_info.upper:
             warnings.append(
                 f"insulin_sensitivity_scale = {scale_si[0]:.3g} is outside "
@@ -313,4 +332,5 @@ def fit_person(
         labs_used=used,
         fitted=fitted,
         warnings=tuple(warnings),
+        feasible=feasible,
     )

@@ -23,9 +23,12 @@ from mgir.model._simulate import simulate
 from mgir.model._solvers import AbstractSolver
 from mgir.model._steady_state import PersonFit, fit_person
 
-__all__ = ["UncertainSimulation", "parameter_draws", "simulate_person"]
+__all__ = ["OVERSAMPLING", "UncertainSimulation", "parameter_draws", "simulate_person"]
 
 FloatArray = NDArray[np.float64]
+
+OVERSAMPLING = 4
+"""Draws tried per draw wanted when conditioning the bands on the person's labs."""
 
 
 def parameter_draws(base: ParameterSet, n_draws: int, *, seed: int = 0) -> ParameterSet:
@@ -67,12 +70,20 @@ class UncertainSimulation:
         The quantile levels of ``bands`` (e.g. 0.05, 0.5, 0.95).
     fit
         The person fit at the calibrated estimate (labs used, fitted values).
+    draws_tried, draws_used
+        Parameter draws sampled, and those kept because their fit reproduces the person's labs
+        at steady state (the bands are conditioned on the labs).
+    warnings
+        What the caller must show (too few draws reproduce the labs, an infeasible fit).
     """
 
     central: SimulationResult
     draws: SimulationResult
     quantiles: tuple[float, ...]
     fit: PersonFit
+    draws_tried: int = 0
+    draws_used: int = 0
+    warnings: tuple[str, ...] = ()
 
     def bands(self, output: Output | str) -> FloatArray:
         """Quantiles of an output over draws, shape ``(len(quantiles), n_t)``."""
@@ -125,8 +136,11 @@ def simulate_person(
 ) -> UncertainSimulation:
     """Fit a person to their labs and simulate them with calibration uncertainty.
 
-    Each parameter draw is refitted to the same labs, so every draw starts at the person's
-    measured values and the bands show the uncertainty of the response.
+    Each parameter draw is refitted to the same labs; a draw is kept only when its fit reproduces
+    the labs at steady state (the draws are conditioned on the person's labs). Up to
+    ``OVERSAMPLING`` times ``n_draws`` draws are tried, so every kept draw starts at the person's
+    measured values and, without a supplement, stays there: the bands are centred on the labs and
+    show the uncertainty of the response.
 
     Parameters
     ----------
@@ -165,15 +179,42 @@ def simulate_person(
         save_every_days=save_every_days,
         seed=seed,
     )
-    draws_base = parameter_draws(default_parameters(), n_draws, seed=seed)
+    draws_base = parameter_draws(default_parameters(), n_draws * OVERSAMPLING, seed=seed)
     fit_draws = fit_person(**labs, base=draws_base)
+    feasible = (
+        np.ones(draws_base.n_subjects, dtype=bool)
+        if fit_draws.feasible is None
+        else fit_draws.feasible
+    )
+    keep = np.flatnonzero(feasible)[:n_draws]
+    warnings = list(fit.warnings)
+    if keep.size < 2:
+        keep = np.arange(n_draws)
+        warnings.append(
+            f"no parameter draw of {draws_base.n_subjects} reproduces these labs at steady state; "
+            "the bands use unconditioned draws and drift from the labs"
+        )
+    elif keep.size < n_draws:
+        warnings.append(
+            f"only {keep.size} of {draws_base.n_subjects} parameter draws reproduce these labs "
+            f"at steady state; the bands use those {keep.size}"
+        )
+    kept = ParameterSet(fit_draws.parameters.values[keep], label="person draws")
     draws = simulate(
-        fit_draws.parameters,
+        kept,
         days=days,
         regimen=regimen,
-        initial_state=fit_draws.initial_state,
+        initial_state=fit_draws.initial_state[keep],
         solver=solver,
         save_every_days=save_every_days,
         seed=seed,
     )
-    return UncertainSimulation(central=central, draws=draws, quantiles=tuple(quantiles), fit=fit)
+    return UncertainSimulation(
+        central=central,
+        draws=draws,
+        quantiles=tuple(quantiles),
+        fit=fit,
+        draws_tried=draws_base.n_subjects,
+        draws_used=int(keep.size),
+        warnings=tuple(warnings),
+    )

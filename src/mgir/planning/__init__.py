@@ -5,22 +5,20 @@ May import :mod:`mgir.units`, :mod:`mgir.reference` and :mod:`mgir.assessment` o
 
 from __future__ import annotations
 
-from mgir.planning._intake import DayIntake as DayIntake
-from mgir.planning._intake import DiaryEntry as DiaryEntry
-from mgir.planning._intake import DiaryEntryLike as DiaryEntryLike
-from mgir.planning._intake import EntryIntake as EntryIntake
-from mgir.planning._intake import FoodContribution as FoodContribution
-from mgir.planning._intake import IntakeResult as IntakeResult
-from mgir.planning._intake import diary_intake as diary_intake
-from mgir.planning._intake import parse_diary_csv as parse_diary_csv
-from mgir.planning._plan import DEFAULT_ELEMENTAL_MG_PER_DAY as DEFAULT_ELEMENTAL_MG_PER_DAY
+from mgir.planning._plan import IR_CONDITIONS as IR_CONDITIONS
+from mgir.planning._plan import DietPlan as DietPlan
 from mgir.planning._plan import Dose as Dose
+from mgir.planning._plan import ExistingSupplement as ExistingSupplement
 from mgir.planning._plan import ExpectedEffect as ExpectedEffect
 from mgir.planning._plan import FoodSuggestion as FoodSuggestion
 from mgir.planning._plan import Monitoring as Monitoring
-from mgir.planning._plan import Notice as Notice
+from mgir.planning._plan import Override as Override
 from mgir.planning._plan import Plan as Plan
+from mgir.planning._plan import PlanOptions as PlanOptions
+from mgir.planning._plan import Reference as Reference
 from mgir.planning._plan import SupplementPlan as SupplementPlan
+from mgir.planning._plan import applicable_contraindications as applicable_contraindications
+from mgir.planning._plan import insulin_resistance as insulin_resistance
 from mgir.planning._plan import plan as plan
 from mgir.planning._schedule import TimingConstraint as TimingConstraint
 from mgir.planning._schedule import allowed as allowed
@@ -30,27 +28,25 @@ from mgir.planning._schedule import format_time as format_time
 from mgir.planning._schedule import parse_time as parse_time
 
 __all__ = [
-    "DEFAULT_ELEMENTAL_MG_PER_DAY",
-    "DayIntake",
-    "DiaryEntry",
-    "DiaryEntryLike",
+    "IR_CONDITIONS",
+    "DietPlan",
     "Dose",
-    "EntryIntake",
+    "ExistingSupplement",
     "ExpectedEffect",
-    "FoodContribution",
     "FoodSuggestion",
-    "IntakeResult",
     "Monitoring",
-    "Notice",
+    "Override",
     "Plan",
+    "PlanOptions",
+    "Reference",
     "SupplementPlan",
     "TimingConstraint",
     "allowed",
     "allowed_windows",
+    "applicable_contraindications",
     "choose_times",
-    "diary_intake",
     "format_time",
-    "parse_diary_csv",
+    "insulin_resistance",
     "parse_time",
     "plan",
 ]

@@ -1,26 +1,29 @@
-"""``plan(person, assessment)``: a cited magnesium plan with its safety checks.
+"""``plan(assessment, options)``: a cited magnesium plan with its safety checks.
 
-The rules (docs/plan.md) are:
+The rules (``docs/plan.md``) read every number from packaged tables (``plan_policy.csv``,
+``dose_times.csv``, ``monitoring.csv``, ``contraindications.csv``, ``interactions.csv``,
+``suggested_foods.csv``); the person, their intake and their low-intake verdict come from the
+assessment, so the plan can never read the same person differently.
 
-* **Diet**: target = the RDA (or AI) of the life stage from the assessment; current intake = the
-  mean of the food diary (SR28); gap = target - current. Suggestions come from a short list of
-  everyday whole foods (``suggested_foods.csv``), ranked by magnesium per serving and per kcal,
-  taken until the gap is closed.
-* **Supplement indicated** when serum status is ``deficient``; or ``grey_zone`` with low intake;
-  or insulin resistance (a condition, or HOMA-IR read as insulin-resistant by the assessment) with
-  low intake. Low intake = below the EAR (the AI when there is no EAR) — the EAR cut-point
-  method (source ``ear_cut_point``, Costello & Nielsen 2017 for the grey zone).
-* **Never** when a block applies (eGFR < 30 without a renal override, heart block, myasthenia
-  gravis, bowel obstruction, hypermagnesaemia, raltegravir, an infant without an UL, or no time of
-  day satisfies every timing rule).
-* **Dose**: 300 mg/day elemental (the dose of Walker 2003; the trials in calibration.md used
-  300-450 mg) capped at the supplemental UL of the life stage (65 mg 1-3 y, 110 mg 4-8 y, 350 mg
-  from 9 y; IOM 1997) minus what the person already takes. Exceeding the UL needs
-  ``override_ul_reason``, which the plan records. eGFR 30-60: half the dose.
-* **Form**: the salt with the best repletion rank in ``salts.csv`` (trimagnesium dicitrate; oxide
-  is never chosen); with chronic diarrhoea the least laxative ranked salt (bisglycinate).
-* **Schedule**: split into 2 doses above 150 mg/day (SCF 2001: divided doses are better
-  tolerated), at times that satisfy every timing rule on a 24-h clock.
+* **Diet**: target = the RDA (or AI) of the life stage; current intake = the assessment's
+  (a lower bound says so); foods that close the gap, ranked by magnesium per serving and per kcal.
+  No push towards the RDA when magnesium is adequate and a renal block applies (eGFR < 30); with
+  a renal block or hyperkalaemia, high-potassium foods carry a caution (hyperkalaemia: left out).
+* **Supplement indicated** when the status is ``deficient``; or ``grey_zone`` with low intake; or
+  insulin resistance (a condition, or an index read as insulin-resistant) with low intake. Low
+  intake is the assessment's verdict (:func:`mgir.assessment.intake_below_ear`).
+* **Never** when a block applies, unless the block names an override the clinician gave (who,
+  when, why, all recorded); **never above the supplemental UL** without an UL override: a
+  requested dose above it is an input error, and supplements already taken above it are a caution
+  to reduce.
+* **Dose**: the default (or requested) total supplemental magnesium, times the strictest
+  ``dose_factor`` of the rows that apply (eGFR 30-60, an overridden renal block), minus what the
+  person already takes in a well-absorbed form; a poorly absorbed form already taken (oxide) is
+  replaced, not counted.
+* **Schedule**: split into two doses above the policy threshold, at times that satisfy every timing
+  rule on a 24-h clock.
+* **Urgent**: overt hypomagnesaemia (serum Mg <= 0.6 mmol/L) puts the urgent flag on the plan
+  itself, with its monitoring (recheck within days, potassium, calcium, ECG).
 
 Everything here is pure: no I/O; the packaged tables are read through :mod:`mgir.reference`.
 """
@@ -28,13 +31,15 @@ Everything here is pure: no I/O; the packaged tables are read through :mod:`mgir
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from mgir._errors import InvalidInputError
-from mgir.assessment import Assessment, IndexResult, Person
-from mgir.planning._intake import DiaryEntryLike, IntakeResult, diary_intake
+from mgir._records import Record
+from mgir.assessment import Assessment, Notice, Person
 from mgir.planning._schedule import (
     TimingConstraint,
     allowed,
@@ -53,60 +58,128 @@ from mgir.reference import (
     contraindications,
     food,
     load_table,
+    monitoring_rules,
+    policy,
+    preferred_dose_times,
     resolve_salt,
     salts,
 )
 
 __all__ = [
-    "DEFAULT_ELEMENTAL_MG_PER_DAY",
+    "IR_CONDITIONS",
+    "DietPlan",
     "Dose",
+    "ExistingSupplement",
     "ExpectedEffect",
     "FoodSuggestion",
     "Monitoring",
-    "Notice",
+    "Override",
     "Plan",
+    "PlanOptions",
+    "Reference",
     "SupplementPlan",
+    "applicable_contraindications",
+    "insulin_resistance",
     "plan",
 ]
 
-DEFAULT_ELEMENTAL_MG_PER_DAY: Final[float] = 300.0
-"""Default supplemental elemental Mg, mg/day (Walker 2003 dose; within the trial range)."""
-SPLIT_ABOVE_MG_PER_DAY: Final[float] = 150.0
-IR_CONDITIONS: Final[frozenset[str]] = frozenset(
+IR_CONDITIONS: frozenset[str] = frozenset(
     {"insulin_resistance", "prediabetes", "t2d", "pcos", "metabolic_syndrome"}
 )
-_PREFERRED: Final[Mapping[int, tuple[int, ...]]] = {1: (19 * 60,), 2: (13 * 60, 19 * 60)}
-_RULES: Final[str] = "mgir_plan_rules"
+_RULES = "mgir_plan_rules"
+_DISCLAIMER = "Decision support, not a medical device: a clinician decides."
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A block or a caution: a code, a message for people, and its source keys."""
+class Override(Record):
+    """A clinician's recorded decision to go past a safety rule.
 
-    code: str
-    message: str
-    source: str
+    Attributes
+    ----------
+    kind
+        ``upper_limit`` (supplemental magnesium above the UL) or ``renal`` (supplement despite
+        a renal block, eGFR < 30; the dose factor of the row still applies).
+    reason, by
+        Why, and who (a clinician's name or identifier); both required and non-empty.
+    at
+        When the override was given (timezone-aware).
+    """
 
-    def to_dict(self) -> dict[str, str]:
-        """JSON-ready mapping."""
-        return {"code": self.code, "message": self.message, "source": self.source}
+    kind: Literal["upper_limit", "renal"]
+    reason: str
+    by: str
+    at: datetime
+
+    @field_validator("reason", "by")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a non-empty text")
+        return value.strip()
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("a time with its timezone")
+        return value
 
 
-@dataclass(frozen=True, slots=True)
-class Dose:
+class PlanOptions(Record):
+    """What a clinician may choose for a plan.
+
+    Attributes
+    ----------
+    overrides
+        Recorded overrides (:class:`Override`), at most one of each kind.
+    requested_elemental_mg_per_day
+        Total supplemental elemental magnesium wanted (mg/day) instead of the policy default;
+        above the UL it needs an ``upper_limit`` override.
+    requested_salt
+        A salt to use instead of the best-ranked one (any name the knowledge base resolves).
+    supplement_requested
+        A supplement is asked for although the rules may not indicate one (recorded in the
+        decision); every safety rule still applies.
+    ul_basis
+        ``iom`` (US supplemental UL of the life stage) or ``eu`` (the EU limit where lower).
+    """
+
+    overrides: tuple[Override, ...] = ()
+    requested_elemental_mg_per_day: float | None = None
+    requested_salt: str | None = None
+    supplement_requested: bool = False
+    ul_basis: Literal["iom", "eu"] = "iom"
+
+    def override(self, kind: str) -> Override | None:
+        """The override of ``kind``, if given."""
+        return next((o for o in self.overrides if o.kind == kind), None)
+
+
+class Dose(Record):
     """One scheduled dose: time "HH:MM", elemental Mg (mg) and salt mass (mg)."""
 
     time: str
     elemental_mg: float
     salt_mg: float
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping."""
-        return {"time": self.time, "elemental_mg": self.elemental_mg, "salt_mg": self.salt_mg}
+
+class ExistingSupplement(Record):
+    """A supplement the person already takes and what the plan does with it.
+
+    ``action``: ``continue`` (counted towards the planned total), ``replace`` (poorly absorbed:
+    stop it when starting the planned form; not counted), or ``reduce`` (with the others above
+    the UL).
+    """
+
+    given: str
+    salt: str
+    elemental_mg_per_day: float
+    counted_mg_per_day: float
+    action: Literal["continue", "replace", "reduce"]
+    note: str
+    source: str
 
 
-@dataclass(frozen=True, slots=True)
-class SupplementPlan:
+class SupplementPlan(Record):
     """The recommended supplement.
 
     Attributes
@@ -114,11 +187,15 @@ class SupplementPlan:
     elemental_mg_per_day, salt_mg_per_day
         New supplemental magnesium (mg/day elemental) and the salt mass that holds it (mg/day).
     existing_mg_per_day
-        Elemental Mg the person already takes (subtracted), mg/day.
+        Elemental Mg already taken in a well-absorbed form and continued, mg/day (counted).
+    total_mg_per_day
+        New plus continued supplemental magnesium, mg/day (what the UL is checked against).
     ul_mg_per_day
-        Supplemental UL of the life stage, mg/day.
-    ul_override_reason
-        The reason given when the UL was exceeded on purpose, else None.
+        Supplemental UL applied, mg/day.
+    dose_factor
+        The strictest dose factor of the rules that apply (1 = none).
+    replaces
+        Existing supplements to stop when starting this one.
     allowed_windows
         Windows of the day ("HH:MM", "HH:MM") in which every timing rule is met.
     """
@@ -133,37 +210,16 @@ class SupplementPlan:
     schedule: tuple[Dose, ...]
     allowed_windows: tuple[tuple[str, str], ...]
     existing_mg_per_day: float
-    ul_mg_per_day: float | None
-    ul_override_reason: str | None
+    total_mg_per_day: float
+    ul_mg_per_day: float
+    dose_factor: float
+    replaces: tuple[str, ...]
     reason: str
     form_reason: str
     source: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping."""
-        return {
-            "salt": self.salt,
-            "salt_id": self.salt_id,
-            "formula": self.formula,
-            "mg_fraction": round(self.mg_fraction, 4),
-            "elemental_mg_per_day": self.elemental_mg_per_day,
-            "salt_mg_per_day": self.salt_mg_per_day,
-            "doses_per_day": self.doses_per_day,
-            "schedule": [d.to_dict() for d in self.schedule],
-            "allowed_windows": [list(w) for w in self.allowed_windows],
-            "existing_supplement_mg_per_day": self.existing_mg_per_day,
-            "ul_mg_per_day": self.ul_mg_per_day,
-            "ul_override": None
-            if self.ul_override_reason is None
-            else {"reason": self.ul_override_reason, "ul_mg_per_day": self.ul_mg_per_day},
-            "reason": self.reason,
-            "form_reason": self.form_reason,
-            "source": self.source,
-        }
 
-
-@dataclass(frozen=True, slots=True)
-class FoodSuggestion:
+class FoodSuggestion(Record):
     """A food that helps close the gap, with its serving and magnesium (SR28)."""
 
     ndb_id: str
@@ -174,39 +230,36 @@ class FoodSuggestion:
     magnesium_mg: float
     kcal: float
     mg_per_100_kcal: float
+    potassium_class: Literal["high", "low", "unknown"]
     source: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping."""
-        return {
-            "ndb_id": self.ndb_id,
-            "description": self.description,
-            "name": self.name,
-            "serving": self.serving,
-            "grams": self.grams,
-            "magnesium_mg": self.magnesium_mg,
-            "kcal": self.kcal,
-            "mg_per_100_kcal": self.mg_per_100_kcal,
-            "source": self.source,
-        }
+
+class DietPlan(Record):
+    """Intake target, current intake, gap, and foods that close it."""
+
+    target_mg_per_day: float
+    target_kind: str
+    current_mg_per_day: float | None
+    current_is_lower_bound: bool
+    gap_mg_per_day: float | None
+    suggestions: tuple[FoodSuggestion, ...]
+    advice: str
 
 
-@dataclass(frozen=True, slots=True)
-class Monitoring:
-    """A lab to repeat, when, and why."""
+class Monitoring(Record):
+    """A lab (or ECG, height) to measure, when, and why; due window in days from the plan."""
 
     lab: str
     when: str
+    due_min_days: int
+    due_max_days: int
+    repeat_days: int | None
+    urgent: bool
     why: str
     source: str
 
-    def to_dict(self) -> dict[str, str]:
-        """JSON-ready mapping."""
-        return {"lab": self.lab, "when": self.when, "why": self.why, "source": self.source}
 
-
-@dataclass(frozen=True, slots=True)
-class ExpectedEffect:
+class ExpectedEffect(Record):
     """Population evidence from comparable trials: not a promise for this person."""
 
     outcome: str
@@ -215,118 +268,57 @@ class ExpectedEffect:
     source: str
     label: str = "population evidence from comparable trials, not a prediction for this person"
 
-    def to_dict(self) -> dict[str, str]:
-        """JSON-ready mapping."""
-        return {
-            "outcome": self.outcome,
-            "effect": self.effect,
-            "population": self.population,
-            "source": self.source,
-            "label": self.label,
-        }
+
+class Reference(Record):
+    """A resolved source key."""
+
+    key: str
+    citation: str
+    quality: str
+    url: str | None = None
+    doi: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """A magnesium plan (immutable; :meth:`to_dict` gives the JSON document)."""
+class Plan(Record):
+    """A magnesium plan (immutable; ``to_dict()`` is the JSON of ``mgir plan --json``)."""
 
     life_stage: str
-    target_mg_per_day: float
-    target_kind: str
-    current_mg_per_day: float | None
-    gap_mg_per_day: float | None
-    intake: IntakeResult | None
-    suggestions: tuple[FoodSuggestion, ...]
+    diet: DietPlan
     supplement: SupplementPlan | None
     supplement_decision: str
+    existing_supplements: tuple[ExistingSupplement, ...]
+    urgent: tuple[Notice, ...]
     blocks: tuple[Notice, ...]
     cautions: tuple[Notice, ...]
-    not_checked: tuple[str, ...]
+    medications_not_checked: tuple[str, ...]
     monitoring: tuple[Monitoring, ...]
     expected_effects: tuple[ExpectedEffect, ...]
-    reference_keys: tuple[str, ...]
-    disclaimer: str = field(default="Decision support, not a medical device: a clinician decides.")
+    overrides: tuple[Override, ...]
+    references: tuple[Reference, ...]
+    disclaimer: str = Field(default=_DISCLAIMER)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON document of ``mgir plan --json`` (see docs/plan.md)."""
-        return {
-            "life_stage": self.life_stage,
-            "diet": {
-                "target_mg_per_day": self.target_mg_per_day,
-                "target_kind": self.target_kind,
-                "current_mg_per_day": None
-                if self.current_mg_per_day is None
-                else round(self.current_mg_per_day, 1),
-                "gap_mg_per_day": None
-                if self.gap_mg_per_day is None
-                else round(self.gap_mg_per_day, 1),
-                "intake": None if self.intake is None else self.intake.to_dict(),
-                "suggestions": [s.to_dict() for s in self.suggestions],
-            },
-            "supplement": None if self.supplement is None else self.supplement.to_dict(),
-            "supplement_decision": self.supplement_decision,
-            "blocks": [b.to_dict() for b in self.blocks],
-            "cautions": [c.to_dict() for c in self.cautions],
-            "medications_not_checked": list(self.not_checked),
-            "monitoring": [m.to_dict() for m in self.monitoring],
-            "expected_effect": [e.to_dict() for e in self.expected_effects],
-            "references": [
-                {
-                    "key": s.key,
-                    "citation": s.citation,
-                    "quality": s.quality,
-                    "url": s.url,
-                    "doi": s.doi,
-                }
-                for s in cite(self.reference_keys)
-            ],
-            "disclaimer": self.disclaimer,
-        }
+    @property
+    def reference_keys(self) -> tuple[str, ...]:
+        """Every source key the plan used."""
+        return tuple(r.key for r in self.references)
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _existing_supplements(person: Person, cautions: list[Notice]) -> float:
-    total = 0.0
-    for i, entry in enumerate(person.supplements):
-        match = resolve_salt(entry.salt, field=f"supplements[{i}].salt")
-        if entry.elemental_mg_per_day is not None:
-            mg = entry.elemental_mg_per_day
-        elif entry.salt_mass_mg_per_day is not None:
-            mg = entry.salt_mass_mg_per_day * match.salt.mg_fraction
-            if match.assumed:
-                cautions.append(
-                    Notice(
-                        "salt_form_assumed",
-                        f"'{entry.salt}' was read as {match.salt.name} "
-                        f"({100 * match.salt.mg_fraction:.1f} % Mg): "
-                        f"{entry.salt_mass_mg_per_day:g} mg/day = {mg:.0f} mg elemental. Check the "
-                        "label's elemental amount; other forms differ.",
-                        match.salt.source_key,
-                    )
-                )
-        else:
-            raise InvalidInputError(
-                field=f"supplements[{i}]",
-                value=entry.salt,
-                allowed="a salt mass or an elemental amount (mg/day)",
-            )
-        if match.salt.bioavailability_class == "lower":
-            cautions.append(
-                Notice(
-                    "existing_supplement_poorly_absorbed",
-                    f"'{entry.salt}' ({match.salt.name}) is poorly absorbed "
-                    f"({match.salt.bioavailability_note}); consider replacing it with the form "
-                    "below. Its elemental amount still counts against the UL.",
-                    match.salt.source_key,
-                )
-            )
-        total += mg
-    return total
+def _notice(code: str, message: str, source: str, severity: str = "caution") -> Notice:
+    return Notice(code=code, message=message, source=source, severity=severity)
 
 
-def _suggestions(gap: float | None) -> tuple[FoodSuggestion, ...]:
+def _potassium_risk(assessment: Assessment, renal_block: bool) -> tuple[bool, bool]:
+    """(risk, hyperkalaemia): a renal block applies, or serum potassium is high."""
+    potassium = assessment.person.lab("potassium")
+    high = policy("hyperkalaemia_mmol_per_l")
+    hyperkalaemia = potassium is not None and potassium >= high.to("mmol/L")
+    return renal_block or hyperkalaemia, hyperkalaemia
+
+
+def _all_suggestions() -> list[FoodSuggestion]:
     rows = []
     for row in load_table("suggested_foods").rows:
         item = food(row["ndb_id"])
@@ -337,26 +329,101 @@ def _suggestions(gap: float | None) -> tuple[FoodSuggestion, ...]:
         if mg is None or kcal is None or kcal <= 0:
             continue
         count = row["servings"] * portion.amount
-        serving = f"{count:g} {portion.unit_description}"
+        source = ";".join(k for k in (row["source_key"], row["potassium_source_key"]) if k)
         rows.append(
             FoodSuggestion(
                 ndb_id=item.ndb_id,
                 description=item.description,
                 name=row["note"],
-                serving=serving,
+                serving=f"{count:g} {portion.unit_description}",
                 grams=round(grams, 1),
                 magnesium_mg=round(mg, 1),
                 kcal=round(kcal, 1),
                 mg_per_100_kcal=round(100 * mg / kcal, 1),
-                source=row["source_key"],
+                potassium_class=row["potassium_class"],
+                source=source,
             )
         )
     by_serving = sorted(rows, key=lambda s: -s.magnesium_mg)
     by_kcal = sorted(rows, key=lambda s: -s.mg_per_100_kcal)
     rank = {s.ndb_id: by_serving.index(s) + by_kcal.index(s) for s in rows}
-    ranked = sorted(rows, key=lambda s: (rank[s.ndb_id], -s.magnesium_mg, s.ndb_id))
+    return sorted(rows, key=lambda s: (rank[s.ndb_id], -s.magnesium_mg, s.ndb_id))
+
+
+def _diet(assessment: Assessment, renal_block: bool, cautions: list[Notice]) -> DietPlan:
+    req = assessment.requirements
+    intake = assessment.intake
+    current = intake.mean_mg_per_day
+    target = req.rda_mg_per_day
+    gap = None if current is None else max(0.0, target - current)
+    if intake.lower_bound and intake.diary is not None:
+        cautions.append(
+            _notice(
+                "intake_incomplete",
+                "SR28 has no magnesium value for: "
+                + "; ".join(intake.diary.foods_without_magnesium)
+                + ". They are not counted as zero; intake is a lower bound and the gap an upper "
+                "bound.",
+                "usda_sr28",
+            )
+        )
+    adequate = assessment.magnesium.status in ("adequate", "high")
+    if adequate and renal_block:
+        return DietPlan(
+            target_mg_per_day=target,
+            target_kind=req.rda_kind,
+            current_mg_per_day=current,
+            current_is_lower_bound=intake.lower_bound,
+            gap_mg_per_day=gap,
+            suggestions=(),
+            advice="Magnesium status is adequate and kidney function is severely reduced: no "
+            "change to the diet for magnesium. The renal team's diet advice (potassium, "
+            "phosphate) comes first.",
+        )
+    ranked = _all_suggestions()
+    risk, hyperkalaemia = _potassium_risk(assessment, renal_block)
+    advice = "Foods rich in magnesium, ranked by magnesium per serving and per 100 kcal."
+    if hyperkalaemia:
+        left_out = [s.name for s in ranked if s.potassium_class == "high"]
+        ranked = [s for s in ranked if s.potassium_class != "high"]
+        cutoff = policy("hyperkalaemia_mmol_per_l")
+        cautions.append(
+            _notice(
+                "potassium_foods_excluded",
+                f"Serum potassium is at or above {cutoff.value:g} mmol/L: high-potassium foods are "
+                "not suggested (" + ", ".join(left_out) + "). Foods whose potassium is not "
+                "classified here still need the renal team's or a dietitian's check.",
+                f"{cutoff.source_key};nkf_potassium",
+            )
+        )
+    chosen = _take(ranked, gap)
+    flagged = [s.name for s in chosen if s.potassium_class in ("high", "unknown")]
+    if risk and not hyperkalaemia and flagged:
+        serving = policy("high_potassium_serving_mg")
+        cautions.append(
+            _notice(
+                "potassium_foods",
+                "Kidney function is severely reduced: some suggested foods are high in potassium "
+                f"(about {serving.value:g} mg or more per serving) or not classified here ("
+                + ", ".join(flagged)
+                + "); check each with the renal team or a dietitian before eating more of it.",
+                "nkf_potassium;fresenius_potassium;healthwise_potassium",
+            )
+        )
+    return DietPlan(
+        target_mg_per_day=target,
+        target_kind=req.rda_kind,
+        current_mg_per_day=current,
+        current_is_lower_bound=intake.lower_bound,
+        gap_mg_per_day=gap,
+        suggestions=tuple(chosen),
+        advice=advice,
+    )
+
+
+def _take(ranked: list[FoodSuggestion], gap: float | None) -> list[FoodSuggestion]:
     if gap is None or gap <= 0:
-        return tuple(ranked[:5])
+        return ranked[:5]
     chosen: list[FoodSuggestion] = []
     total = 0.0
     for suggestion in ranked:
@@ -364,7 +431,7 @@ def _suggestions(gap: float | None) -> tuple[FoodSuggestion, ...]:
         total += suggestion.magnesium_mg
         if total >= gap and len(chosen) >= 3:
             break
-    return tuple(chosen[:8])
+    return chosen[:8]
 
 
 def _egfr_in(rule: Contraindication, egfr: float | None) -> bool:
@@ -375,22 +442,30 @@ def _egfr_in(rule: Contraindication, egfr: float | None) -> bool:
     return low <= egfr < high
 
 
-def _applies(rule: Contraindication, person: Person, egfr: float | None, status: str) -> bool:
-    """Whether a contraindication row applies ("dose" rows are applied once the dose is known)."""
-    checks: dict[str, Callable[[], bool]] = {
-        "egfr": lambda: _egfr_in(rule, egfr),
-        "egfr_unknown": lambda: egfr is None,
-        "condition": lambda: rule.condition in person.conditions,
-        "condition_without_egfr": lambda: egfr is None and rule.condition in person.conditions,
-        "pregnancy": lambda: person.pregnant,
-        "age": lambda: rule.age_upper_years is not None and person.age_years < rule.age_upper_years,
-        "serum_high": lambda: status == "high",
+def applicable_contraindications(assessment: Assessment) -> tuple[Contraindication, ...]:
+    """The contraindication rows that apply to the person (``dose`` rows apply to a dose later)."""
+    person = assessment.person
+    egfr = assessment.kidney.egfr.value
+    status = assessment.magnesium.status
+    checks: dict[str, Callable[[Contraindication], bool]] = {
+        "egfr": lambda r: _egfr_in(r, egfr),
+        "egfr_unknown": lambda r: egfr is None,
+        "condition": lambda r: r.condition in person.conditions,
+        "condition_without_egfr": lambda r: egfr is None and r.condition in person.conditions,
+        "pregnancy": lambda r: person.pregnant,
+        "age": lambda r: r.age_upper_years is not None and person.age_years < r.age_upper_years,
+        "serum_high": lambda r: status == "high",
     }
-    check = checks.get(rule.kind)
-    return check is not None and check()
+    return tuple(r for r in contraindications() if r.kind in checks and checks[r.kind](r))
 
 
-def _choose_salt(person: Person) -> tuple[Salt, str]:
+def _choose_salt(person: Person, requested: str | None) -> tuple[Salt, str]:
+    if requested is not None:
+        match = resolve_salt(requested, field="requested_salt")
+        return (
+            match.salt,
+            f"{match.salt.name}: the form asked for. {match.salt.bioavailability_note}",
+        )
     ranked = sorted(
         (s for s in salts().values() if s.preference_rank is not None),
         key=lambda s: s.preference_rank or 0,
@@ -410,17 +485,16 @@ def _choose_salt(person: Person) -> tuple[Salt, str]:
 
 
 def _timing_constraints(
-    person: Person, rules: Mapping[str, tuple[Interaction, ...]], cautions: list[Notice]
+    person: Person, check: MedicationCheck, cautions: list[Notice]
 ) -> list[TimingConstraint]:
     constraints: list[TimingConstraint] = []
-    times = {name.lower(): value for name, value in person.medication_times.items()}
-    for medication, found in rules.items():
+    for medication, found in check.matches.items():
         for rule in found:
             if rule.severity != "separate":
                 continue
             before = rule.drug_before_mg_h or 0.0
             after = rule.drug_after_mg_h or 0.0
-            given = times.get(medication.lower(), ())
+            given = person.medication_times.get(medication, ())
             text = (
                 f"{medication}: take it at least {before:g} h before or {after:g} h after "
                 f"magnesium. {rule.action}"
@@ -430,7 +504,7 @@ def _timing_constraints(
                     " Its time of day is not in the person file, so the schedule could not "
                     "check it: add person.medication_times."
                 )
-            cautions.append(Notice("interaction_timing", text, rule.source_key))
+            cautions.append(_notice("interaction_timing", text, rule.source_key))
             for i, t in enumerate(given):
                 minute = parse_time(t, field=f"person.medication_times.{medication}[{i}]")
                 constraints.append(
@@ -439,21 +513,17 @@ def _timing_constraints(
     return constraints
 
 
-def _supplement_indicated(
-    person: Person, assessment: Assessment, current: float | None
-) -> tuple[bool, str, tuple[str, ...]]:
-    req = assessment.requirements
+def _indication(assessment: Assessment) -> tuple[bool, str, tuple[str, ...]]:
     status = assessment.magnesium.status
-    cut = req.ear_mg_per_day if req.ear_mg_per_day is not None else req.rda_mg_per_day
-    low_intake = current is not None and current < cut
-    homa = assessment.indices.get("homa_ir")
-    ir_lab = isinstance(homa, IndexResult) and homa.insulin_resistant is True
-    ir = ir_lab or bool(IR_CONDITIONS & set(person.conditions))
-    intake_words = (
-        "unknown (no food diary)"
-        if current is None
-        else f"{current:.0f} mg/day vs EAR/AI {cut:g} mg/day"
-    )
+    intake = assessment.intake
+    low_intake = intake.below_ear is True
+    ir = insulin_resistance(assessment)
+    if intake.mean_mg_per_day is None:
+        intake_words = "unknown (no food diary)"
+    else:
+        at_least = "at least " if intake.lower_bound else ""
+        ear = "no EAR" if intake.ear_mg_per_day is None else f"EAR {intake.ear_mg_per_day:g} mg/day"
+        intake_words = f"{at_least}{intake.mean_mg_per_day:.0f} mg/day vs {ear}"
     if status == "deficient":
         return (
             True,
@@ -463,163 +533,120 @@ def _supplement_indicated(
     if status == "grey_zone" and low_intake:
         return (
             True,
-            (
-                f"Serum magnesium is in the grey zone (0.75-0.85 mmol/L) and intake is low "
-                f"({intake_words})."
-            ),
+            f"Serum magnesium is in the grey zone (0.75-0.85 mmol/L) and intake is low "
+            f"({intake_words}).",
             ("costello_nielsen2017", "ear_cut_point"),
         )
     if ir and low_intake:
         return (
             True,
-            (f"Insulin resistance with low magnesium intake ({intake_words})."),
+            f"Insulin resistance with low magnesium intake ({intake_words}).",
             ("ear_cut_point", "simental_mendia2016", "guerrero_romero2004"),
         )
     if status in ("adequate", "high"):
         return False, f"Serum magnesium status is {status}: no supplement; food first.", ()
+    undecided = (
+        " (a lower bound cannot tell)" if intake.below_ear is None and intake.lower_bound else ""
+    )
     return (
         False,
-        (
-            f"No supplement indicated (status {status}, intake {intake_words}, insulin "
-            f"resistance {'yes' if ir else 'not shown'}): food first."
-        ),
+        f"No supplement indicated (status {status}, intake {intake_words}{undecided}, insulin "
+        f"resistance {'yes' if ir else 'not shown'}): food first.",
         (),
     )
 
 
-def _monitoring(
+def insulin_resistance(assessment: Assessment) -> bool:
+    """Insulin resistance for the plan: a recorded condition, or an index read as resistant."""
+    return assessment.insulin_resistant or bool(IR_CONDITIONS & set(assessment.person.conditions))
+
+
+def _triggers(
     assessment: Assessment,
     *,
     supplement: bool,
-    egfr: float | None,
     rules: Iterable[Interaction],
-    ir: bool,
-) -> tuple[Monitoring, ...]:
-    out: list[Monitoring] = []
-    if egfr is None:
-        out.append(
-            Monitoring(
-                "creatinine",
-                "before starting any supplement",
-                "eGFR is unknown; hypermagnesaemia occurs mostly with impaired renal function",
-                "iom1997",
-            )
-        )
+    applied: Iterable[Contraindication],
+) -> set[str]:
+    person = assessment.person
     status = assessment.magnesium.status
-    if status == "unknown":
-        out.append(
-            Monitoring(
-                "serum_magnesium",
-                "now, before deciding on a supplement",
-                "magnesium status is unknown",
-                "costello_nielsen2017",
-            )
-        )
-    if status == "grey_zone" and not supplement:
-        out.append(
-            Monitoring(
-                "urine_magnesium",
-                "24-h collection, with a 3-day food diary",
-                "serum magnesium in the grey zone: intake and urinary magnesium decide",
-                "costello_nielsen2017",
-            )
-        )
-    if supplement:
-        out.append(
-            Monitoring(
-                "serum_magnesium",
-                "after 12 weeks, sooner with diarrhoea or symptoms",
-                "trials measured the change at 12-16 weeks",
-                "guerrero_romero2004;simental_mendia2016",
-            )
-        )
-    if egfr is not None and egfr < 60:
-        out.append(
-            Monitoring(
-                "serum_magnesium", "every 3-6 months", "eGFR below 60", "smpc_mg_glycerophosphate"
-            )
-        )
-        out.append(
-            Monitoring(
-                "creatinine", "every 3-6 months", "eGFR below 60", "smpc_mg_glycerophosphate"
-            )
-        )
-    if status == "deficient":
-        out.append(
-            Monitoring(
-                "potassium",
-                "with the next serum magnesium",
-                "hypokalaemia accompanies magnesium deficiency",
-                "rosanoff2022",
-            )
-        )
-        out.append(
-            Monitoring(
-                "calcium",
-                "with the next serum magnesium",
-                "hypocalcaemia accompanies magnesium deficiency",
-                "rosanoff2022",
-            )
-        )
+    egfr = assessment.kidney.egfr.value
+    rules = list(rules)
+    out = {f"contraindication:{r.rule_id}" for r in applied}
     mechanisms = {r.mechanism for r in rules}
-    if mechanisms & {"renal_wasting", "mg_absorption_loss", "retention"}:
-        out.append(
-            Monitoring(
-                "serum_magnesium",
-                "every 3-6 months while on the medicine",
-                "a medicine alters magnesium losses or retention",
-                "fda_ppi_2011;smpc_magnaspartate",
-            )
-        )
-    if any(r.drug_class.endswith("diuretic") for r in rules):
-        out.append(
-            Monitoring(
-                "potassium",
-                "with serum magnesium",
-                "diuretics also change potassium",
-                "davies_fraser1993",
-            )
-        )
-    if supplement and ir:
-        out.append(
-            Monitoring(
-                "fasting_glucose and fasting_insulin (HOMA-IR)",
-                "after 12-16 weeks",
-                "to see whether insulin resistance changes; "
-                "supplementation of 4 months or more worked better in trials",
-                "simental_mendia2016",
-            )
-        )
+    flags = {
+        "overt_hypomagnesaemia": assessment.magnesium.severity == "overt_hypomagnesaemia",
+        "egfr_missing_creatinine": egfr is None and "creatinine" not in person.labs,
+        "egfr_missing_height": egfr is None
+        and person.age_years < 18
+        and "creatinine" in person.labs
+        and person.height_cm is None,
+        "status_unknown": status == "unknown",
+        "grey_zone_no_supplement": status == "grey_zone" and not supplement,
+        "supplement": supplement,
+        "supplement_insulin_resistance": supplement and insulin_resistance(assessment),
+        "deficient": status == "deficient",
+        "medicine_mg_balance": bool(
+            mechanisms & {"renal_wasting", "mg_absorption_loss", "retention"}
+        ),
+        "diuretic": any(r.drug_class.endswith("diuretic") for r in rules),
+        "diabetes": bool({"t2d", "t1d"} & set(person.conditions))
+        or assessment.glycaemia.category == "diabetes",
+    }
+    return out | {name for name, on in flags.items() if on}
+
+
+def _monitoring(triggers: set[str]) -> tuple[Monitoring, ...]:
+    out: list[Monitoring] = []
     seen: set[tuple[str, str]] = set()
-    unique = []
-    for item in out:
-        if (item.lab, item.when) not in seen:
-            seen.add((item.lab, item.when))
-            unique.append(item)
-    return tuple(unique)
+    for rule in monitoring_rules():
+        if rule.trigger not in triggers:
+            continue
+        lab = " and ".join(rule.labs)
+        if (lab, rule.when) in seen:
+            continue
+        seen.add((lab, rule.when))
+        out.append(
+            Monitoring(
+                lab=lab,
+                when=rule.when,
+                due_min_days=rule.due_min_days,
+                due_max_days=rule.due_max_days,
+                repeat_days=rule.repeat_days,
+                urgent=rule.urgent,
+                why=rule.why,
+                source=rule.source_key,
+            )
+        )
+    return tuple(sorted(out, key=lambda m: not m.urgent))
 
 
-def _expected(assessment: Assessment, ir: bool) -> tuple[ExpectedEffect, ...]:
+def _expected(assessment: Assessment) -> tuple[ExpectedEffect, ...]:
     """Trial results that apply to this person's situation (``expected_effects.csv``)."""
     not_deficient = assessment.magnesium.status not in ("deficient", "grey_zone")
     wanted = (
         {"supplement"}
-        | ({"insulin_resistance"} if ir else set())
+        | ({"insulin_resistance"} if insulin_resistance(assessment) else set())
         | ({"not_deficient"} if not_deficient else set())
     )
     return tuple(
-        ExpectedEffect(row["outcome"], row["effect"], row["population"], row["source_key"])
+        ExpectedEffect(
+            outcome=row["outcome"],
+            effect=row["effect"],
+            population=row["population"],
+            source=row["source_key"],
+        )
         for row in load_table("expected_effects").rows
         if row["applies_when"] in wanted
     )
 
 
 def _medication_notices(
-    check: MedicationCheck, blocks: list[Notice], cautions: list[Notice], keys: list[str]
+    check: MedicationCheck, blocks: list[Notice], cautions: list[Notice]
 ) -> None:
     for medication in check.not_checked:
         cautions.append(
-            Notice(
+            _notice(
                 "medication_not_checked",
                 f"{medication}: not checked - the knowledge base has no interaction data for it. "
                 "This does not mean it is safe with magnesium.",
@@ -633,359 +660,404 @@ def _medication_notices(
     }
     for medication, rules in check.matches.items():
         for rule in rules:
-            keys.append(rule.source_key)
             code = codes.get(rule.severity)
             if code is None:
                 continue  # "separate": handled with the schedule
-            target = blocks if rule.severity == "avoid" else cautions
-            target.append(Notice(code, f"{medication}: {rule.action}", rule.source_key))
-
-
-def _contraindication_notices(
-    person: Person,
-    egfr: float | None,
-    status: str,
-    *,
-    override_renal_reason: str | None,
-    blocks: list[Notice],
-    cautions: list[Notice],
-) -> bool:
-    """Apply the contraindication rows; return whether a renal block was overridden."""
-    renal_override = False
-    for ci in contraindications():
-        if not _applies(ci, person, egfr, status):
-            continue
-        if ci.severity == "block" and ci.kind == "egfr" and override_renal_reason:
-            renal_override = True
-            cautions.append(
-                Notice(
-                    "renal_override",
-                    f"{ci.message} Overridden by the clinician: "
-                    f"{override_renal_reason}. The dose is halved and serum Mg must be monitored.",
-                    ci.source_key,
+            if rule.severity == "avoid":
+                blocks.append(
+                    _notice(code, f"{medication}: {rule.action}", rule.source_key, "block")
                 )
-            )
-        elif ci.severity == "block":
-            blocks.append(Notice(ci.code, ci.message, ci.source_key))
-        else:
-            cautions.append(Notice(ci.code, ci.message, ci.source_key))
-    return renal_override
-
-
-def _check_options(
-    override_ul_reason: str | None,
-    override_renal_reason: str | None,
-    requested: float | None,
-    ul_basis: str,
-) -> None:
-    for name, reason in (
-        ("override_ul_reason", override_ul_reason),
-        ("override_renal_reason", override_renal_reason),
-    ):
-        if reason is not None and not reason.strip():
-            raise InvalidInputError(field=name, value=reason, allowed="a non-empty reason")
-    if requested is not None and not (math.isfinite(requested) and requested > 0):
-        raise InvalidInputError(
-            field="requested_elemental_mg_per_day",
-            value=requested,
-            unit="mg/day",
-            allowed="a number > 0",
-        )
-    if ul_basis not in ("iom", "eu"):
-        raise InvalidInputError(field="ul_basis", value=ul_basis, allowed="'iom' or 'eu'")
+            else:
+                cautions.append(_notice(code, f"{medication}: {rule.action}", rule.source_key))
 
 
 def _upper_limit(
-    ul: float | None,
-    eu: float | None,
-    *,
-    ul_basis: str,
-    life_stage: str,
-    blocks: list[Notice],
-    cautions: list[Notice],
-) -> float | None:
-    """Supplemental UL to apply, mg/day; None (with a block) when none is established."""
-    if ul is None:
+    assessment: Assessment, ul_basis: str, blocks: list[Notice], cautions: list[Notice]
+) -> tuple[float | None, str]:
+    """Supplemental UL to apply (mg/day) and its source; None (with a block) when none exists."""
+    req = assessment.requirements
+    if req.supplement_ul_mg_per_day is None:
         blocks.append(
-            Notice(
+            _notice(
                 "no_ul",
-                f"No supplemental UL is established for {life_stage}: no supplement.",
+                f"No supplemental UL is established for {req.life_stage}: no supplement.",
                 "iom1997",
+                "block",
             )
         )
-        return None
-    if ul_basis == "eu" and eu is not None and eu < ul:
+        return None, "iom1997"
+    eu = req.eu_supplement_ul_mg_per_day
+    if ul_basis == "eu" and eu is not None and eu < req.supplement_ul_mg_per_day:
         cautions.append(
-            Notice(
+            _notice(
                 "eu_ul_applied",
                 f"The EU supplemental limit of {eu:g} mg/day is applied instead of the US UL.",
                 "scf2001",
             )
         )
-        return eu
-    return ul
+        return eu, "scf2001"
+    return req.supplement_ul_mg_per_day, "iom1997"
+
+
+def _existing(
+    person: Person, will_supplement: bool, cautions: list[Notice]
+) -> list[ExistingSupplement]:
+    out = []
+    for i, entry in enumerate(person.supplements):
+        match = resolve_salt(entry.salt, field=f"supplements[{i}].salt")
+        if entry.elemental_mg_per_day is not None:
+            mg = entry.elemental_mg_per_day
+        else:
+            assert entry.salt_mass_mg_per_day is not None
+            mg = entry.salt_mass_mg_per_day * match.salt.mg_fraction
+            if match.assumed:
+                cautions.append(
+                    _notice(
+                        "salt_form_assumed",
+                        f"'{entry.salt}' was read as {match.salt.name} "
+                        f"({100 * match.salt.mg_fraction:.1f} % Mg): "
+                        f"{entry.salt_mass_mg_per_day:g} mg/day = {mg:.0f} mg elemental. Check "
+                        "the label's elemental amount; other forms differ.",
+                        match.salt.source_key,
+                    )
+                )
+        poorly = match.salt.bioavailability_class == "lower"
+        replace = poorly and will_supplement
+        note = (
+            f"{match.salt.name} is poorly absorbed ({match.salt.bioavailability_note}): "
+            + ("stop it when starting the planned form; it is not counted." if replace else "kept.")
+            if poorly
+            else "counted towards the planned total."
+        )
+        out.append(
+            ExistingSupplement(
+                given=entry.salt,
+                salt=match.salt.name,
+                elemental_mg_per_day=round(mg, 1),
+                counted_mg_per_day=0.0 if replace else round(mg, 1),
+                action="replace" if replace else "continue",
+                note=note,
+                source=match.salt.source_key,
+            )
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------- plan
 
 
-def plan(
-    person: Person,
-    assessment: Assessment,
-    *,
-    override_ul_reason: str | None = None,
-    override_renal_reason: str | None = None,
-    requested_elemental_mg_per_day: float | None = None,
-    diary: Sequence[DiaryEntryLike] | None = None,
-    ul_basis: Literal["iom", "eu"] = "iom",
-) -> Plan:
-    """Build a magnesium plan for a person from their assessment.
+def plan(assessment: Assessment, options: PlanOptions | None = None) -> Plan:
+    """Build a magnesium plan from an assessment.
 
     Parameters
     ----------
-    person
-        The validated person (diet, supplements, medications, medication times, conditions).
     assessment
-        ``mgir.assessment.assess(person, ...)``: requirements, serum status, eGFR, HOMA-IR.
-    override_ul_reason
-        A clinician's reason to exceed the supplemental UL; recorded in the plan. Without it the
-        supplement never exceeds the UL of the life stage.
-    override_renal_reason
-        A clinician's reason to supplement despite eGFR < 30 mL/min/1.73 m²; recorded, and the
-        dose is still halved.
-    requested_elemental_mg_per_day
-        A total supplemental elemental Mg wanted (mg/day), instead of the default 300 mg/day.
-    diary
-        Food-diary entries to use instead of ``person.diet`` (e.g. from a diary CSV).
-    ul_basis
-        ``"iom"`` (default): the US supplemental UL of the life stage (65/110/350 mg/day);
-        ``"eu"``: the EU limit for supplements (SCF 2001, 250 mg/day for adults) where it is
-        lower. The stricter of the two is used, so "eu" never raises the cap.
+        :func:`mgir.assessment.assess` of the person (the person, intake and its low-intake
+        verdict, status, eGFR, glycaemia and indices all come from it).
+    options
+        Overrides (recorded), a requested dose or salt, and the UL basis (:class:`PlanOptions`).
 
     Returns
     -------
     Plan
-        Diet target, intake and gap with food suggestions; the supplement (or None, with the
-        reason); blocks and cautions ``{code, message, source}``; medicines not checked;
-        monitoring; expected effect (population evidence); references.
+        Diet, the supplement (or None, with the reason), existing supplements and what to do with
+        them, urgent flags, blocks and cautions ``{code, message, source, severity}``, medicines
+        not checked, monitoring with due windows, expected effect (population evidence),
+        overrides and references.
 
     Raises
     ------
     InvalidInputError
-        An unresolvable diary food, portion or supplement salt; an empty override reason; a
-        requested dose that is not a positive number; a malformed medication time.
+        A requested dose that is not a positive number, or above the supplemental UL without an
+        ``upper_limit`` override; a requested salt that is unknown; an unresolvable medication
+        time.
     """
-    _check_options(
-        override_ul_reason, override_renal_reason, requested_elemental_mg_per_day, ul_basis
-    )
-    req = assessment.requirements
-    keys: list[str] = [*req.references, "usda_sr28", _RULES]
+    options = options or PlanOptions()
+    person = assessment.person
+    _check_options(options)
     blocks: list[Notice] = []
     cautions: list[Notice] = []
-
-    # Diet
-    entries = person.diet if diary is None else diary
-    intake = diary_intake(entries) if entries else None
-    current = intake.mean_mg_per_day if intake is not None else assessment.dietary_intake_mg_per_day
-    target = req.rda_mg_per_day
-    gap = None if current is None else max(0.0, target - current)
-    if intake is not None and not intake.complete:
-        cautions.append(
-            Notice(
-                "intake_incomplete",
-                "SR28 has no magnesium value for: "
-                + "; ".join(intake.foods_without_magnesium)
-                + ". They are not counted as zero; intake is a lower bound.",
-                "usda_sr28",
-            )
+    urgent = [
+        n.model_copy(
+            update={"message": n.message + " Any oral plan below is provisional until that review."}
         )
-    suggestions = _suggestions(gap)
+        for n in assessment.urgent
+    ]
+
+    # Contraindications and overrides
+    applied = applicable_contraindications(assessment)
+    factors = [1.0]
+    renal_block = False
+    used_overrides: list[Override] = []
+    for rule in applied:
+        if rule.kind == "dose":
+            continue
+        if rule.kind == "egfr" and rule.severity == "block":
+            renal_block = True
+        override = options.override(rule.override) if rule.override else None
+        if rule.severity == "block" and override is not None:
+            used_overrides.append(override)
+            factor = rule.dose_factor if rule.dose_factor is not None else 1.0
+            factors.append(factor)
+            cautions.append(
+                _notice(
+                    f"{rule.override}_override",
+                    f"{rule.message} Overridden by {override.by} on "
+                    f"{override.at.date().isoformat()}: {override.reason}."
+                    + (f" Dose x {factor:g}; monitor serum Mg." if factor != 1 else ""),
+                    rule.source_key,
+                )
+            )
+        elif rule.severity == "block":
+            blocks.append(_notice(rule.code, rule.message, rule.source_key, "block"))
+        else:
+            if rule.dose_factor is not None:
+                factors.append(rule.dose_factor)
+            cautions.append(_notice(rule.code, rule.message, rule.source_key))
+    diet = _diet(assessment, renal_block, cautions)
 
     # Medicines
     check = check_medications(person.medications)
-    all_rules = [r for rules in check.matches.values() for r in rules]
-    _medication_notices(check, blocks, cautions, keys)
-    constraints = _timing_constraints(person, check.matches, cautions)
-
-    # Contraindications
-    egfr = assessment.kidney.egfr.value
-    status = assessment.magnesium.status
-    renal_override = _contraindication_notices(
-        person,
-        egfr,
-        status,
-        override_renal_reason=override_renal_reason,
-        blocks=blocks,
-        cautions=cautions,
-    )
-    ul = _upper_limit(
-        req.supplement_ul_mg_per_day,
-        req.eu_supplement_ul_mg_per_day,
-        ul_basis=ul_basis,
-        life_stage=req.life_stage,
-        blocks=blocks,
-        cautions=cautions,
-    )
+    _medication_notices(check, blocks, cautions)
+    constraints = _timing_constraints(person, check, cautions)
+    ul, ul_source = _upper_limit(assessment, options.ul_basis, blocks, cautions)
 
     # Decision
-    existing = _existing_supplements(person, cautions)
-    indicated, decision, decision_keys = _supplement_indicated(person, assessment, current)
-    keys.extend(decision_keys)
-    homa = assessment.indices.get("homa_ir")
-    ir = (isinstance(homa, IndexResult) and homa.insulin_resistant is True) or bool(
-        IR_CONDITIONS & set(person.conditions)
-    )
+    indicated, decision, decision_keys = _indication(assessment)
+    if options.supplement_requested and not indicated:
+        indicated = True
+        decision = (
+            "A supplement was asked for; the rules alone would not indicate one ("
+            + decision.rstrip(".")
+            + ")."
+        )
+    requested = options.requested_elemental_mg_per_day
+    existing = _existing(person, indicated and not blocks, cautions)
+    all_existing = math.fsum(e.elemental_mg_per_day for e in existing)
+    ul_override = options.override("upper_limit")
+    if requested is not None:
+        _requested_within_ul(requested, ul, ul_override, person)
     supplement: SupplementPlan | None = None
-    if indicated and blocks:
+    if ul is not None and all_existing > ul and ul_override is None:
+        existing = [
+            e.model_copy(update={"action": "reduce", "counted_mg_per_day": e.elemental_mg_per_day})
+            for e in existing
+        ]
+        cautions.append(
+            _notice(
+                "existing_supplement_above_ul",
+                f"The person already takes {all_existing:.0f} mg/day of supplemental magnesium, "
+                f"above the supplemental UL of {ul:g} mg/day for {person.age_years:g}-year-olds "
+                "of this life stage: reduce it to the UL or below. Diarrhoea is the first sign of "
+                "excess; with impaired kidney function, excess can cause hypermagnesaemia.",
+                ul_source,
+            )
+        )
+        decision += " No additional supplement: existing supplements already exceed the UL."
+    elif indicated and blocks:
         decision += " Not recommended because of: " + ", ".join(b.code for b in blocks) + "."
     elif indicated and ul is not None:
+        if requested is not None and requested > ul and ul_override is not None:
+            used_overrides.append(ul_override)
+            cautions.append(
+                _notice(
+                    "ul_override",
+                    f"Supplemental magnesium {requested:g} mg/day exceeds the UL of {ul:g} mg/day "
+                    f"on purpose, by {ul_override.by} on {ul_override.at.date().isoformat()}: "
+                    f"{ul_override.reason}. Diarrhoea is the first sign of excess; "
+                    "monitor serum Mg.",
+                    ul_source,
+                )
+            )
         supplement, decision = _dose(
             person,
-            ul,
-            existing,
-            override_ul_reason,
-            requested_elemental_mg_per_day,
-            halve=(egfr is not None and egfr < 60) or renal_override,
+            ul=ul,
+            existing=existing,
+            requested=requested,
+            requested_salt=options.requested_salt,
+            factor=min(factors),
             constraints=constraints,
             decision=decision,
             blocks=blocks,
             cautions=cautions,
         )
     if supplement is not None:
-        keys.extend([supplement.source, "scf2001", "iom1997"])
-        total = supplement.elemental_mg_per_day + existing
-        for ci in contraindications():
+        for rule in contraindications():
             if (
-                ci.kind == "dose"
-                and ci.dose_above_mg_per_day is not None
-                and total > ci.dose_above_mg_per_day
+                rule.kind == "dose"
+                and rule.dose_above_mg_per_day is not None
+                and supplement.total_mg_per_day > rule.dose_above_mg_per_day
             ):
-                cautions.append(Notice(ci.code, ci.message, ci.source_key))
-    monitoring = _monitoring(
-        assessment, supplement=supplement is not None, egfr=egfr, rules=all_rules, ir=ir
+                cautions.append(_notice(rule.code, rule.message, rule.source_key))
+    triggers = _triggers(
+        assessment,
+        supplement=supplement is not None,
+        rules=[r for rules in check.matches.values() for r in rules],
+        applied=applied,
     )
-    expected = _expected(assessment, ir) if supplement is not None else ()
-    for item in (*blocks, *cautions):
+    monitoring = _monitoring(triggers)
+    expected = _expected(assessment) if supplement is not None else ()
+    keys: list[str] = [*assessment.requirements.references, "usda_sr28", _RULES, *decision_keys]
+    for item in (*urgent, *blocks, *cautions):
         keys.append(item.source)
-    keys.extend(m.source for m in monitoring)
-    keys.extend(e.source for e in expected)
-    keys.extend(s.source for s in suggestions)
+    keys += [m.source for m in monitoring] + [e.source for e in expected]
+    keys += [s.source for s in diet.suggestions] + [e.source for e in existing]
+    if supplement is not None:
+        keys += [supplement.source, "scf2001", ul_source]
     return Plan(
-        life_stage=req.life_stage,
-        target_mg_per_day=target,
-        target_kind=req.rda_kind,
-        current_mg_per_day=current,
-        gap_mg_per_day=gap,
-        intake=intake,
-        suggestions=suggestions,
+        life_stage=assessment.requirements.life_stage,
+        diet=diet,
         supplement=supplement,
         supplement_decision=decision,
+        existing_supplements=tuple(existing),
+        urgent=tuple(urgent),
         blocks=tuple(blocks),
         cautions=tuple(cautions),
-        not_checked=check.not_checked,
+        medications_not_checked=check.not_checked,
         monitoring=monitoring,
         expected_effects=expected,
-        reference_keys=tuple(dict.fromkeys(k for key in keys for k in key.split(";") if k)),
+        overrides=tuple(dict.fromkeys(used_overrides)),
+        references=tuple(
+            Reference(key=s.key, citation=s.citation, quality=s.quality, url=s.url, doi=s.doi)
+            for s in cite(keys)
+        ),
     )
+
+
+def _check_options(options: PlanOptions) -> None:
+    requested = options.requested_elemental_mg_per_day
+    if requested is not None and not (math.isfinite(requested) and requested >= 1):
+        raise InvalidInputError(
+            field="requested_elemental_mg_per_day",
+            value=requested,
+            unit="mg/day",
+            allowed="a number of at least 1 mg/day",
+        )
+    kinds = [o.kind for o in options.overrides]
+    if len(set(kinds)) != len(kinds):
+        raise InvalidInputError(
+            field="overrides", value=kinds, allowed="at most one override of each kind"
+        )
+    if options.requested_salt is not None:
+        resolve_salt(options.requested_salt, field="requested_salt")
+
+
+def _requested_within_ul(
+    requested: float, ul: float | None, override: Override | None, person: Person
+) -> None:
+    if ul is not None and requested > ul and override is None:
+        raise InvalidInputError(
+            field="requested_elemental_mg_per_day",
+            value=requested,
+            unit="mg/day",
+            allowed=f"at most the supplemental UL of {ul:g} mg/day for a "
+            f"{person.age_years:g}-year-old of this life stage, unless a clinician records an "
+            "upper_limit override (who, when, why)",
+        )
 
 
 def _dose(
     person: Person,
-    ul: float,
-    existing: float,
-    override_ul_reason: str | None,
-    requested: float | None,
     *,
-    halve: bool,
+    ul: float,
+    existing: Sequence[ExistingSupplement],
+    requested: float | None,
+    requested_salt: str | None,
+    factor: float,
     constraints: list[TimingConstraint],
     decision: str,
     blocks: list[Notice],
     cautions: list[Notice],
 ) -> tuple[SupplementPlan | None, str]:
-    wanted_total = requested if requested is not None else min(DEFAULT_ELEMENTAL_MG_PER_DAY, ul)
-    override = None
-    if wanted_total > ul and override_ul_reason:
-        override = override_ul_reason
-        cautions.append(
-            Notice(
-                "ul_override",
-                f"Supplemental magnesium {wanted_total:g} mg/day exceeds the UL of "
-                f"{ul:g} mg/day on purpose: {override_ul_reason}. Diarrhoea is the first sign of "
-                "excess; monitor serum Mg.",
-                "iom1997",
-            )
-        )
-    elif wanted_total > ul:
-        cautions.append(
-            Notice(
-                "ul_capped",
-                f"Requested {wanted_total:g} mg/day is above the supplemental UL of "
-                f"{ul:g} mg/day for {person.age_years:g}-year-olds of this life stage; capped. An "
-                "override needs a reason.",
-                "iom1997",
-            )
-        )
-        wanted_total = ul
-    new = wanted_total - existing
+    default = policy("default_elemental_mg_per_day").to("mg/day")
+    wanted_total = requested if requested is not None else min(default, ul)
+    allowed_total = math.floor(wanted_total * factor)
+    if factor != 1:
+        decision += f" Total dose x {factor:g} for reduced kidney function."
+    counted = math.fsum(e.counted_mg_per_day for e in existing)
+    new = allowed_total - counted
     if new <= 0:
         cautions.append(
-            Notice(
+            _notice(
                 "existing_supplement_sufficient",
-                f"The person already takes {existing:.0f} mg/day "
-                f"of supplemental magnesium, which meets the planned {wanted_total:g} mg/day; no "
+                f"The person already takes {counted:.0f} mg/day of supplemental magnesium in a "
+                f"well-absorbed form, which meets the planned {allowed_total:g} mg/day; no "
                 "additional supplement.",
                 "iom1997",
             )
         )
         return None, decision + " No additional supplement: existing supplements already reach it."
-    if halve:
-        new /= 2
-        decision += " Dose halved for reduced kidney function."
-    new = math.floor(new)
-    salt, form_reason = _choose_salt(person)
-    doses = 2 if new > SPLIT_ABOVE_MG_PER_DAY else 1
-    times = choose_times(doses, constraints, preferred=_PREFERRED[doses])
+    new = float(math.floor(new))
+    salt, form_reason = _choose_salt(person, requested_salt)
+    split = policy("split_above_mg_per_day").to("mg/day")
+    gap_min = int(policy("min_dose_gap_h").to("minute"))
+    step = int(policy("schedule_step_min").to("minute"))
+
+    def pick(n: int) -> tuple[int, ...] | None:
+        preferred = [parse_time(t, field="dose_times.csv") for t in preferred_dose_times(n)]
+        return choose_times(n, constraints, preferred=preferred, min_gap_min=gap_min, step_min=step)
+
+    doses = 2 if new > split else 1
+    times = pick(doses)
     if times is None and doses == 2:
         doses = 1
-        times = choose_times(1, constraints, preferred=_PREFERRED[1])
+        times = pick(1)
         if times is not None:
             cautions.append(
-                Notice(
+                _notice(
                     "single_dose",
-                    "The medication times leave no two slots 4 h apart, so the dose "
-                    "is taken once a day; divided doses are better tolerated.",
+                    f"The medication times leave no two slots {gap_min // 60} h apart, so the "
+                    "dose is taken once a day; divided doses are better tolerated.",
                     "scf2001",
                 )
             )
     if times is None:
         blocks.append(
-            Notice(
+            _notice(
                 "interaction_timing_conflict",
-                "No time of day satisfies every medication timing "
-                "rule; no supplement until the medication times are reviewed.",
+                "No time of day satisfies every medication timing rule; no supplement until the "
+                "medication times are reviewed.",
                 ";".join(dict.fromkeys(c.source for c in constraints)),
+                "block",
             )
         )
         return None, decision + " Not recommended: no time satisfies every timing rule."
     if not all(allowed(t, constraints) for t in times):  # defensive: choose_times guarantees it
         raise AssertionError("scheduled a dose inside a forbidden interval")
     per_dose = new / doses
-    schedule = tuple(
-        Dose(format_time(t), round(per_dose, 1), round(per_dose / salt.mg_fraction)) for t in times
-    )
+    replaced = tuple(e.given for e in existing if e.action == "replace")
+    if replaced:
+        cautions.append(
+            _notice(
+                "existing_supplement_replaced",
+                "Stop " + ", ".join(replaced) + " when starting the planned supplement: it is "
+                "poorly absorbed, so it is not counted towards the planned total, and taking both "
+                "would add to the dose checked against the UL.",
+                ";".join(e.source for e in existing if e.action == "replace"),
+            )
+        )
     return SupplementPlan(
         salt_id=salt.salt_id,
         salt=salt.name,
         formula=salt.full_formula,
-        mg_fraction=salt.mg_fraction,
-        elemental_mg_per_day=float(new),
+        mg_fraction=round(salt.mg_fraction, 4),
+        elemental_mg_per_day=new,
         salt_mg_per_day=float(round(new / salt.mg_fraction)),
         doses_per_day=doses,
-        schedule=schedule,
+        schedule=tuple(
+            Dose(
+                time=format_time(t),
+                elemental_mg=round(per_dose, 1),
+                salt_mg=round(per_dose / salt.mg_fraction),
+            )
+            for t in times
+        ),
         allowed_windows=allowed_windows(constraints),
-        existing_mg_per_day=round(existing, 1),
+        existing_mg_per_day=round(counted, 1),
+        total_mg_per_day=round(new + counted, 1),
         ul_mg_per_day=ul,
-        ul_override_reason=override,
+        dose_factor=factor,
+        replaces=replaced,
         reason=decision,
         form_reason=form_reason,
         source=salt.source_key,

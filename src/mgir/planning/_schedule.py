@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 DAY_MIN = 1440
-_STEP_MIN = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +96,15 @@ def choose_times(
     constraints: Sequence[TimingConstraint],
     *,
     preferred: Sequence[int],
-    min_gap_min: int = 240,
+    min_gap_min: int,
+    step_min: int,
 ) -> tuple[int, ...] | None:
     """Pick ``n_doses`` allowed times close to the preferred ones, at least ``min_gap_min`` apart.
 
-    Candidates are every 15 minutes. Returns None when no such set exists.
+    Candidates are every ``step_min`` minutes (both numbers come from ``plan_policy.csv``).
+    Returns None when no such set exists.
     """
-    candidates = [m for m in range(0, DAY_MIN, _STEP_MIN) if allowed(m, constraints)]
+    candidates = [m for m in range(0, DAY_MIN, step_min) if allowed(m, constraints)]
     chosen: list[int] = []
     for target in list(preferred)[:n_doses]:
         pool = [m for m in candidates if all(_distance(m, c) >= min_gap_min for c in chosen)]

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Final
 
@@ -338,6 +338,7 @@ def _candidates(matches: tuple[FoodMatch, ...]) -> str:
     return "; ".join(f"{m.food.ndb_id} {m.food.description}" for m in matches)
 
 
+@lru_cache(maxsize=4096)
 def resolve_food(query: str, *, field: str = "food") -> Food:
     """Resolve a diary food to exactly one SR28 food, or raise listing the candidates.
 

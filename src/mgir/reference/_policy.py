@@ -32,7 +32,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class NamedValue:
-    """One named number with its unit and sources (``plan_policy.csv``, ``formula_constants.csv``)."""
+    """A named number with its unit and sources (``plan_policy`` or ``formula_constants``)."""
 
     key: str
     value: float
@@ -42,7 +42,9 @@ class NamedValue:
     source_key: str
 
     def to(self, unit: str) -> float:
-        """The value converted to ``unit`` (pint)."""
+        """The value converted to ``unit`` (pint; no conversion when the unit is already that)."""
+        if unit == self.unit:
+            return self.value
         return float(ureg.Quantity(self.value, self.unit).to(unit).magnitude)
 
 
@@ -170,7 +172,9 @@ def index_caveats() -> tuple[IndexCaveat, ...]:
         if row["kind"] not in ("condition", "medicine", "age_below"):
             raise ReferenceDataError(f"index_caveats.csv {row['rule_id']}: kind {row['kind']!r}")
         if row["effect"] not in ("not_interpreted", "caveat"):
-            raise ReferenceDataError(f"index_caveats.csv {row['rule_id']}: effect {row['effect']!r}")
+            raise ReferenceDataError(
+                f"index_caveats.csv {row['rule_id']}: effect {row['effect']!r}"
+            )
         out.append(
             IndexCaveat(
                 rule_id=row["rule_id"],

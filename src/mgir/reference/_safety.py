@@ -154,7 +154,9 @@ def _strictest(class_name: str, members: list[Interaction]) -> Interaction:
     after = [r.drug_after_mg_h for r in worst if r.drug_after_mg_h is not None]
     names = ", ".join(sorted({r.drug for r in members}))
     keys = ";".join(dict.fromkeys(k for r in worst for k in r.source_key.split(";")))
-    action = worst[0].action if len(worst) == 1 else "; ".join(dict.fromkeys(r.action for r in worst))
+    action = (
+        worst[0].action if len(worst) == 1 else "; ".join(dict.fromkeys(r.action for r in worst))
+    )
     return Interaction(
         interaction_id=f"class:{_norm(class_name)}:{worst[0].mechanism}",
         drug=class_name,
@@ -190,9 +192,7 @@ def _class_index() -> Mapping[str, tuple[Interaction, ...]]:
     classes = {r.drug_class for r in interactions()}
     return MappingProxyType(
         {
-            _norm(name): tuple(
-                _strictest(name, rules) for rules in members[_norm(name)].values()
-            )
+            _norm(name): tuple(_strictest(name, rules) for rules in members[_norm(name)].values())
             for name in classes
         }
     )

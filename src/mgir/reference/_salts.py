@@ -15,7 +15,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal
 
-from mgir._errors import InvalidInputError
+from mgir._errors import InvalidInputError, did_you_mean
 from mgir.reference._tables import load_table
 from mgir.units import atomic_weights, element_counts, mass_fraction, ureg
 from mgir.units import molar_mass_g_per_mol as _molar_mass
@@ -152,8 +152,11 @@ def resolve_salt(name: str, *, field: str = "salt") -> SaltMatch:
     key = _key(str(name))
     hit = names.get(key) or names.get(f"magnesium {key}")
     if hit is None:
-        known = ", ".join(sorted(s.name for s in salts().values()))
-        raise InvalidInputError(field=field, value=name, allowed=f"a known magnesium salt: {known}")
+        known = sorted(s.name for s in salts().values())
+        hint = did_you_mean(str(name), [*known, *(a for s in salts().values() for a in s.aliases)])
+        raise InvalidInputError(
+            field=field, value=name, allowed=f"a known magnesium salt{hint}: {', '.join(known)}"
+        )
     return SaltMatch(salt=salts()[hit[0]], assumed=hit[1], given=str(name))
 
 
@@ -198,4 +201,3 @@ def mmol_to_mg(amount: pint.Quantity[float]) -> pint.Quantity[float]:
     if not isinstance(amount, ureg.Quantity) or amount.dimensionality != ureg.mmol.dimensionality:
         raise InvalidInputError(field="amount", value=amount, allowed="a pint Quantity in mmol")
     return ureg.Quantity(float(amount.to("mmol").magnitude) * MG_G_PER_MOL, "mg")
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mgir.report._figures import trajectory_figure_png as trajectory_figure_png
+from mgir.report._figures import projection_figure_png as projection_figure_png
 from mgir.report._html import render_report as render_report
 
-__all__ = ["render_report", "trajectory_figure_png"]
+__all__ = ["projection_figure_png", "render_report"]

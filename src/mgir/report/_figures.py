@@ -1,40 +1,54 @@
-"""Figures of simulated trajectories (PNG bytes), shared by the report and ``mgir simulate``."""
+"""Figures of projected trajectories (PNG bytes), shared by the report and ``mgir simulate``."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from mgir.model import Output, UncertainSimulation
+if TYPE_CHECKING:
+    from mgir.care import Projection
 
-__all__ = ["trajectory_figure_png"]
+__all__ = ["projection_figure_png"]
 
-_PANELS = (
-    (Output.SERUM_MG, "serum Mg (mmol/L)"),
-    (Output.FASTING_GLUCOSE, "fasting glucose (mmol/L)"),
-    (Output.FASTING_INSULIN, "fasting insulin (µIU/mL)"),
-    (Output.HOMA_IR, "HOMA-IR"),
-)
+_LABELS = {
+    "serum_magnesium": "serum Mg (mmol/L)",
+    "fasting_glucose": "fasting glucose (mmol/L)",
+    "fasting_insulin": "fasting insulin (µIU/mL)",
+    "homa_ir": "HOMA-IR",
+}
 
 
-def trajectory_figure_png(arms: Sequence[tuple[str, UncertainSimulation]]) -> bytes:
-    """Four panels (serum Mg, glucose, insulin, HOMA-IR) with 5-95 % bands, one colour per arm."""
+def projected_outputs(projection: Projection) -> list[str]:
+    """Outputs the person's own labs anchor (a reference adult's values are not drawn)."""
+    first = projection.arms[0].outputs
+    return [name for name in _LABELS if first[name].anchored == "measured"]
+
+
+def projection_figure_png(projection: Projection) -> bytes:
+    """One panel per output anchored on the person's labs, 5-95 % bands, one colour per arm."""
     import matplotlib  # noqa: PLC0415  (the report extra)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True)
-    for label, arm in arms:
-        days = arm.central.time_days
-        for ax, (output, ylabel) in zip(axes.flat, _PANELS, strict=True):
-            band = arm.bands(output)
-            (line,) = ax.plot(days / 7.0, arm.central.output(output)[0], label=label)
-            ax.fill_between(days / 7.0, band[0], band[-1], alpha=0.25, color=line.get_color())
-            ax.set_ylabel(ylabel)
+    names = projected_outputs(projection)
+    columns = 2 if len(names) > 1 else 1
+    rows = (len(names) + 1) // 2
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(4.5 * columns, 3 * rows), squeeze=False, sharex=True
+    )
+    weeks = [d / 7.0 for d in projection.days]
+    for arm in projection.arms:
+        for ax, name in zip(axes.flat, names, strict=False):
+            series = arm.outputs[name]
+            (line,) = ax.plot(weeks, series.central, label=arm.label)
+            ax.fill_between(weeks, series.low, series.high, alpha=0.25, color=line.get_color())
+            ax.set_ylabel(_LABELS[name])
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel("week")
-    axes[0, 0].legend(fontsize=8)
+    axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)

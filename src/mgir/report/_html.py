@@ -1,49 +1,32 @@
-"""The self-contained HTML report."""
+"""The self-contained HTML report of an evaluation."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
 from datetime import UTC, datetime
-from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING
 
-from mgir.assessment import Assessment
 from mgir.reference import cite
+
+if TYPE_CHECKING:
+    from mgir.care import Evaluation
 
 __all__ = ["render_report"]
 
 
-def _version() -> str:
-    try:
-        return metadata.version("mgir")
-    except metadata.PackageNotFoundError:  # running from a source tree without install
-        return "unknown"
-
-
-def render_report(
-    assessment: Assessment,
-    *,
-    plan: Mapping[str, Any] | None = None,
-    simulation: Mapping[str, Any] | None = None,
-    extra_references: tuple[str, ...] = (),
-    generated: datetime | None = None,
-) -> str:
+def render_report(evaluation: Evaluation, *, generated: datetime | None = None) -> str:
     """Render one self-contained HTML page (inline CSS and figures, no external requests).
 
     Parameters
     ----------
-    assessment
-        The person's assessment.
-    plan
-        The plan document (``Plan.to_dict()``), when available.
-    simulation
-        ``{"caption": str, "figures": [{"alt": str, "png_base64": str}]}``, when available.
-    extra_references
-        Source keys used by the plan or the simulation.
+    evaluation
+        The person's evaluation (:func:`mgir.care.evaluate`): assessment, plan, projection.
     generated
-        Timestamp shown on the page (defaults to now, UTC).
+        Timestamp shown on the page (defaults to the evaluation's provenance time).
     """
     import jinja2  # noqa: PLC0415  (the report extra; the core installs without it)
+
+    from mgir.report._figures import projected_outputs, projection_figure_png  # noqa: PLC0415
 
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("mgir.report", "templates"),
@@ -51,19 +34,38 @@ def render_report(
         undefined=jinja2.StrictUndefined,
     )
     template = environment.get_template("report.html.j2")
-    results = [*assessment.indices.values(), assessment.kidney.egfr, assessment.kidney.fe_magnesium]
-    plan_refs = tuple(plan.get("references", ())) if plan else ()
-    keys = (
-        assessment.references
-        + tuple(r if isinstance(r, str) else r["key"] for r in plan_refs)
-        + extra_references
-    )
+    a = evaluation.assessment
+    plan = evaluation.plan
+    projection = evaluation.projection
+    keys = list(a.references)
+    if plan is not None:
+        keys += list(plan.reference_keys)
+    figure = None
+    if projection is not None:
+        keys += [str(k) for k in projection.model.get("references", [])]
+        shown = projected_outputs(projection)
+        figure = {
+            "png_base64": base64.b64encode(projection_figure_png(projection)).decode("ascii"),
+            "alt": "Projected "
+            + ", ".join(name.replace("_", " ") for name in shown)
+            + " over "
+            + f"{projection.weeks:g} weeks, with and without the plan's supplement",
+            "missing": [
+                n
+                for n in ("serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir")
+                if n not in shown
+            ],
+        }
+    results = [*a.indices.values(), a.kidney.egfr, a.kidney.fe_magnesium]
+    when = generated or evaluation.provenance.generated_at
     return template.render(
-        a=assessment,
+        a=a,
         results=results,
         plan=plan,
-        simulation=simulation,
+        projection=projection,
+        projection_note=evaluation.projection_note,
+        figure=figure,
         references=cite(keys),
-        version=_version(),
-        generated=(generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        provenance=evaluation.provenance,
+        generated=when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )

@@ -33,7 +33,6 @@ __all__ = [
 ]
 
 
-
 def _table() -> dict[str, dict[str, Any]]:
     text = resources.files("mgir.units").joinpath("analytes.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
@@ -42,7 +41,7 @@ def _table() -> dict[str, dict[str, Any]]:
 _INSULIN_FACTORS: Final[tuple[float, float]] = tuple(_table()["fasting_insulin"]["pmol_per_uiu"])
 
 INSULIN_PMOL_PER_UIU_CONVENTIONAL: Final[float] = _INSULIN_FACTORS[0]
-"""pmol/L per µIU/mL used by most laboratories and calculators, 6.00 (``analytes.toml``, knopp2019)."""
+"""pmol/L per µIU/mL most laboratories and calculators use, 6.00 (``analytes.toml``, knopp2019)."""
 
 INSULIN_PMOL_PER_UIU_WHO: Final[float] = _INSULIN_FACTORS[1]
 """pmol/L per µIU/mL from the WHO international standard, 6.945 (``analytes.toml``, knopp2019)."""
@@ -135,7 +134,9 @@ def _make_context(item: Analyte) -> Any:
     if item.name == "fasting_insulin":
 
         def activity_to_amount(
-            registry: Any, x: Quantity, insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL
+            registry: Any,
+            x: Quantity,
+            insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
         ) -> Quantity:
             per_activity: Quantity = registry.Quantity(
                 insulin_pmol_per_uiu, "pmol/L"
@@ -144,7 +145,9 @@ def _make_context(item: Analyte) -> Any:
             return amount
 
         def amount_to_activity(
-            registry: Any, x: Quantity, insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL
+            registry: Any,
+            x: Quantity,
+            insulin_pmol_per_uiu: float = INSULIN_PMOL_PER_UIU_CONVENTIONAL,
         ) -> Quantity:
             per_activity: Quantity = registry.Quantity(
                 insulin_pmol_per_uiu, "pmol/L"
@@ -300,9 +303,7 @@ def to_canonical(
     where = field or item.name
     display = normalise_unit(item, unit, field=f"{where}.unit")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInputError(
-            field=f"{where}.value", value=value, unit=display, allowed="a finite number"
-        )
+        raise InvalidInputError(field=where, value=value, unit=display, allowed="a finite number")
     canonical = convert(
         item, float(value), display, item.canonical_unit, insulin_pmol_per_uiu=insulin_pmol_per_uiu
     )
@@ -318,11 +319,11 @@ def to_canonical(
                 item, high, item.canonical_unit, display, insulin_pmol_per_uiu=insulin_pmol_per_uiu
             )
             shown = (
-                f"{low_given:.3g} to {high_given:.3g} {display} "
+                f"{low_given:.4g} to {high_given:.4g} {display} "
                 f"({low:g} to {high:g} {item.canonical_unit})"
             )
         raise InvalidInputError(
-            field=f"{where}.value",
+            field=where,
             value=value,
             unit=display,
             allowed=f"a possible {item.description.lower()}: from {shown}",

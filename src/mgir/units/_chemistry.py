@@ -1,8 +1,8 @@
 """Chemical formulas: parsing, molar mass and elemental mass fractions.
 
 Molar masses are computed from the formula with the packaged standard atomic weights
-(``units/data/atomic_weights.csv``, source key ``ciaaw_atomic_weights``), so that every salt's elemental
-magnesium fraction is reproducible arithmetic rather than a copied percentage.
+(``units/data/atomic_weights.csv``, source key ``ciaaw_atomic_weights``), so that every salt's
+elemental magnesium fraction is reproducible arithmetic rather than a copied percentage.
 
 The grammar is the usual one for salts: element symbols with optional counts, parenthesised
 groups with a count, and hydrate parts after ``·`` or ``.`` with an optional leading count::

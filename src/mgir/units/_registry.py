@@ -1,8 +1,9 @@
 """The one pint registry of the package, built on first use.
 
-Importing :mod:`mgir.units` does not import pint: commands that never touch a unit (``mgir --help``)
-start faster. The registry's parsed definitions are cached by pint on disk (``cache_folder=":auto:"``,
-the user's cache directory), which makes later builds about ten times faster.
+Importing :mod:`mgir.units` does not import pint: commands that never touch a unit
+(``mgir --help``) start faster. The registry's parsed definitions are cached by pint on disk
+(``cache_folder=":auto:"``, the user's cache directory), which makes later builds about ten times
+faster.
 """
 
 from __future__ import annotations

@@ -44,11 +44,11 @@ def test_valid_person_is_converted_to_canonical_units():
 @pytest.mark.parametrize(
     ("doc", "field"),
     [
-        (person(labs__0__value=-5), "labs[0].value"),
-        (person(labs__0__value=0), "labs[0].value"),
-        (person(labs__2__value=90), "labs[2].value"),  # absurd magnesium
-        (person(labs__0__unit="mmol/mol"), "labs[0].unit"),  # wrong unit for the analyte
-        (person(labs__0__unit=""), "labs[0].unit"),  # missing unit
+        (person(labs__0__value=-5), "labs[0] fasting_glucose"),
+        (person(labs__0__value=0), "labs[0] fasting_glucose"),
+        (person(labs__2__value=90), "labs[2] serum_magnesium"),  # absurd magnesium
+        (person(labs__0__unit="mmol/mol"), "labs[0] fasting_glucose.unit"),  # foreign unit
+        (person(labs__0__unit=""), "labs[0] fasting_glucose.unit"),  # missing unit
         (person(labs__0__name="glucoze"), "labs[0].name"),  # unknown lab
         (person(person__sex="x"), "person.sex"),
         (person(person__age_years=140), "person.age_years"),
@@ -130,23 +130,36 @@ def test_assess_reports_every_result_and_why_missing():
 )
 def test_magnesium_status_rules(mg_mmol, intake, status):
     doc = person(labs__2__value=mg_mmol, labs__2__unit="mmol/L")
-    a = assess(parse_person(doc), dietary_intake_mg_per_day=intake)
+    if intake is not None:
+        doc["diet"] = pumpkin_seeds(intake)
+    a = assess(parse_person(doc))
     assert a.magnesium.status == status
+    if intake is not None:
+        assert a.intake.mean_mg_per_day == pytest.approx(intake)
     if status == "high":
-        assert any("above the reference range" in w for w in a.warnings)
+        assert "hypermagnesaemia" in {n.code for n in a.notices}
+
+
+def pumpkin_seeds(mg_per_day: float) -> list[dict]:
+    """A one-day diary of pumpkin seed kernels (SR28 12014: 592 mg Mg / 100 g) giving mg_per_day."""
+    grams = mg_per_day / 5.92
+    return [{"food": "12014", "amount": {"value": grams, "unit": "g"}}]
 
 
 def test_no_serum_magnesium_means_unknown_not_invented():
     doc = person()
     del doc["labs"][2]
-    a = assess(parse_person(doc), dietary_intake_mg_per_day=150)
+    doc["diet"] = pumpkin_seeds(150)
+    a = assess(parse_person(doc))
     assert a.magnesium.status == "unknown" and a.magnesium.serum_mmol_per_l is None
 
 
 def test_low_egfr_warns():
     a = assess(parse_person(person(labs__3__value=2.6)))
     assert a.kidney.egfr.value < 30
-    assert any("contraindicated" in w for w in a.warnings)
+    (renal,) = [n for n in a.notices if n.code == "renal_contraindication"]
+    assert "contraindicated" in renal.message
+    assert "smpc_magnaspartate" in renal.source
 
 
 def test_adolescent_and_child_get_their_own_limits():
@@ -155,3 +168,142 @@ def test_adolescent_and_child_get_their_own_limits():
     child = assess(parse_person(person(person__age_years=6)))
     assert child.requirements.supplement_ul_mg_per_day == 110
     assert child.kidney.egfr.value is None
+
+
+# ----------------------------------------------------------------------------- inputs people type
+
+
+def test_every_error_of_a_file_is_reported_at_once_in_file_order():
+    doc = person(labs__0__value=-5, labs__2__unit="mg/0", person__conditons=["t2d"])
+    doc["labs"][3]["name"] = "creatinin"
+    with pytest.raises(InvalidInputError) as info:
+        parse_person(doc)
+    fields = [e.field for e in info.value.errors]
+    assert fields == [
+        "person.conditons",
+        "labs[0] fasting_glucose",
+        "labs[2] serum_magnesium.unit",
+        "labs[3].name",
+    ]
+    assert "did you mean 'conditions'" in info.value.errors[0].allowed
+    assert "did you mean 'creatinine'" in info.value.errors[3].allowed
+    # The message names the lab, shows the value in the unit typed, never a numpy repr.
+    assert str(info.value.errors[1]).startswith("labs[0] fasting_glucose: got -5 mg/dL; allowed")
+
+
+def test_did_you_mean_for_conditions_and_enum_values():
+    with pytest.raises(InvalidInputError) as info:
+        parse_person(person(person__conditions=["prediabets"], person__sex="femal"))
+    by_field = {e.field: e.allowed for e in info.value.errors}
+    assert "did you mean 'female'" in by_field["person.sex"]
+    assert "did you mean 'prediabetes'" in by_field["person.conditions[0]"]
+
+
+def test_case_is_ignored_where_harmless():
+    p = parse_person(person(person__sex="Male", person__conditions=["PCOS", "T2D"]))
+    assert p.sex == "male"
+    assert p.conditions == ("pcos", "t2d")
+
+
+def test_a_medicine_listed_twice_in_medication_times_is_an_error_not_a_loss():
+    # Before: the second spelling replaced the first and a 13:00 doxycycline dose was dropped.
+    doc = person(
+        person__medications=["doxycycline"],
+        person__medication_times={"Doxycycline": ["08:00"], "doxycycline": ["13:00"]},
+    )
+    with pytest.raises(InvalidInputError) as info:
+        parse_person(doc)
+    assert info.value.field == "person.medication_times.doxycycline"
+    assert "already given as 'Doxycycline'" in info.value.allowed
+
+
+def test_a_medicine_listed_twice_is_an_error():
+    with pytest.raises(InvalidInputError, match="each medicine once"):
+        parse_person(person(person__medications=["Metformin", "metformin"]))
+
+
+@pytest.mark.parametrize("value", [20260101, 1.7e9, True, "01/02/2026", "2026-02-30"])
+def test_dates_are_dates_never_numbers(value):
+    doc = person()
+    doc["labs"][0]["date"] = value
+    with pytest.raises(InvalidInputError) as info:
+        parse_person(doc)
+    assert info.value.field == "labs[0].date"
+
+
+def test_every_lab_is_still_checked_when_one_item_has_an_unknown_key():
+    doc = person(labs__0__units="mg/dL", labs__1__value=-1)
+    with pytest.raises(InvalidInputError) as info:
+        parse_person(doc)
+    assert [e.field for e in info.value.errors] == ["labs[0].units", "labs[1] fasting_insulin"]
+
+
+# ----------------------------------------------------------------------------- clinical readings
+
+
+def test_insulin_therapy_gives_no_insulin_resistance_verdict():
+    # Safety gap 2: HOMA is not valid on insulin therapy (okita2013); the value is shown only.
+    a = assess(parse_person(person(person__medications=["insulin glargine"])))
+    homa = a.indices["homa_ir"]
+    assert homa.value is not None
+    assert homa.insulin_resistant is None
+    assert "not interpreted" in homa.interpretation
+    assert a.indices["quicki"].insulin_resistant is None
+    assert "homa_insulin_therapy" in {n.code for n in a.notices}
+    assert not a.insulin_resistant
+
+
+@pytest.mark.parametrize("brand", ["Lantus", "NovoRapid 10 units", "Humalog"])
+def test_insulin_brands_count_as_insulin_therapy(brand):
+    a = assess(parse_person(person(person__medications=[brand])))
+    assert a.indices["homa_ir"].insulin_resistant is None
+
+
+def test_adolescent_homa_carries_the_adult_cutoff_caveat():
+    doc = person(person__age_years=15, person__height_cm=160)
+    a = assess(parse_person(doc))
+    assert "Caveat" in a.indices["homa_ir"].interpretation
+    assert "kurtoglu2010" in a.indices["homa_ir"].references
+    assert "homa_under_18" in {n.code for n in a.notices}
+
+
+def test_bedside_schwartz_egfr_under_18_when_height_is_given():
+    # Schwartz 2009: eGFR = 0.413 x height (cm) / creatinine (mg/dL) = 0.413 x 160 / 0.8 = 82.6.
+    a = assess(parse_person(person(person__age_years=15, person__height_cm=160)))
+    assert a.kidney.egfr.value == pytest.approx(0.413 * 160 / 0.8)
+    assert a.kidney.egfr.details["equation"] == "bedside Schwartz 2009"
+    # Without height, eGFR is not computed and the reason asks for height, not creatinine.
+    b = assess(parse_person(person(person__age_years=15)))
+    assert b.kidney.egfr.value is None
+    assert "height_cm" in b.kidney.egfr.reason
+    assert "creatinine" not in b.kidney.egfr.reason.split("(")[0]
+
+
+@pytest.mark.parametrize(
+    ("hba1c", "unit", "category"),
+    [
+        (5.4, "%", "normal"),
+        (5.7, "%", "prediabetes"),
+        (6.4, "%", "prediabetes"),
+        (6.5, "%", "diabetes"),
+        (48, "mmol/mol", "diabetes"),
+        (38, "mmol/mol", "normal"),
+    ],
+)
+def test_hba1c_glycaemic_category(hba1c, unit, category):
+    # ADA: prediabetes 5.7-6.4 % (39-47 mmol/mol), diabetes >= 6.5 % (48 mmol/mol).
+    doc = person(labs__0__value=85)  # fasting glucose 4.7 mmol/L: normal
+    doc["labs"].append({"name": "hba1c", "value": hba1c, "unit": unit})
+    a = assess(parse_person(doc))
+    reading = next(r for r in a.glycaemia.readings if r.lab == "hba1c")
+    assert reading.category == category
+    assert a.glycaemia.category == category
+    assert "ada2021_classification" in a.glycaemia.references
+
+
+def test_overt_hypomagnesaemia_is_urgent_in_the_assessment():
+    a = assess(parse_person(person(labs__2__value=0.55, labs__2__unit="mmol/L")))
+    (urgent,) = a.urgent
+    assert urgent.code == "overt_hypomagnesaemia"
+    assert "potassium" in urgent.message and "ECG" in urgent.message
+    assert a.notices[0] == urgent

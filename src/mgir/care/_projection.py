@@ -1,0 +1,260 @@
+"""The projection: the person's model trajectories without a change and with the plan's supplement.
+
+The model starts from the person's serum magnesium (without it there is no projection, and the
+reason says so). Each output says whether it is anchored on the person's own measured labs or on
+the reference adult, so that a figure shows only what was measured. The same safety rules as the
+plan apply: the supplement simulated is the plan's; projected serum magnesium above the "high"
+band and a person outside the model's calibrated population are flagged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from mgir._records import Record
+from mgir.assessment import Assessment, Notice, homa_caveats
+from mgir.planning import Plan
+from mgir.reference import serum_magnesium_bands
+
+__all__ = ["OutputSeries", "Projection", "ProjectionArm", "project"]
+
+OutputName = Literal["serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir"]
+_LABS_OF: dict[str, tuple[str, ...]] = {
+    "serum_magnesium": ("serum_magnesium",),
+    "fasting_glucose": ("fasting_glucose",),
+    "fasting_insulin": ("fasting_insulin",),
+    "homa_ir": ("fasting_glucose", "fasting_insulin"),
+}
+_UNITS: dict[str, str] = {
+    "serum_magnesium": "mmol/L",
+    "fasting_glucose": "mmol/L",
+    "fasting_insulin": "µIU/mL",
+    "homa_ir": "1",
+}
+
+
+class OutputSeries(Record):
+    """One output of one arm over time: central run and band (canonical units).
+
+    ``anchored``: ``measured`` when the person's own labs set its starting point, else
+    ``reference_adult`` (the model's reference adult stands in for a missing lab).
+    """
+
+    name: OutputName
+    unit: str
+    anchored: Literal["measured", "reference_adult"]
+    central: tuple[float, ...]
+    low: tuple[float, ...]
+    median: tuple[float, ...]
+    high: tuple[float, ...]
+
+    @property
+    def start(self) -> float:
+        """Value at day 0."""
+        return self.central[0]
+
+    @property
+    def end(self) -> float:
+        """Value at the last day."""
+        return self.central[-1]
+
+
+class ProjectionArm(Record):
+    """One scenario: no change, or the plan's supplement."""
+
+    label: str
+    salt: str | None
+    elemental_mg_per_day: float
+    outputs: dict[str, OutputSeries]
+
+
+class Projection(Record):
+    """Model trajectories for the person (population evidence in a model, not a promise).
+
+    Attributes
+    ----------
+    weeks
+        Horizon.
+    days
+        Save times (days), shared by every series.
+    quantiles
+        Levels of the band (low, median, high).
+    arms
+        ``no change`` and, when the plan has a supplement, the plan's supplement.
+    labs_used
+        Which model inputs were measured and which took the reference adult's value.
+    notices
+        Flags: outside the calibrated population, projected serum magnesium above the "high"
+        band, fits that could not reproduce the labs.
+    draws_tried, draws_used
+        Parameter draws sampled and kept (conditioned on the labs).
+    model
+        Model provenance (version, parameter set, solver, seed).
+    """
+
+    weeks: float
+    days: tuple[float, ...]
+    quantiles: tuple[float, ...]
+    arms: tuple[ProjectionArm, ...]
+    labs_used: dict[str, str]
+    notices: tuple[Notice, ...]
+    draws_tried: int
+    draws_used: int
+    model: dict[str, Any]
+
+
+def _outside_calibration(assessment: Assessment) -> list[Notice]:
+    person = assessment.person
+    out: list[str] = []
+    if person.age_years < 18:
+        out.append(f"age {person.age_years:g} y (the calibration trials enrolled adults)")
+    if person.pregnant:
+        out.append("pregnancy")
+    if person.lactating:
+        out.append("lactation")
+    egfr = assessment.kidney.egfr.value
+    if egfr is not None and egfr < 30:
+        out.append(f"eGFR {egfr:.0f} mL/min/1.73 m² (below 30)")
+    not_valid = [rule for rule, effect, _, _ in homa_caveats(person) if effect == "not_interpreted"]
+    if not_valid:
+        out.append("type 1 diabetes or insulin therapy (injected insulin is not in the model)")
+    if not out:
+        return []
+    return [
+        Notice(
+            code="outside_calibrated_population",
+            message="Outside the model's calibrated population: " + "; ".join(out) + ". Read the "
+            "projection as illustration only.",
+            source="mgir_calibration",
+        )
+    ]
+
+
+def project(
+    assessment: Assessment,
+    plan: Plan,
+    *,
+    weeks: float,
+    draws: int,
+    seed: int,
+) -> Projection | str:
+    """Simulate the person with and without the plan's supplement.
+
+    Returns the :class:`Projection`, or a sentence saying why there is none.
+    """
+    from mgir.model import (  # noqa: PLC0415  (the model loads only when a projection is asked for)
+        MODEL_VERSION,
+        Output,
+        Regimen,
+        UncertainSimulation,
+        calibration_id,
+        model_salt_name,
+        simulate_person,
+    )
+
+    person = assessment.person
+    serum = person.lab("serum_magnesium")
+    if serum is None:
+        return (
+            "not simulated: the model starts from the person's serum magnesium, which was not given"
+        )
+    intake = assessment.intake
+    labs: dict[str, Any] = {
+        "fasting_glucose_mmol_per_l": person.lab("fasting_glucose"),
+        "fasting_insulin_uiu_per_ml": person.lab("fasting_insulin"),
+        "serum_mg_mmol_per_l": serum,
+        "egfr_ml_per_min_1_73m2": assessment.kidney.egfr.value,
+        # The one intake policy: a lower bound is not an intake.
+        "dietary_intake_mg_per_day": None if intake.lower_bound else intake.mean_mg_per_day,
+    }
+    days = weeks * 7.0
+    outputs = {
+        "serum_magnesium": Output.SERUM_MG,
+        "fasting_glucose": Output.FASTING_GLUCOSE,
+        "fasting_insulin": Output.FASTING_INSULIN,
+        "homa_ir": Output.HOMA_IR,
+    }
+    quantiles = (0.05, 0.5, 0.95)
+
+    def run(regimen: Regimen) -> UncertainSimulation:
+        return simulate_person(
+            days=days, regimen=regimen, n_draws=draws, seed=seed, quantiles=quantiles, **labs
+        )
+
+    def series(result: UncertainSimulation) -> dict[str, OutputSeries]:
+        out = {}
+        for name, output in outputs.items():
+            band = result.bands(output)
+            measured = all(lab in person.labs for lab in _LABS_OF[name])
+            out[name] = OutputSeries(
+                name=name,
+                unit=_UNITS[name],
+                anchored="measured" if measured else "reference_adult",
+                central=tuple(float(v) for v in result.central.output(output)[0]),
+                low=tuple(float(v) for v in band[0]),
+                median=tuple(float(v) for v in band[1]),
+                high=tuple(float(v) for v in band[-1]),
+            )
+        return out
+
+    baseline = run(Regimen.none())
+    arms = [
+        ProjectionArm(
+            label="no change", salt=None, elemental_mg_per_day=0.0, outputs=series(baseline)
+        )
+    ]
+    results = [baseline]
+    supplement = plan.supplement
+    if supplement is not None:
+        regimen = Regimen.constant(
+            model_salt_name(supplement.salt), supplement.elemental_mg_per_day
+        )
+        treated = run(regimen)
+        results.append(treated)
+        arms.append(
+            ProjectionArm(
+                label=f"{supplement.elemental_mg_per_day:g} mg/day {supplement.salt}",
+                salt=supplement.salt,
+                elemental_mg_per_day=supplement.elemental_mg_per_day,
+                outputs=series(treated),
+            )
+        )
+    notices = _outside_calibration(assessment)
+    high = next(b for b in serum_magnesium_bands("status") if b.code == "high")
+    for arm in arms:
+        peak = max(arm.outputs["serum_magnesium"].high)
+        if bool(high.contains(peak)):
+            notices.append(
+                Notice(
+                    code="projected_serum_mg_high",
+                    message=f"{arm.label}: projected serum magnesium reaches {peak:.2f} mmol/L "
+                    f"(upper band), in mgir's 'high' range ({high.description}). Reconsider the "
+                    "dose and monitor serum magnesium.",
+                    source=";".join(high.references),
+                )
+            )
+    warnings = dict.fromkeys(w for r in results for w in r.warnings)
+    notices += [
+        Notice(code="model_fit", message=w, source="mgir_model_choice", severity="info")
+        for w in warnings
+    ]
+    first = results[-1]
+    return Projection(
+        weeks=weeks,
+        days=tuple(float(d) for d in np.asarray(baseline.central.time_days)),
+        quantiles=quantiles,
+        arms=tuple(arms),
+        labs_used=dict(first.fit.labs_used),
+        notices=tuple(notices),
+        draws_tried=first.draws_tried,
+        draws_used=min(r.draws_used for r in results),
+        model={
+            "model_version": MODEL_VERSION,
+            "parameter_set": calibration_id(),
+            "solver": first.central.provenance.get("solver"),
+            "seed": seed,
+            "references": list(first.central.provenance.get("references", [])),
+        },
+    )
