@@ -194,3 +194,35 @@ def test_duplicate_descriptions_are_ambiguous() -> None:
 def test_with_is_not_dropped_from_exact_descriptions() -> None:
     assert resolve_food("Beverages, coffee, instant, with chicory").ndb_id == "14222"
     assert resolve_food("Beverages, coffee, instant, chicory").ndb_id == "14223"
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        # Multi-word queries find the food with every word; a stated state wins (SR28 numbers).
+        ("brown rice cooked", "20037"),  # Rice, brown, long-grain, cooked
+        ("lentils cooked", "16070"),  # Lentils, mature seeds, cooked, boiled, without salt
+        ("black beans cooked", "16015"),  # Beans, black, mature seeds, cooked, boiled, w/o salt
+        # Common names count, and grains are eaten cooked: "oatmeal, cooked" (SR28 ComName).
+        ("oatmeal", "08121"),
+        ("quinoa", "20137"),  # Quinoa, cooked
+    ],
+)
+def test_multi_word_and_common_name_queries_find_the_cooked_food(query: str, first: str) -> None:
+    assert search_foods(query, limit=5)[0].food.ndb_id == first
+
+
+def test_the_exact_one_unit_portion_wins_and_a_count_in_the_unit_multiplies() -> None:
+    oatmeal = food("08121")  # SR28 portions: 1 cup = 234 g, 0.75 cup = 175 g, 1 tbsp = 14.6 g
+    assert food_grams(oatmeal, 1, "cup") == pytest.approx(234)
+    assert food_grams(oatmeal, 1, "1 cup") == pytest.approx(234)
+    assert food_grams(oatmeal, 1, "2 cups") == pytest.approx(468)
+    assert food_grams(food("11457"), 1, "2 oz") == pytest.approx(2 * 28.349523125)
+    with pytest.raises(InvalidInputError, match="ambiguous"):
+        food_grams(food("12061"), 1, "1 cup")  # almonds: whole, sliced, slivered, ground
+
+
+@pytest.mark.parametrize("unit", ["g;", "g#", "(", "mg/0", "1/0", "g/2"])
+def test_malformed_units_are_errors_never_grams(unit: str) -> None:
+    with pytest.raises(InvalidInputError):
+        food_grams(food("12061"), 10, unit)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
@@ -52,6 +52,9 @@ _WHOLE_FOOD_GROUPS: Final[frozenset[str]] = frozenset(
         "Lamb, Veal, and Game Products",
         "Spices and Herbs",
     }
+)
+_EATEN_COOKED: Final[frozenset[str]] = frozenset(
+    {"Cereal Grains and Pasta", "Breakfast Cereals", "Legumes and Legume Products"}
 )
 _STOP: Final[frozenset[str]] = frozenset({"and", "or", "with", "w", "in", "of", "the", "a"})
 _BRAND = re.compile(r"\b[A-Z][A-Z'&]{2,}\b")
@@ -218,6 +221,9 @@ class _Index:
     extra_words: tuple[tuple[str, ...], ...]
     boost: tuple[float, ...]
     exact: Mapping[str, tuple[str, ...]]
+    vocabulary: tuple[str, ...]
+    postings: Mapping[str, frozenset[int]]
+    common_segments: tuple[tuple[tuple[str, ...], ...], ...]
 
 
 @cache
@@ -233,12 +239,19 @@ def _index() -> _Index:
         segments.append(segs)
         extra.append(common)
         bonus = 8.0 if item.food_group in _WHOLE_FOOD_GROUPS else 0.0
-        bonus += 3.0 if "raw" in words else 0.0
+        # The plain form people eat: raw fruit and vegetables, but cooked grains and legumes.
+        eaten_cooked = item.food_group in _EATEN_COOKED
+        bonus += 3.0 if ("cooked" in words if eaten_cooked else "raw" in words) else 0.0
+        bonus -= 1.5 if "with salt" in item.description.lower() else 0.0  # SR pairs: plain first
         bonus -= 10.0 if _BRAND.search(item.description) else 0.0
         boost.append(bonus)
         key = _exact_key(item.description)
         exact[key] = (*exact.get(key, ()), ndb)
     common_choices = {i: " ".join(words) for i, words in enumerate(extra) if words}
+    postings: dict[str, set[int]] = {}
+    for i, (segs, common) in enumerate(zip(segments, extra, strict=True)):
+        for word in {w for seg in segs for w in seg} | set(common):
+            postings.setdefault(word, set()).add(i)
     return _Index(
         tuple(ids),
         tuple(choices),
@@ -247,14 +260,42 @@ def _index() -> _Index:
         tuple(extra),
         tuple(boost),
         MappingProxyType(exact),
+        tuple(postings),
+        MappingProxyType({w: frozenset(ix) for w, ix in postings.items()}),
+        tuple(
+            tuple(
+                seg
+                for part in (foods()[ndb].common_name or "").split(",")
+                if (seg := tuple(_words(part)))
+            )
+            for ndb in ids
+        ),
     )
 
 
-def _rank(query_words: list[str], index: _Index, i: int) -> tuple[float, bool]:
-    segs = index.segments[i]
-    words = [w for seg in segs for w in seg] + list(index.extra_words[i])
-    best = [max((fuzz.ratio(q, w) for w in words), default=0.0) for q in query_words]
-    coverage = sum(best) / len(best)
+def _containing(query_words: list[str], index: _Index) -> set[int]:
+    """Foods whose words cover every query word (typos tolerated), or all but one of three+."""
+    per_word = []
+    for q in query_words:
+        similar = process.extract(
+            q, index.vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=None
+        )
+        per_word.append(set().union(*(index.postings[w] for w, _, _ in similar)))
+    if not per_word:
+        return set()
+    every = set.intersection(*per_word)
+    if every or len(per_word) < 3:
+        return every
+    return set().union(
+        *(
+            set.intersection(*(p for j, p in enumerate(per_word) if j != k))
+            for k in range(len(per_word))
+        )
+    )
+
+
+def _unmatched(query_words: list[str], segs: Sequence[Sequence[str]]) -> tuple[float, bool]:
+    """Penalty for name words the query does not mention, and whether the head word is covered."""
     penalty = 0.0
     head_covered = bool(segs and segs[0])
     for position, seg in enumerate(segs):
@@ -263,6 +304,22 @@ def _rank(query_words: list[str], index: _Index, i: int) -> tuple[float, bool]:
             if max(fuzz.ratio(q, word) for q in query_words) < 80.0:
                 penalty += 0.3 if word in _NEUTRAL else weight
                 head_covered = head_covered and position != 0
+    return penalty, head_covered
+
+
+def _rank(query_words: list[str], index: _Index, i: int) -> tuple[float, bool]:
+    segs = index.segments[i]
+    common = index.extra_words[i]
+    words = [w for seg in segs for w in seg] + list(common)
+    best = [max((fuzz.ratio(q, w) for w in words), default=0.0) for q in query_words]
+    coverage = sum(best) / len(best)
+    # A food is named by its SR description or its common name ("oatmeal, cooked" for
+    # "Cereals, oats, ..., cooked with water"): the closer of the two decides.
+    penalty, head_covered = _unmatched(query_words, segs)
+    if common:
+        alternative, common_head = _unmatched(query_words, index.common_segments[i])
+        if alternative - (4.0 if common_head else 0.0) < penalty - (4.0 if head_covered else 0.0):
+            penalty, head_covered = alternative, common_head
     score = coverage - penalty + index.boost[i] + (4.0 if head_covered else 0.0)
     return score, min(best) >= _FULL_COVERAGE
 
@@ -284,9 +341,11 @@ def search_foods(query: str, *, limit: int = 10) -> tuple[FoodMatch, ...]:
 
     Notes
     -----
-    Candidates come from rapidfuzz ``process.extract`` with ``fuzz.WRatio``; they are re-ranked
-    by word coverage, unmatched description words (the SR head word "Nuts" in "Nuts, almonds"
-    weighs most) and a preference for whole, raw, non-branded foods.
+    Candidates are the foods whose words contain every query word (typos tolerated; for three or
+    more words, all but one), plus the best rapidfuzz ``fuzz.WRatio`` matches of the whole query.
+    They are ranked by word coverage, the words of the description (or of the common name,
+    whichever is closer) that the query does not mention (the SR head word "Nuts" in "Nuts,
+    almonds" weighs most), and a preference for whole, raw, non-branded foods.
     """
     if limit < 1:
         raise InvalidInputError(field="limit", value=limit, allowed="an integer >= 1")
@@ -307,7 +366,8 @@ def search_foods(query: str, *, limit: int = 10) -> tuple[FoodMatch, ...]:
         joined, index.common, scorer=fuzz.WRatio, limit=100, score_cutoff=80
     )
     ranked = []
-    for i in sorted({hit[2] for hit in hits} | {hit[2] for hit in by_common}):
+    candidates = {hit[2] for hit in hits} | {hit[2] for hit in by_common}
+    for i in sorted(candidates | _containing(words, index)):
         score, full = _rank(words, index, i)
         ranked.append((score, index.ids[i], full))
     ranked.sort(key=lambda item: (-item[0], item[1]))
@@ -416,11 +476,20 @@ def food_grams(item: Food, amount: float, unit: str, *, field: str = "amount") -
     numeric = isinstance(amount, int | float) and not isinstance(amount, bool)
     if not numeric or not math.isfinite(amount) or amount <= 0:
         raise InvalidInputError(field=field, value=amount, unit=unit, allowed="a number > 0")
+    wanted = " ".join(str(unit).lower().replace(".", " ").split())
+    # "1 cup", "2 slices": a count written into the unit multiplies the amount.
+    count = re.match(r"^(\d+(?:\.\d+)?)\s+(\D.*)$", wanted)
+    factor = 1.0
+    if count:
+        factor, wanted = float(count.group(1)), count.group(2)
+        if factor <= 0:
+            raise InvalidInputError(field=field, value=amount, unit=unit, allowed="a count > 0")
     try:
-        return float(parse_quantity(amount, unit, field=field, like="g").to("g").magnitude)
+        return float(
+            parse_quantity(amount * factor, wanted, field=field, like="g").to("g").magnitude
+        )
     except InvalidInputError:
         pass
-    wanted = " ".join(str(unit).lower().replace(".", " ").split())
     wanted = _UNIT_SYNONYMS.get(wanted, wanted)
     full = [p for p in item.portions if p.unit_description.lower() == wanted]
     if not full:
@@ -429,8 +498,14 @@ def food_grams(item: Food, amount: float, unit: str, *, field: str = "amount") -
             for p in item.portions
             if re.split(r"[\s,(]", p.unit_description.lower(), maxsplit=1)[0] == wanted
         ]
+    if len(full) > 1:
+        # SR28 often lists the same household unit at several amounts ("1 cup", "0.75 cup"):
+        # the one-unit row is the unit's own weight.
+        exact = [p for p in full if p.unit_description.lower() == wanted and p.amount == 1]
+        if len(exact) == 1:
+            full = exact
     if len(full) == 1:
-        return amount * full[0].grams_per_unit
+        return amount * factor * full[0].grams_per_unit
     what = "ambiguous" if full else "not a mass unit or a portion of this food"
     shown = full if full else list(item.portions)
     listing = (

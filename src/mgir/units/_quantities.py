@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 
 from mgir._errors import InvalidInputError
 from mgir.units._registry import Quantity, ureg
 
 __all__ = ["parse_quantity"]
+
+_UNIT_TEXT = re.compile(r"^[A-Za-zµμ°%][A-Za-zµμ°% /*.^()\-0-9]*$")
+"""What a unit may look like: a letter first, then letters, spaces, / * . ^ ( ) and exponents.
+
+pint reads ``;`` and ``#`` as the end of the text and evaluates numbers, so ``g;`` would be grams
+and ``mg/0`` a division by zero; both are refused before pint sees them."""
 
 
 def parse_quantity(
@@ -36,18 +43,12 @@ def parse_quantity(
         raise InvalidInputError(field=field, value=value, allowed=f"a unit is required: {wanted}")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidInputError(field=field, value=value, unit=str(unit), allowed=wanted)
-    import pint  # noqa: PLC0415  (imported with the registry, on first use)
-
+    text = str(unit).strip()
+    if not _UNIT_TEXT.match(text) or re.search(r"(^|[/*(\s])\d", text):
+        raise InvalidInputError(field=field, value=value, unit=str(unit), allowed=wanted)
     try:
-        parsed_unit = ureg.parse_units(str(unit).replace("µ", "u").replace("μ", "u"))
-    except (
-        pint.errors.UndefinedUnitError,
-        pint.errors.DefinitionSyntaxError,
-        ValueError,
-        AttributeError,
-        TypeError,
-        AssertionError,
-    ) as exc:
+        parsed_unit = ureg.parse_units(text.replace("µ", "u").replace("μ", "u"))
+    except Exception as exc:
         raise InvalidInputError(field=field, value=value, unit=str(unit), allowed=wanted) from exc
     quantity = ureg.Quantity(float(value), parsed_unit)
     if quantity.dimensionality != ureg.parse_units(like).dimensionality:
