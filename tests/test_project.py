@@ -17,7 +17,13 @@ import mgir.units
 REPO = Path(__file__).resolve().parents[1]
 
 PUBLIC_API = {
-    "mgir": {"__version__", "InvalidInputError", "MgirError", "ReferenceDataError"},
+    "mgir": {
+        "__version__",
+        "InvalidInputError",
+        "InvalidInputErrors",
+        "MgirError",
+        "ReferenceDataError",
+    },
     "mgir.units": {
         "INSULIN_PMOL_PER_UIU_CONVENTIONAL",
         "INSULIN_PMOL_PER_UIU_WHO",
@@ -84,3 +90,45 @@ def test_ruff_clean():
 def test_mypy_clean():
     proc = subprocess.run([_tool("mypy")], cwd=REPO, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_published_json_schemas_match_the_models():
+    import json
+
+    from mgir.care import schemas
+
+    folder = REPO / "docs" / "schemas"
+    generated = schemas()
+    assert {p.stem for p in folder.glob("*.json")} == set(generated)
+    for name, schema in generated.items():
+        published = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        assert published == schema, (
+            f"docs/schemas/{name}.json is stale: run scripts/export_schemas.py"
+        )
+
+
+def test_the_evaluation_schema_validates_a_real_evaluation():
+    import json
+    from datetime import date
+
+    from mgir.assessment import parse_person
+    from mgir.care import CareOptions, Evaluation, evaluate
+
+    person = parse_person(
+        {
+            "spec_version": 1,
+            "person": {"age_years": 50, "sex": "male"},
+            "labs": [{"name": "serum_magnesium", "value": 0.7, "unit": "mmol/L"}],
+        },
+        assessed_on=date(2026, 11, 1),
+    )
+    import jsonschema
+
+    document = evaluate(person, CareOptions(draws=5, weeks=1)).to_dict()
+    schema = json.loads((REPO / "docs" / "schemas" / "evaluation.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    broken = json.loads(json.dumps(document))
+    broken["plan"]["supplement"]["elemental_mg_per_day"] = "three hundred"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(broken)
+    assert Evaluation.model_validate(document).assessment.magnesium.status == "deficient"

@@ -7,15 +7,28 @@ and research software, not a medical device.
 
 from __future__ import annotations
 
-from importlib import metadata
-
 from mgir._errors import InvalidInputError as InvalidInputError
+from mgir._errors import InvalidInputErrors as InvalidInputErrors
 from mgir._errors import MgirError as MgirError
 from mgir._errors import ReferenceDataError as ReferenceDataError
 
-try:
-    __version__: str = metadata.version("mgir")
-except metadata.PackageNotFoundError:  # a source tree that was not installed
-    __version__ = "0+unknown"
+__all__ = [
+    "InvalidInputError",
+    "InvalidInputErrors",
+    "MgirError",
+    "ReferenceDataError",
+    "__version__",
+]
 
-__all__ = ["InvalidInputError", "MgirError", "ReferenceDataError", "__version__"]
+
+def __getattr__(name: str) -> str:
+    # The version is read from the installed metadata on first use: importlib.metadata costs
+    # ~50 ms, which every command would otherwise pay at start-up.
+    if name == "__version__":
+        from importlib import metadata  # noqa: PLC0415
+
+        try:
+            return metadata.version("mgir")
+        except metadata.PackageNotFoundError:  # a source tree that was not installed
+            return "0+unknown"
+    raise AttributeError(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import json
 import shutil
 import subprocess
@@ -201,3 +202,44 @@ def test_cutoffs_and_sources_commands():
     )
     assert runner.invoke(app, ["sources", "inker2021"]).exit_code == 0
     assert runner.invoke(app, ["sources", "nope"]).exit_code == 2
+
+
+def test_nhanes_real_variable_names_and_row_errors(tmp_path):
+    src = tmp_path / "nhanes.csv"
+    src.write_text(
+        "SEQN,RIAGENDR,RIDAGEYR,RIDEXPRG,LBXGLU,LBXIN,LBXSCR,LBXTR,DR1TMAGN,DR2TMAGN,WTINT2YR\n"
+        "1,2,30,3,95,10,0.8,120,250,310,1000\n"  # RIDEXPRG 3: cannot be ascertained
+        "2,1,40,1,95,10,0.8,120,250,,1000\n"  # a man marked pregnant
+        "3,2,35,2,105,15,0.7,100,200,300,1000\n"
+        "4,2,35,,inf,15,0.7,100,200,300,1000\n"
+    )
+    result = runner.invoke(app, ["assess", "--csv", str(src), "--format", "nhanes"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
+    assert "column RIDEXPRG: got '3'" in rows[0]["errors"]
+    assert "column RIDEXPRG: got '1'; allowed: pregnant only with sex = female" in rows[1]["errors"]
+    assert "column LBXGLU: got 'inf'" in rows[3]["errors"]
+    ok = rows[2]
+    assert ok["errors"] == ""
+    # HOMA-IR from LBXGLU (mg/dL) and LBXIN; eGFR CKD-EPI 2021 from LBXSCR; intake = mean of days.
+    assert float(ok["homa_ir"]) == pytest.approx(105 / 18.0156 * 15 / 22.5)
+    assert float(ok["egfr_ml_min_1_73m2"]) > 90
+    assert float(ok["tyg"]) == pytest.approx(math.log(100 * 105 / 2))
+    assert ok["intake_below_ear"] == "1.0"  # mean (200 + 300) / 2 = 250 < EAR 265 (women 31-50)
+
+
+def test_duplicate_json_keys_are_an_error(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"spec_version": 1, "person": {"age_years": 40, "sex": "male", "sex": "female"}}')
+    result = runner.invoke(app, ["assess", str(path)])
+    assert result.exit_code == 2
+    assert "each key once" in result.stderr
+
+
+def test_version_and_markup_safe_output(tmp_path):
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.stdout.startswith("mgir ")
+    # "[[ogtt]]" in a reason must reach the screen as written (it is not Rich markup).
+    text = runner.invoke(app, ["assess", str(EXAMPLES / "healthy_adult.toml")])
+    assert "([[ogtt]])" in text.stdout

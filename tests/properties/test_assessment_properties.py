@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from mgir.assessment import egfr_ckd_epi_2021, homa_ir, quicki
@@ -11,8 +11,6 @@ from mgir.units import Quantity as Q
 
 glucose_mmol = st.floats(min_value=3.0, max_value=30.0)
 insulin_uiu = st.floats(min_value=1.0, max_value=300.0)
-settings.register_profile("mgir", max_examples=150, deadline=None)
-settings.load_profile("mgir")
 
 
 @given(glucose_mmol, insulin_uiu, insulin_uiu)

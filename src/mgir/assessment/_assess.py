@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import Field, computed_field
+from pydantic import Field
 
 from mgir._records import Record
 from mgir.assessment import _calculators as calc
@@ -127,17 +127,9 @@ class Assessment(Record):
     glycaemia: Glycaemia
     notices: tuple[Notice, ...]
     references: tuple[str, ...]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def not_computed(self) -> dict[str, str]:
-        """Name -> reason for every calculation without a value."""
-        results = {
-            **self.indices,
-            "egfr": self.kidney.egfr,
-            "fe_magnesium": self.kidney.fe_magnesium,
-        }
-        return {k: r.reason or "" for k, r in results.items() if r.value is None}
+    not_computed: dict[str, str] = Field(
+        default_factory=dict, description="Name -> reason for every calculation without a value."
+    )
 
     @property
     def urgent(self) -> tuple[Notice, ...]:
@@ -550,6 +542,7 @@ def assess(person: Person, *, homa_ir_cutoff: str | None = None) -> Assessment:
     refs += list(glycaemia.references)
     for notice in notices:
         refs += notice.source.split(";")
+    results = {**indices, "egfr": kidney.egfr, "fe_magnesium": kidney.fe_magnesium}
     return Assessment(
         person=person,
         indices=indices,
@@ -560,4 +553,5 @@ def assess(person: Person, *, homa_ir_cutoff: str | None = None) -> Assessment:
         glycaemia=glycaemia,
         notices=tuple(sorted(notices, key=lambda n: n.severity != "urgent")),
         references=tuple(dict.fromkeys(k for k in refs if k)),
+        not_computed={k: r.reason or "" for k, r in results.items() if r.value is None},
     )

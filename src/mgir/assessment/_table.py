@@ -114,18 +114,26 @@ class TableResult:
 class _Cells:
     """Column access that records cell errors per row instead of raising."""
 
-    def __init__(self, rows: Sequence[Sequence[str]], header: Sequence[str], ids: list[str]):
+    def __init__(
+        self,
+        rows: Sequence[Sequence[str]],
+        header: Sequence[str],
+        ids: list[str],
+        shown_as: Mapping[str, str],
+    ):
         self.rows = rows
         self.index = {h: i for i, h in enumerate(header)}
         self.ids = ids
+        self.shown_as = shown_as  # the column names of the file (NHANES variables)
         self.errors: list[list[InvalidInputError]] = [[] for _ in rows]
 
     def error(
         self, i: int, column: str, value: object, allowed: str, unit: str | None = None
     ) -> None:
+        name = self.shown_as.get(column, column)
         self.errors[i].append(
             InvalidInputError(
-                field=f"row {i + 2} (id {self.ids[i]}), column {column}",
+                field=f"row {i + 2} (id {self.ids[i]}), column {name}",
                 value=value,
                 unit=unit,
                 allowed=allowed,
@@ -198,7 +206,7 @@ def _nhanes(
         cells[sex_at] = {"1": "male", "2": "female"}.get(cells[sex_at].strip(), cells[sex_at])
         if "pregnant" in new_header:
             k = new_header.index("pregnant")
-            cells[k] = {"1": "yes", "2": "no", "": "no"}.get(cells[k].strip(), cells[k])
+            cells[k] = {"2": "no", "": "no"}.get(cells[k].strip(), cells[k])
         out_rows.append(cells)
     return new_header, out_rows, ignored
 
@@ -285,7 +293,11 @@ def assess_table(
         (r[id_at].strip() if id_at is not None and id_at < len(r) else "") or str(i + 1)
         for i, r in enumerate(rows)
     ]
-    cells = _Cells(rows, header, ids)
+    shown_as: dict[str, str] = {}
+    if table_format == "nhanes":
+        shown_as = {mgir: nhanes for nhanes, mgir in NHANES_COLUMNS.items()}
+        shown_as["dietary_intake_mg_per_day"] = "DR1TMAGN/DR2TMAGN or DR12_MAGN_mg"
+    cells = _Cells(rows, header, ids, shown_as)
     for i in sorted(short_rows):
         cells.error(i, "(row)", f"{widths[i]} cells", f"{width} cells, one per column")
     age = cells.floats("age_years", unit="year")

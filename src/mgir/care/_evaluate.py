@@ -270,7 +270,7 @@ def read_plan(
     Returns
     -------
     Plan
-        The plan the rules give (equal in its supplement to the one read).
+        The plan read, once it has passed the check.
     """
     options = options or CareOptions()
     raw = document.get("plan", document) if isinstance(document, Mapping) else document
@@ -317,7 +317,7 @@ def read_plan(
             "this person with this plan's dose and overrides (the plan was edited or made for "
             "someone else)",
         )
-    return checked
+    return given
 
 
 def schemas() -> dict[str, dict[str, Any]]:

@@ -1,0 +1,371 @@
+"""The clinical pipeline: one reading of a person, safety gaps closed, policy as data, provenance.
+
+Each safety test names the gap it closes (the clinical-core issue); each failed on the previous
+main. Golden numbers come from the cited tables: supplemental UL 350 mg/day for adults (iom1997),
+eGFR bands of the contraindications table (smpc_magnaspartate), serum bands (costello2016,
+rosanoff2022).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mgir._errors import InvalidInputError
+from mgir.assessment import parse_person
+from mgir.care import CareOptions, Evaluation, Override, evaluate, knowledge_base_version, read_plan
+from mgir.reference import policy
+
+AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def person(
+    *,
+    age: float = 50,
+    sex: str = "male",
+    serum: float | None = 0.65,
+    creatinine: float | None = 1.0,
+    glucose: float | None = 5.6,
+    insulin: float | None = 14,
+    potassium: float | None = None,
+    height: float | None = None,
+    conditions: tuple[str, ...] = (),
+    medications: tuple[str, ...] = (),
+    supplements: list[dict[str, Any]] | None = None,
+    pregnant: bool = False,
+) -> Any:
+    labs = []
+    for name, value, unit in (
+        ("serum_magnesium", serum, "mmol/L"),
+        ("creatinine", creatinine, "mg/dL"),
+        ("fasting_glucose", glucose, "mmol/L"),
+        ("fasting_insulin", insulin, "µIU/mL"),
+        ("potassium", potassium, "mmol/L"),
+    ):
+        if value is not None:
+            labs.append({"name": name, "value": value, "unit": unit})
+    section: dict[str, Any] = {
+        "age_years": age,
+        "sex": sex,
+        "conditions": list(conditions),
+        "medications": list(medications),
+        "pregnant": pregnant,
+    }
+    if height is not None:
+        section["height_cm"] = height
+    doc: dict[str, Any] = {"spec_version": 1, "person": section, "labs": labs}
+    if supplements:
+        doc["supplements"] = supplements
+    return parse_person(doc, assessed_on=date(2026, 11, 1))
+
+
+def run(who: Any, **options: Any) -> Evaluation:
+    options.setdefault("draws", 20)
+    return evaluate(who, CareOptions(**options), now=AT)
+
+
+def codes(items: Any) -> set[str]:
+    return {i.code for i in items}
+
+
+# ----------------------------------------------------------------------------- one reading
+
+
+def test_one_reading_for_every_stage() -> None:
+    who = person(serum=0.80)
+    stages = [evaluate(who, CareOptions(draws=10), stages=s) for s in ("assessment", "plan")]
+    full = run(who)
+    for evaluation in (*stages, full):
+        assert evaluation.assessment == full.assessment
+    assert stages[1].plan == full.plan
+
+
+def test_options_reach_every_step() -> None:
+    # Insulin in pmol/L: the factor is one option, read by the assessment and the projection.
+    doc = {
+        "spec_version": 1,
+        "person": {"age_years": 40, "sex": "female"},
+        "labs": [
+            {"name": "fasting_glucose", "value": 5.5, "unit": "mmol/L"},
+            {"name": "fasting_insulin", "value": 90, "unit": "pmol/L"},
+            {"name": "serum_magnesium", "value": 0.7, "unit": "mmol/L"},
+            {"name": "creatinine", "value": 0.8, "unit": "mg/dL"},
+        ],
+    }
+    who = parse_person(doc)
+    a, b = run(who), run(who, insulin_pmol_per_uiu=6.945)
+    assert a.person.lab("fasting_insulin") == pytest.approx(15.0)
+    assert b.person.lab("fasting_insulin") == pytest.approx(90 / 6.945)
+    ratio = a.assessment.indices["homa_ir"].value / b.assessment.indices["homa_ir"].value
+    assert ratio == pytest.approx(6.945 / 6.0)
+    start = b.projection.arms[0].outputs["fasting_insulin"].central[0]
+    assert start == pytest.approx(90 / 6.945)
+
+
+def test_provenance_names_versions_time_and_overrides() -> None:
+    override = Override(kind="upper_limit", reason="refractory, monitored", by="Dr C", at=AT)
+    evaluation = run(person(), requested_elemental_mg_per_day=400, overrides=(override,))
+    prov = evaluation.provenance
+    assert prov.mgir_version
+    assert prov.knowledge_base_version == knowledge_base_version()
+    assert prov.model_version and prov.model_parameter_set
+    assert prov.generated_at == AT
+    assert prov.overrides == (override,)
+    assert evaluation.plan.overrides == (override,)
+    document = evaluation.to_dict()
+    assert document["provenance"]["overrides"][0] == {
+        "kind": "upper_limit",
+        "reason": "refractory, monitored",
+        "by": "Dr C",
+        "at": "2026-11-01T09:00:00Z",
+    }
+
+
+def test_json_is_standard_json() -> None:
+    text = json.dumps(run(person()).to_dict(), allow_nan=False)
+    assert "NaN" not in text and "Infinity" not in text
+
+
+# ----------------------------------------------------------------------------- safety gaps
+
+
+@pytest.mark.parametrize(
+    ("salt", "amount", "unit", "key"),
+    [
+        ("magnesium citrate", 500, "mg/day", "elemental"),
+        ("magnesium chloride", 2500, "mg/day", "elemental"),
+        ("magnesium glycinate", 4, "g/day", "salt_mass"),  # 4 g x 14.10 % = 564 mg
+    ],
+)
+def test_gap1_an_existing_supplement_above_the_ul_is_a_caution_to_reduce(
+    salt: str, amount: float, unit: str, key: str
+) -> None:
+    who = person(supplements=[{"salt": salt, key: {"value": amount, "unit": unit}}])
+    evaluation = run(who)
+    plan = evaluation.plan
+    assert plan.supplement is None
+    (caution,) = [c for c in plan.cautions if c.code == "existing_supplement_above_ul"]
+    assert "350 mg/day" in caution.message and "reduce" in caution.message
+    assert caution.source == "iom1997"
+    assert all(e.action == "reduce" for e in plan.existing_supplements)
+    assert "existing_supplement_sufficient" not in codes(plan.cautions)
+
+
+def test_gap2_insulin_therapy_gives_no_ir_verdict_and_no_ir_indication() -> None:
+    who = person(serum=0.80, insulin=30, medications=("insulin glargine",))
+    evaluation = run(who)
+    assert evaluation.assessment.indices["homa_ir"].insulin_resistant is None
+    assert "homa_insulin_therapy" in codes(evaluation.assessment.notices)
+    assert "outside_calibrated_population" in codes(evaluation.projection.notices)
+
+
+def test_gap3_overt_hypomagnesaemia_puts_the_urgent_flag_on_the_plan() -> None:
+    plan = run(person(serum=0.55)).plan
+    (urgent,) = plan.urgent
+    assert urgent.severity == "urgent"
+    assert "potassium" in urgent.message and "ECG" in urgent.message
+    assert "provisional" in urgent.message
+    first = [m for m in plan.monitoring if m.urgent]
+    assert plan.monitoring[: len(first)] == tuple(first)
+    recheck = next(m for m in first if m.lab == "serum_magnesium")
+    assert (recheck.due_min_days, recheck.due_max_days) == (3, 5)
+    assert {m.lab for m in first} >= {"serum_magnesium", "potassium", "calcium", "ecg"}
+    assert "rcht_hypomagnesaemia2021" in recheck.source
+
+
+@pytest.mark.parametrize(
+    ("who", "scenario", "field"),
+    [
+        # eGFR about 25 (creatinine 2.6 mg/dL, 60-y man): blocked without a renal override.
+        ({"age": 60, "creatinine": 2.6}, {"requested_elemental_mg_per_day": 300}, "supplement"),
+        ({}, {"requested_elemental_mg_per_day": 2000}, "requested_elemental_mg_per_day"),
+        (
+            {"age": 6, "creatinine": None, "glucose": None, "insulin": None},
+            {"requested_elemental_mg_per_day": 1000},
+            "requested_elemental_mg_per_day",
+        ),
+    ],
+)
+def test_gap4_a_simulated_scenario_obeys_the_plan_rules(
+    who: dict, scenario: dict, field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        run(
+            person(**who), supplement_requested=True, requested_salt="magnesium citrate", **scenario
+        )
+    assert info.value.field == field
+
+
+def test_gap4_an_overridden_renal_block_is_halved_and_a_high_projection_flagged() -> None:
+    override = Override(kind="renal", reason="nephrologist-supervised", by="Dr N", at=AT)
+    evaluation = run(
+        person(age=60, creatinine=2.6, serum=0.95),
+        overrides=(override,),
+        supplement_requested=True,
+        requested_elemental_mg_per_day=300,
+    )
+    supplement = evaluation.plan.supplement
+    assert supplement.dose_factor == 0.5
+    assert supplement.elemental_mg_per_day == 150
+    assert "renal_override" in codes(evaluation.plan.cautions)
+    notices = codes(evaluation.projection.notices)
+    assert "outside_calibrated_population" in notices
+    peak = max(evaluation.projection.arms[1].outputs["serum_magnesium"].high)
+    assert ("projected_serum_mg_high" in notices) == (peak > 1.0)
+
+
+@pytest.mark.parametrize(
+    ("who", "flag"),
+    [
+        ({"age": 9, "creatinine": None}, "age 9 y"),
+        ({"sex": "female", "age": 30, "pregnant": True}, "pregnancy"),
+    ],
+)
+def test_gap4_outside_the_calibrated_population_is_flagged(who: dict, flag: str) -> None:
+    evaluation = run(person(**who))
+    (notice,) = [
+        n for n in evaluation.projection.notices if n.code == "outside_calibrated_population"
+    ]
+    assert flag in notice.message
+
+
+def test_gap5_outputs_without_the_persons_labs_are_labelled_reference_adult() -> None:
+    from mgir.report._figures import projected_outputs
+
+    evaluation = run(person(glucose=None, insulin=None))
+    outputs = evaluation.projection.arms[0].outputs
+    assert outputs["serum_magnesium"].anchored == "measured"
+    for name in ("fasting_glucose", "fasting_insulin", "homa_ir"):
+        assert outputs[name].anchored == "reference_adult"
+    assert projected_outputs(evaluation.projection) == ["serum_magnesium"]
+    assert evaluation.projection.labs_used["fasting_glucose_mmol_per_l"] == "default"
+
+
+def test_gap6_ckd_g4_with_adequate_mg_gets_no_push_to_the_rda() -> None:
+    # CKD G4 (eGFR < 30), serum Mg adequate, K+ 5.1 mmol/L: no diet push, no high-K foods.
+    plan = run(person(age=67, sex="female", creatinine=2.1, serum=0.95, potassium=5.1)).plan
+    assert plan.diet.suggestions == ()
+    assert "renal team" in plan.diet.advice
+
+
+def test_gap6_high_potassium_foods_carry_a_caution_or_are_left_out() -> None:
+    low = run(person(age=67, sex="female", creatinine=2.1, serum=0.70, potassium=5.1)).plan
+    assert low.diet.suggestions
+    (caution,) = [c for c in low.cautions if c.code == "potassium_foods"]
+    high = [s.name for s in low.diet.suggestions if s.potassium_class in ("high", "unknown")]
+    assert all(name in caution.message for name in high)
+    hyper = run(person(age=67, sex="female", creatinine=2.1, serum=0.70, potassium=5.8)).plan
+    assert all(s.potassium_class != "high" for s in hyper.diet.suggestions)
+    assert "potassium_foods_excluded" in codes(hyper.cautions)
+    assert f"{policy('hyperkalaemia_mmol_per_l').value:g} mmol/L" in next(
+        c.message for c in hyper.cautions if c.code == "potassium_foods_excluded"
+    )
+
+
+def test_gap8_a_child_with_creatinine_is_asked_for_height_not_creatinine() -> None:
+    plan = run(person(age=10, creatinine=0.5, glucose=None, insulin=None)).plan
+    labs = [m.lab for m in plan.monitoring]
+    assert "height" in labs
+    assert "creatinine" not in labs
+    with_height = run(person(age=10, creatinine=0.5, height=140, glucose=None, insulin=None))
+    assert with_height.assessment.kidney.egfr.value == pytest.approx(0.413 * 140 / 0.5)
+
+
+def test_gap9_the_no_change_band_is_centred_on_the_labs() -> None:
+    # The PCOS example's intake (a one-day diary, 80 mg/day) left many draws off steady state:
+    # the band of "no change" ran from 0.50 to 0.78 mmol/L. Draws are now conditioned on the labs.
+    doc = {
+        "spec_version": 1,
+        "person": {"age_years": 28, "sex": "female", "conditions": ["pcos"]},
+        "labs": [
+            {"name": "fasting_glucose", "value": 98, "unit": "mg/dL"},
+            {"name": "fasting_insulin", "value": 18, "unit": "µIU/mL"},
+            {"name": "serum_magnesium", "value": 1.9, "unit": "mg/dL"},
+            {"name": "creatinine", "value": 62, "unit": "µmol/L"},
+        ],
+        "diet": [
+            {"food": "09040", "amount": {"value": 118, "unit": "g"}},
+            {"food": "01077", "amount": {"value": 1, "unit": "cup"}},
+            {"food": "18075", "amount": {"value": 1, "unit": "slice"}},
+        ],
+    }
+    evaluation = run(parse_person(doc), draws=60)
+    baseline = evaluation.projection.arms[0].outputs
+    for name in ("serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir"):
+        series = baseline[name]
+        start = series.central[0]
+        assert np.allclose(series.low, start, rtol=1e-6), name
+        assert np.allclose(series.high, start, rtol=1e-6), name
+    assert evaluation.projection.draws_used == 60
+
+
+# ----------------------------------------------------------------------------- policy as data
+
+
+def test_the_renal_dose_factor_comes_from_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import mgir.planning._plan as planning
+
+    rows = planning.contraindications()
+    edited = tuple(
+        dataclasses.replace(r, dose_factor=0.25) if r.rule_id == "egfr_30_60" else r for r in rows
+    )
+    who = person(age=60, creatinine=1.4)  # eGFR 30-60
+    assert run(who).plan.supplement.elemental_mg_per_day == 150  # 300 x 0.5 (shipped row)
+    monkeypatch.setattr(planning, "contraindications", lambda: edited)
+    assert run(who).plan.supplement.elemental_mg_per_day == 75  # 300 x 0.25 (edited row)
+
+
+def test_the_default_dose_and_the_split_come_from_the_policy_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mgir.planning._plan as planning
+    from mgir.reference import NamedValue
+
+    real = planning.policy
+
+    def edited(key: str) -> NamedValue:
+        value = real(key)
+        if key == "default_elemental_mg_per_day":
+            return NamedValue(key, 200.0, value.unit, "", "derived", value.source_key)
+        if key == "split_above_mg_per_day":
+            return NamedValue(key, 250.0, value.unit, "", "derived", value.source_key)
+        return value
+
+    monkeypatch.setattr(planning, "policy", edited)
+    supplement = run(person()).plan.supplement
+    assert supplement.elemental_mg_per_day == 200
+    assert supplement.doses_per_day == 1
+
+
+def test_every_policy_number_has_a_source() -> None:
+    from mgir.reference import load_table, source
+
+    for table in ("plan_policy", "formula_constants", "dose_times", "monitoring"):
+        for row in load_table(table).rows:
+            for key in row["source_key"].split(";"):
+                assert source(key)
+
+
+# ----------------------------------------------------------------------------- plans read back
+
+
+def test_a_plan_read_back_is_checked_for_this_person() -> None:
+    who = person()
+    evaluation = run(who)
+    document = evaluation.to_dict()
+    assert read_plan(document, who).supplement == evaluation.plan.supplement
+    edited = json.loads(json.dumps(document))
+    edited["plan"]["supplement"]["elemental_mg_per_day"] = 150
+    with pytest.raises(InvalidInputError) as info:
+        read_plan(edited, who)
+    assert info.value.field == "plan.supplement.elemental_mg_per_day"
+    # The same plan for a person with eGFR 25 is refused: the renal block applies.
+    with pytest.raises(InvalidInputError) as blocked:
+        read_plan(document, person(age=60, creatinine=2.6))
+    assert "renal_contraindication" in blocked.value.allowed
