@@ -16,20 +16,19 @@ import sys
 import time
 from pathlib import Path
 
-from mgir.assessment import NHANES_COLUMNS, assess_table
+from mgir.assessment import assess_table
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/data/nhanes_2015_2016_mg_glucose.csv"
 
 
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
-    columns = {m: [r[n] for r in rows] for n, m in NHANES_COLUMNS.items()}
-    columns["sex"] = [{"1": "male", "2": "female"}[s] for s in columns["sex"]]
+    table = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    header, rows = table[0], table[1:]
     library = []
     for _ in range(7):
         start = time.perf_counter()
-        assess_table(columns)
+        assess_table(header, rows, table_format="nhanes")
         library.append(time.perf_counter() - start)
     exe = Path(sys.executable).parent / "mgir"
     command = []

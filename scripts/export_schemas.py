@@ -1,4 +1,6 @@
-"""Write the JSON Schemas of mgir's inputs and outputs to docs/schemas/ (python scripts/export_schemas.py).
+"""Write the JSON Schemas of mgir's inputs and outputs to docs/schemas/.
+
+Run: python scripts/export_schemas.py
 
 The test suite checks that the published files equal what the installed package generates.
 """

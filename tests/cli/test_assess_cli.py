@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import math
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -231,7 +231,9 @@ def test_nhanes_real_variable_names_and_row_errors(tmp_path):
 
 def test_duplicate_json_keys_are_an_error(tmp_path):
     path = tmp_path / "p.json"
-    path.write_text('{"spec_version": 1, "person": {"age_years": 40, "sex": "male", "sex": "female"}}')
+    path.write_text(
+        '{"spec_version": 1, "person": {"age_years": 40, "sex": "male", "sex": "female"}}'
+    )
     result = runner.invoke(app, ["assess", str(path)])
     assert result.exit_code == 2
     assert "each key once" in result.stderr

@@ -63,3 +63,61 @@ def test_foods_search_through_the_app():
     result = runner.invoke(app, ["foods", "search", "almnds", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["ndb_id"] == "12061"
+
+
+def test_report_takes_the_plan_options_and_records_the_override(tmp_path):
+    out = tmp_path / "r.html"
+    args = [
+        "report",
+        str(EXAMPLES / "t2d_low_magnesium.toml"),
+        "-o",
+        str(out),
+        "--draws",
+        "5",
+        "--elemental-mg",
+        "400",
+        "--override-ul",
+        "refractory hypomagnesaemia on a PPI",
+        "--override-by",
+        "Dr R. Reporter",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "<b>trimagnesium dicitrate (anhydrous)</b>: 400 mg elemental" in html
+    assert "Dr R. Reporter" in html and "refractory hypomagnesaemia on a PPI" in html
+    refused = runner.invoke(
+        app,
+        [
+            "report",
+            str(EXAMPLES / "t2d_low_magnesium.toml"),
+            "-o",
+            str(out),
+            "--elemental-mg",
+            "400",
+        ],
+    )
+    assert refused.exit_code == 2 and "350 mg/day" in refused.stderr
+
+
+def test_report_to_an_unwritable_path_is_exit_2(tmp_path):
+    out = tmp_path / "no" / "such" / "dir" / "r.html"
+    result = runner.invoke(app, ["report", str(EXAMPLES / "healthy_adult.toml"), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "writable file path" in result.stderr
+
+
+def test_two_columns_for_one_lab_are_an_error_not_a_silent_pick(tmp_path):
+    # Before: a second serum-Mg column replaced the first and the row read "adequate".
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "id,age_years,sex,serum_magnesium_mmol_l,serum_magnesium_mg_dl\n1,40,male,0.6,2.2\n"
+    )
+    result = runner.invoke(app, ["assess", "--csv", str(src)])
+    assert result.exit_code == 2
+    assert "one column for serum_magnesium" in result.stderr
+    src.write_text(
+        "id,age_years,sex,serum_magnesium_mmol_l,serum_magnesium_mmol_l\n1,40,male,0.6,0.9\n"
+    )
+    repeated = runner.invoke(app, ["assess", "--csv", str(src)])
+    assert repeated.exit_code == 2 and "each column once" in repeated.stderr
