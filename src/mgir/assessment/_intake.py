@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from mgir._errors import InvalidInputError, InvalidInputErrors
 from mgir._records import Record
+from mgir._text import decode_utf8
 from mgir.assessment._person import DietEntry
 from mgir.reference import food_grams, resolve_food
 
@@ -307,17 +308,11 @@ def parse_diary_csv(content: str | bytes, *, name: str = "diary.csv") -> tuple[D
     InvalidInputError
         Naming the line and the column.
     """
-    if isinstance(content, bytes):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInputError(
-                field=f"{name} byte {exc.start}",
-                value=content[exc.start : exc.start + 4].hex(" "),
-                allowed="UTF-8 text",
-            ) from None
-    else:
-        text = content.removeprefix("\ufeff")
+    text = (
+        decode_utf8(content, field=name)
+        if isinstance(content, bytes)
+        else content.removeprefix("\ufeff")
+    )
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise InvalidInputError(

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from mgir._errors import InvalidInputError, InvalidInputErrors
+from mgir._text import decode_utf8
 from mgir.cli._common import (
     ClinicalOptions,
     Diary,
@@ -37,14 +38,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[InvalidInput
         raise InvalidInputError(
             field="--csv", value=str(path), allowed=f"a readable CSV file ({exc.strerror})"
         ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(
-            field=f"--csv byte {exc.start}",
-            value=raw[exc.start : exc.start + 4].hex(" "),
-            allowed="UTF-8 text",
-        ) from None
+    text = decode_utf8(raw, field="--csv")
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[str]] = []
     problems: list[InvalidInputError] = []

@@ -25,6 +25,7 @@ import typer
 from rich.console import Console
 
 from mgir._errors import InvalidInputError, MgirError
+from mgir._text import decode_utf8
 
 if TYPE_CHECKING:
     from mgir.assessment import Person
@@ -116,12 +117,7 @@ def read_document(path: Path, *, field: str = "PERSON") -> dict[str, Any]:
         raise InvalidInputError(
             field=field, value=str(path), allowed=f"a readable file ({exc.strerror})"
         ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(
-            field=f"{field} byte {exc.start}", value=str(path), allowed="UTF-8 text"
-        ) from None
+    text = decode_utf8(raw, field=field)
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text, object_pairs_hook=_no_duplicates)
