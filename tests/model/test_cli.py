@@ -218,3 +218,28 @@ def test_model_calibrate_command_writes_a_calibration(app: typer.Typer, tmp_path
     shipped = calibration_record()
     for name, value in shipped["parameters"].items():
         assert record["parameters"][name] == pytest.approx(value, rel=1e-3)
+
+
+def test_simulate_writes_parquet_trajectories(
+    app: typer.Typer, person: Path, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "traj.parquet"
+    res = CliRunner().invoke(
+        app, ["simulate", str(person), "--weeks", "1", "--draws", "4", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    table = pq.read_table(out)
+    assert table.column_names == [
+        "arm",
+        "output",
+        "unit",
+        "anchored",
+        "day",
+        "central",
+        "low",
+        "median",
+        "high",
+    ]
+    assert table.num_rows == 1 * 4 * 8  # no change only (no supplement asked) x 4 outputs x 8 days
+    assert b"mgir_projection_model" in table.schema.metadata

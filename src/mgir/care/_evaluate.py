@@ -23,6 +23,7 @@ from mgir._records import Record, input_errors
 from mgir.assessment import Assessment, DietEntry, Person, assess
 from mgir.care._projection import Projection, project
 from mgir.planning import Override, Plan, PlanOptions, plan
+from mgir.reference import resolve_salt
 from mgir.units import INSULIN_PMOL_PER_UIU_CONVENTIONAL, INSULIN_PMOL_PER_UIU_WHO
 
 __all__ = [
@@ -95,6 +96,28 @@ class CareOptions(Record):
         if not 0 < value <= 520:
             raise ValueError("more than 0 and at most 520 weeks")
         return value
+
+    def with_plan(self, plan: Plan) -> CareOptions:
+        """These options set to reproduce ``plan``'s supplement (its salt, total and overrides)."""
+        supplement = plan.supplement
+        if supplement is None:
+            raise InvalidInputError(
+                field="plan.supplement", value=None, allowed="a plan with a supplement"
+            )
+        return self.model_copy(
+            update={
+                "overrides": plan.overrides,
+                "requested_salt": supplement.salt,
+                "requested_elemental_mg_per_day": supplement.total_mg_per_day
+                / supplement.dose_factor,
+                "supplement_requested": True,
+            }
+        )
+
+    def with_supplement(self, salt: str, *, field: str = "requested_salt") -> CareOptions:
+        """These options with a supplement asked for (a scenario); the salt must be known."""
+        resolve_salt(salt, field=field)
+        return self.model_copy(update={"requested_salt": salt, "supplement_requested": True})
 
     def plan_options(self) -> PlanOptions:
         """The plan's share of the options."""
@@ -292,19 +315,8 @@ def read_plan(
         raise InvalidInputError(
             field="plan.supplement.dose_factor", value=supplement.dose_factor, allowed="> 0"
         )
-    total = supplement.total_mg_per_day / supplement.dose_factor
     checked = evaluate(
-        person,
-        options.model_copy(
-            update={
-                "overrides": given.overrides,
-                "requested_salt": supplement.salt,
-                "requested_elemental_mg_per_day": total,
-                "supplement_requested": True,
-                "project": False,
-            }
-        ),
-        stages="plan",
+        person, options.with_plan(given).model_copy(update={"project": False}), stages="plan"
     ).plan
     assert checked is not None
     assert checked.supplement is not None

@@ -104,6 +104,25 @@ class Projection(Record):
     draws_used: int
     model: dict[str, Any]
 
+    def long_rows(self) -> list[dict[str, Any]]:
+        """One row per arm, output and day: the trajectories as a long table."""
+        return [
+            {
+                "arm": arm.label,
+                "output": series.name,
+                "unit": series.unit,
+                "anchored": series.anchored,
+                "day": day,
+                "central": series.central[k],
+                "low": series.low[k],
+                "median": series.median[k],
+                "high": series.high[k],
+            }
+            for arm in self.arms
+            for series in arm.outputs.values()
+            for k, day in enumerate(self.days)
+        ]
+
 
 def _outside_calibration(assessment: Assessment) -> list[Notice]:
     person = assessment.person

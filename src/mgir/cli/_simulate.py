@@ -39,18 +39,9 @@ __all__ = ["register", "scenario_options"]
 def scenario_options(
     options: CareOptions, supplement: str | None, elemental_mg: float | None, plan: Plan | None
 ) -> CareOptions:
-    """The options of a scenario: an explicit supplement, or a plan read back (already checked)."""
+    """The options of ``--supplement/--elemental-mg`` or of a checked ``--plan``."""
     if plan is not None:
-        assert plan.supplement is not None
-        return options.model_copy(
-            update={
-                "overrides": plan.overrides,
-                "requested_salt": plan.supplement.salt,
-                "requested_elemental_mg_per_day": plan.supplement.total_mg_per_day
-                / plan.supplement.dose_factor,
-                "supplement_requested": True,
-            }
-        )
+        return options.with_plan(plan)
     if supplement is None and elemental_mg is None:
         return options
     if supplement is None:
@@ -59,34 +50,17 @@ def scenario_options(
             value=None,
             allowed="a salt with --elemental-mg, e.g. --supplement 'magnesium citrate'",
         )
-    from mgir.reference import resolve_salt  # noqa: PLC0415
+    return options.with_supplement(supplement, field="--supplement")
 
-    resolve_salt(supplement, field="--supplement")
-    return options.model_copy(update={"requested_salt": supplement, "supplement_requested": True})
+
+_COLUMNS = ("arm", "output", "unit", "anchored", "day", "central", "low", "median", "high")
 
 
 def _trajectory_csv(projection: Projection) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["arm", "output", "unit", "anchored", "day", "central", "low", "median", "high"]
-    )
-    for arm in projection.arms:
-        for series in arm.outputs.values():
-            for k, day in enumerate(projection.days):
-                writer.writerow(
-                    [
-                        arm.label,
-                        series.name,
-                        series.unit,
-                        series.anchored,
-                        day,
-                        series.central[k],
-                        series.low[k],
-                        series.median[k],
-                        series.high[k],
-                    ]
-                )
+    writer = csv.DictWriter(buffer, fieldnames=_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(projection.long_rows())
     return buffer.getvalue()
 
 
@@ -98,17 +72,8 @@ def _trajectory_parquet(projection: Projection, path: Path) -> None:
         raise InvalidInputError(
             field="--output", value=str(path), allowed="a .csv file (Parquet needs mgir[parquet])"
         ) from None
-    rows = list(csv.DictReader(io.StringIO(_trajectory_csv(projection))))
-    table = pa.table(
-        {
-            key: [
-                float(r[key]) if key not in ("arm", "output", "unit", "anchored") else r[key]
-                for r in rows
-            ]
-            for key in rows[0]
-        }
-    )
-    table = table.replace_schema_metadata({"mgir_projection_model": str(projection.model)})
+    table = pa.Table.from_pylist(projection.long_rows())
+    table = table.replace_schema_metadata({"mgir_projection_model": json.dumps(projection.model)})
     try:
         pq.write_table(table, path)
     except OSError as exc:
