@@ -241,5 +241,5 @@ def test_simulate_writes_parquet_trajectories(
         "median",
         "high",
     ]
-    assert table.num_rows == 1 * 4 * 8  # no change only (no supplement asked) x 4 outputs x 8 days
+    assert table.num_rows == 2 * 4 * 8  # no change and the plan (deficient) x 4 outputs x 8 days
     assert b"mgir_projection_model" in table.schema.metadata
