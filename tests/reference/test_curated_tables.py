@@ -35,3 +35,27 @@ def test_expected_effects_cite_primary_trials() -> None:
     for row in rows:
         for key in row["source_key"].split(";"):
             assert source(key).quality in ("primary", "secondary")
+
+
+def test_sources_point_to_canonical_pages() -> None:
+    # A DOI, a PubMed id or a publisher/agency page; never a raw IP address or a library proxy.
+    # The page actually read (a mirror, a calculator site) may differ: it is kept as read_at.
+    import re
+
+    from mgir.reference import sources
+
+    for key, entry in sources().items():
+        if entry.doi:
+            assert re.fullmatch(r"10\.\d{4,9}/\S+", entry.doi), (key, entry.doi)
+        if entry.pmid:
+            assert re.fullmatch(r"[1-9]\d{0,8}", entry.pmid), (key, entry.pmid)
+        for url in (entry.url, entry.read_at):
+            if url is None:
+                continue
+            assert re.match(r"https?://[a-z0-9]", url), (key, url)
+        if entry.url:
+            assert not re.match(r"https?://\d+\.\d+\.\d+\.\d+", entry.url), (key, entry.url)
+            assert "proxy" not in entry.url and "idm.oclc.org" not in entry.url, (key, entry.url)
+            assert "calculator" not in entry.url, (key, entry.url)
+        if entry.read_at:
+            assert entry.read_at != entry.url, key

@@ -23,7 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 from mgir._errors import InvalidInputError, InvalidInputErrors, did_you_mean
 from mgir._records import Record, input_errors
-from mgir.reference import food_grams, resolve_food, resolve_salt
+from mgir.reference import food_grams, life_stage_ages_years, resolve_food, resolve_salt
 from mgir.units import (
     INSULIN_PMOL_PER_UIU_CONVENTIONAL,
     analyte,
@@ -399,6 +399,23 @@ def _age(
         )
         return None
     return section.age_years
+
+
+def _life_stage(section: PersonSection, age_years: float, errors: list[InvalidInputError]) -> None:
+    """Pregnancy and lactation only at the ages the DRI table covers: no row is guessed."""
+    for flag, state in (("pregnant", "pregnancy"), ("lactating", "lactation")):
+        if not getattr(section, flag) or section.sex != "female":
+            continue
+        low, high = life_stage_ages_years(state)
+        if not low <= age_years < high:
+            errors.append(
+                InvalidInputError(
+                    field=f"person.{flag}",
+                    value=True,
+                    allowed=f"{state} requirements exist for ages {low:g} to under {high:g} "
+                    f"years (the person is {age_years:g} years old)",
+                )
+            )
 
 
 def _in_range(
@@ -839,6 +856,8 @@ def parse_person(
         errors.append(InvalidInputError(field="person", value=None, allowed="a [person] table"))
     warnings: list[str] = []
     age = None if section is None else _age(section, when, errors)
+    if section is not None and age is not None:
+        _life_stage(section, age, errors)
     conditions, medications, times = (
         ((), (), {}) if section is None else _person_section(section, errors)
     )

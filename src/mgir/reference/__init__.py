@@ -21,6 +21,7 @@ from mgir.reference._policy import policy as policy
 from mgir.reference._policy import preferred_dose_times as preferred_dose_times
 from mgir.reference._requirements import MagnesiumDri as MagnesiumDri
 from mgir.reference._requirements import eu_supplement_ul_mg_per_day as eu_supplement_ul_mg_per_day
+from mgir.reference._requirements import life_stage_ages_years as life_stage_ages_years
 from mgir.reference._requirements import magnesium_dri as magnesium_dri
 from mgir.reference._safety import Contraindication as Contraindication
 from mgir.reference._safety import Interaction as Interaction
@@ -96,6 +97,7 @@ __all__ = [
     "index_cutoff",
     "index_cutoffs",
     "interactions",
+    "life_stage_ages_years",
     "load_table",
     "magnesium_dri",
     "magnesium_marker_bands",

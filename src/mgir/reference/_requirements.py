@@ -103,6 +103,24 @@ def magnesium_dri(
     )
 
 
+def life_stage_ages_years(state: str) -> tuple[float, float]:
+    """The ages (years, lower inclusive, upper exclusive) the DRI table covers for a state.
+
+    Parameters
+    ----------
+    state
+        ``"pregnancy"`` or ``"lactation"``.
+
+    References
+    ----------
+    iom1997, dri_reproductions.
+    """
+    rows = [r for r in load_table("dri_magnesium").rows if r["state"] == state]
+    if not rows:
+        raise InvalidInputError(field="state", value=state, allowed="pregnancy or lactation")
+    return min(r["age_min_years"] for r in rows), max(r["age_max_years"] for r in rows)
+
+
 def eu_supplement_ul_mg_per_day(*, age_years: float) -> tuple[float, str, tuple[str, ...]] | None:
     """Return the EU (SCF 2001) supplemental UL for an age, its evidence and sources, or None.
 

@@ -33,8 +33,12 @@ class Source:
         review read in its place), ``low_quality`` (e.g. an AI-generated summary; shown as such),
         ``derived`` (arithmetic done by mgir from cited numbers), ``internal`` (an mgir
         engineering choice that is not a clinical claim).
-    url, doi
-        Where it can be read, when known.
+    url, doi, pmid
+        Where it is published: the DOI, the PubMed id, and the publisher's, agency's or PubMed
+        page.
+    read_at
+        The page that was actually read, when it differs from ``url`` (a reproduction, an
+        abstract mirror, a summary).
     note
         What was and was not verified.
     """
@@ -44,6 +48,8 @@ class Source:
     quality: Quality
     url: str | None = None
     doi: str | None = None
+    pmid: str | None = None
+    read_at: str | None = None
     note: str | None = None
 
 
@@ -67,6 +73,8 @@ def sources() -> Mapping[str, Source]:
             quality=quality,
             url=entry.get("url"),
             doi=entry.get("doi"),
+            pmid=entry.get("pmid"),
+            read_at=entry.get("read_at"),
             note=entry.get("note"),
         )
     return MappingProxyType(out)

@@ -81,6 +81,30 @@ def test_unknown_key_lists_known_keys():
     assert "known keys: name, value, unit, date" in info.value.allowed
 
 
+@pytest.mark.parametrize(
+    ("flag", "age", "accepted"),
+    [
+        # Found by the long fuzz campaign: pregnant at age 0 passed the file and failed later.
+        ("pregnant", 0, False),
+        ("pregnant", 13.9, False),
+        ("pregnant", 14, True),
+        ("pregnant", 50.9, True),
+        ("pregnant", 51, False),
+        ("lactating", 60, False),
+        ("lactating", 30, True),
+    ],
+)
+def test_pregnancy_and_lactation_only_where_the_dri_table_has_rows(flag, age, accepted):
+    doc = person(person__age_years=age, **{f"person__{flag}": True})
+    if accepted:
+        assert assess(parse_person(doc)).requirements.life_stage.startswith(flag[:5])
+        return
+    with pytest.raises(InvalidInputError) as info:
+        parse_person(doc)
+    assert info.value.field == f"person.{flag}"
+    assert "14 to under 51 years" in str(info.value) and f"{age:g} years old" in str(info.value)
+
+
 def test_newest_lab_is_used_and_history_kept():
     doc = person()
     doc["labs"] += [
