@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from mgir.cli import app
+from mgir.report._labels import notice_title
 from mgir.testing import person_documents
 from tests.conftest import example_files
 
@@ -85,7 +87,7 @@ def check_agreement(path: Path, tmp: Path) -> None:
         salt, dose = decision["supplement"]
         assert re.search(rf"<b>{re.escape(salt)}</b>: {dose:.0f} mg elemental", html)
     for code in decision["blocks"]:
-        assert f"<b>{code}</b>" in html
+        assert f"<b>{escape(notice_title(code))}</b>" in html
 
 
 @pytest.mark.parametrize("path", example_files(), ids=lambda p: p.stem)

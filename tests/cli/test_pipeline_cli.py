@@ -55,7 +55,7 @@ def test_report_command_writes_assessment_and_plan(tmp_path):
     )
     assert result.exit_code == 0, result.output
     html = out.read_text()
-    assert "Magnesium status" in html and "<h2>Plan</h2>" in html
+    assert "Magnesium status" in html and '<section id="plan"' in html
     assert "trimagnesium dicitrate" in html
 
 

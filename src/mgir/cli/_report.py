@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mgir._errors import InvalidInputError
 from mgir.cli._common import (
     ClinicalOptions,
     Diary,
@@ -37,6 +38,10 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path(
             "mgir-report.html"
         ),
+        pdf: Annotated[
+            Path | None,
+            typer.Option("--pdf", help="Also write the page as a PDF (needs the 'pdf' extra)."),
+        ] = None,
         plan: Annotated[
             Path | None, typer.Option(help="A plan (mgir plan --json) to report; checked first.")
         ] = None,
@@ -73,5 +78,20 @@ def register(app: typer.Typer) -> None:
         if plan is not None:
             checked = read_plan(read_document(plan, field="--plan"), person, options)
             options = scenario_options(options, None, None, checked)
-        write_text(output, render_report(evaluate(person, options)), field="-o")
+        evaluation = evaluate(person, options)
+        write_text(output, render_report(evaluation), field="-o")
         console.print(f"Report written to {output}", markup=False)
+        if pdf is not None:
+            from mgir.cli._common import write_bytes  # noqa: PLC0415
+            from mgir.report import render_pdf  # noqa: PLC0415
+
+            try:
+                content = render_pdf(evaluation)
+            except ImportError:
+                raise InvalidInputError(
+                    field="--pdf",
+                    value=str(pdf),
+                    allowed="PDF output with WeasyPrint: pip install 'mgir[pdf]'",
+                ) from None
+            write_bytes(pdf, content, field="--pdf")
+            console.print(f"PDF written to {pdf}", markup=False)

@@ -170,7 +170,7 @@ def register(app: typer.Typer) -> None:
         if plot is not None:
             from mgir.report import projection_figure_png  # noqa: PLC0415
 
-            write_bytes(plot, projection_figure_png(projection), field="--plot")
+            write_bytes(plot, projection_figure_png(projection, evaluation.person), field="--plot")
         if as_json:
             print_json(evaluation.to_dict())
         else:

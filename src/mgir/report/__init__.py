@@ -1,8 +1,10 @@
-"""Reports (layer L4): the self-contained HTML page and its figures."""
+"""Reports (layer L4): the self-contained HTML page, its PDF and its figures."""
 
 from __future__ import annotations
 
+from mgir.report._figures import projection_figure as projection_figure
 from mgir.report._figures import projection_figure_png as projection_figure_png
+from mgir.report._html import render_pdf as render_pdf
 from mgir.report._html import render_report as render_report
 
-__all__ = ["projection_figure_png", "render_report"]
+__all__ = ["projection_figure", "projection_figure_png", "render_pdf", "render_report"]
