@@ -213,6 +213,12 @@ EuUl = Annotated[
         help="Cap at the EU supplemental limit (250 mg/day adults) where lower than the US UL.",
     ),
 ]
+Weeks = Annotated[float, typer.Option("--weeks", help="Projection horizon in weeks (0-520).")]
+Draws = Annotated[
+    int,
+    typer.Option("--draws", help="Parameter draws for the bands (2-10000).", min=2, max=10_000),
+]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the draws (>= 0).", min=0)]
 Diary = Annotated[
     Path | None,
     typer.Option("--diary", help="Food-diary CSV (day, food, amount, unit) instead of [[diet]]."),

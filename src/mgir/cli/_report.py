@@ -11,6 +11,7 @@ from mgir._errors import InvalidInputError
 from mgir.cli._common import (
     ClinicalOptions,
     Diary,
+    Draws,
     ElementalMg,
     EuUl,
     HomaCutoff,
@@ -18,6 +19,8 @@ from mgir.cli._common import (
     OverrideBy,
     OverrideRenal,
     OverrideUl,
+    Seed,
+    Weeks,
     console,
     handle_errors,
     read_document,
@@ -45,11 +48,9 @@ def register(app: typer.Typer) -> None:
         plan: Annotated[
             Path | None, typer.Option(help="A plan (mgir plan --json) to report; checked first.")
         ] = None,
-        weeks: Annotated[float, typer.Option(help="Projection horizon in weeks (0-520).")] = 16.0,
-        draws: Annotated[
-            int, typer.Option(help="Parameter draws for the bands.", min=2, max=10_000)
-        ] = 100,
-        seed: Annotated[int, typer.Option(help="Seed of the draws (>= 0).", min=0)] = 0,
+        weeks: Weeks = 16.0,
+        draws: Draws = 100,
+        seed: Seed = 0,
         override_ul: OverrideUl = None,
         override_renal: OverrideRenal = None,
         override_by: OverrideBy = None,

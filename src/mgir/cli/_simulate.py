@@ -14,6 +14,7 @@ from mgir._errors import InvalidInputError
 from mgir.cli._common import (
     ClinicalOptions,
     Diary,
+    Draws,
     ElementalMg,
     EuUl,
     HomaCutoff,
@@ -21,6 +22,8 @@ from mgir.cli._common import (
     OverrideBy,
     OverrideRenal,
     OverrideUl,
+    Seed,
+    Weeks,
     handle_errors,
     print_json,
     read_document,
@@ -91,7 +94,7 @@ def register(app: typer.Typer) -> None:
         person_file: Annotated[
             Path, typer.Argument(metavar="PERSON", help="Person file (TOML or JSON).")
         ],
-        weeks: Annotated[float, typer.Option(help="Duration in weeks (0-520).")] = 16.0,
+        weeks: Weeks = 16.0,
         supplement: Annotated[
             str | None, typer.Option(help="Salt to simulate, e.g. 'magnesium citrate'.")
         ] = None,
@@ -104,10 +107,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         plot: Annotated[Path | None, typer.Option(help="PNG figure of the trajectories.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        draws: Annotated[
-            int, typer.Option(help="Parameter draws for the bands (2-10000).", min=2, max=10_000)
-        ] = 100,
-        seed: Annotated[int, typer.Option(help="Seed of the draws (>= 0).", min=0)] = 0,
+        draws: Draws = 100,
+        seed: Seed = 0,
         override_ul: OverrideUl = None,
         override_renal: OverrideRenal = None,
         override_by: OverrideBy = None,
