@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from mgir.assessment import assess_table
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/data/nhanes_2015_2016_mg_glucose.csv"
@@ -33,8 +35,6 @@ def main() -> None:
         start = time.perf_counter()
         assess_table(header, rows, table_format="nhanes")
         library.append(time.perf_counter() - start)
-    import pandas as pd
-
     by_hand = []
     for _ in range(7):
         start = time.perf_counter()
