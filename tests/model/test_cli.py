@@ -205,6 +205,63 @@ def test_export_sbml_command(app: typer.Typer, tmp_path: Path) -> None:
     assert "<sbml" in target.read_text(encoding="utf-8")
 
 
+def test_export_sbml_of_a_person_with_the_plan(app: typer.Typer, tmp_path: Path) -> None:
+    """The fitted person's labs and the plan's (safety-checked) supplement are in the file."""
+    libsbml = pytest.importorskip("libsbml")
+    from tests.conftest import EXAMPLES
+
+    from mgir.assessment import parse_person
+    from mgir.care import CareOptions, evaluate
+    from mgir.cli._common import read_document
+
+    example = EXAMPLES / "t2d_low_magnesium.toml"
+    target = tmp_path / "person.xml"
+    res = CliRunner().invoke(
+        app, ["model", "export-sbml", str(target), "--person", str(example), "--with-plan"]
+    )
+    assert res.exit_code == 0, res.output
+    model = libsbml.readSBMLFromString(target.read_text(encoding="utf-8")).getModel()
+    person = parse_person(read_document(example))
+    serum = (
+        model.getSpecies("mg_extracellular_mmol").getInitialAmount()
+        / model.getCompartment("extracellular").getSize()
+    )
+    assert serum == pytest.approx(person.lab("serum_magnesium"), rel=1e-6)
+    glucose = model.getParameter("glucose_mg_per_dl").getValue() / 18.0156
+    assert glucose == pytest.approx(person.lab("fasting_glucose"), rel=1e-4)
+    plan = evaluate(person, CareOptions(project=False), stages="plan").plan
+    assert plan is not None and plan.supplement is not None
+    taken = model.getParameter("supplement_mmol_per_day").getValue()
+    assert taken * 24.305 == pytest.approx(plan.supplement.elemental_mg_per_day, rel=1e-4)
+
+
+def test_export_sbml_with_plan_needs_a_person_with_a_supplement(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    pytest.importorskip("libsbml")
+    from tests.conftest import EXAMPLES
+
+    alone = CliRunner().invoke(
+        app, ["model", "export-sbml", str(tmp_path / "a.xml"), "--with-plan"]
+    )
+    assert alone.exit_code == 2
+    assert "--with-plan" in alone.output
+    healthy = CliRunner().invoke(
+        app,
+        [
+            "model",
+            "export-sbml",
+            str(tmp_path / "b.xml"),
+            "--person",
+            str(EXAMPLES / "healthy_adult.toml"),
+            "--with-plan",
+        ],
+    )
+    assert healthy.exit_code == 2
+    assert "has none" in healthy.output
+    assert not (tmp_path / "b.xml").exists()
+
+
 @pytest.mark.slow
 def test_model_calibrate_command_writes_a_calibration(app: typer.Typer, tmp_path: Path) -> None:
     import tomllib

@@ -17,6 +17,7 @@ from mgir.care._evaluate import schemas as schemas
 from mgir.care._projection import OutputSeries as OutputSeries
 from mgir.care._projection import Projection as Projection
 from mgir.care._projection import ProjectionArm as ProjectionArm
+from mgir.care._projection import model_labs as model_labs
 from mgir.planning import Override as Override
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Provenance",
     "evaluate",
     "knowledge_base_version",
+    "model_labs",
     "read_plan",
     "schemas",
 ]

@@ -18,7 +18,7 @@ from mgir.assessment import Assessment, Notice, homa_caveats
 from mgir.planning import Plan
 from mgir.reference import serum_magnesium_bands
 
-__all__ = ["OutputSeries", "Projection", "ProjectionArm", "project"]
+__all__ = ["OutputSeries", "Projection", "ProjectionArm", "model_labs", "project"]
 
 OutputName = Literal["serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir"]
 _LABS_OF: dict[str, tuple[str, ...]] = {
@@ -151,6 +151,23 @@ def _outside_calibration(assessment: Assessment) -> list[Notice]:
     ]
 
 
+def model_labs(assessment: Assessment) -> dict[str, Any]:
+    """The person's inputs to :func:`mgir.model.fit_person`, in its canonical units.
+
+    Labs the person does not have are ``None``; a diary intake that is only a lower bound is
+    not an intake (the one intake policy).
+    """
+    person = assessment.person
+    intake = assessment.intake
+    return {
+        "fasting_glucose_mmol_per_l": person.lab("fasting_glucose"),
+        "fasting_insulin_uiu_per_ml": person.lab("fasting_insulin"),
+        "serum_mg_mmol_per_l": person.lab("serum_magnesium"),
+        "egfr_ml_per_min_1_73m2": assessment.kidney.egfr.value,
+        "dietary_intake_mg_per_day": None if intake.lower_bound else intake.mean_mg_per_day,
+    }
+
+
 def project(
     assessment: Assessment,
     plan: Plan,
@@ -179,15 +196,7 @@ def project(
         return (
             "not simulated: the model starts from the person's serum magnesium, which was not given"
         )
-    intake = assessment.intake
-    labs: dict[str, Any] = {
-        "fasting_glucose_mmol_per_l": person.lab("fasting_glucose"),
-        "fasting_insulin_uiu_per_ml": person.lab("fasting_insulin"),
-        "serum_mg_mmol_per_l": serum,
-        "egfr_ml_per_min_1_73m2": assessment.kidney.egfr.value,
-        # The one intake policy: a lower bound is not an intake.
-        "dietary_intake_mg_per_day": None if intake.lower_bound else intake.mean_mg_per_day,
-    }
+    labs = model_labs(assessment)
     days = weeks * 7.0
     outputs = {
         "serum_magnesium": Output.SERUM_MG,

@@ -17,12 +17,54 @@ __all__ = ["calibrate_command", "export_sbml_command", "register"]
 @handle_errors
 def export_sbml_command(
     path: Annotated[Path, typer.Argument(help="Output SBML file (e.g. model.xml).")],
+    person: Annotated[
+        Path | None,
+        typer.Option(
+            "--person",
+            help="Export this person, fitted to their labs (default: the reference adult).",
+        ),
+    ] = None,
+    with_plan: Annotated[
+        bool,
+        typer.Option(
+            "--with-plan",
+            help="Add the person's plan supplement (safety-checked) as dosing events from day 0.",
+        ),
+    ] = False,
 ) -> None:
-    """Write the model (calibrated reference adult) as SBML Level 3."""
-    from mgir.model import export_sbml  # noqa: PLC0415 - keep CLI start-up light
+    """Write the model as SBML Level 3 (species, reactions, units, dosing events)."""
+    from mgir.model import Regimen, export_sbml, fit_person, model_salt_name  # noqa: PLC0415
 
+    parameters = initial_state = None
+    regimen = Regimen.none()
+    if with_plan and person is None:
+        raise InvalidInputError(
+            field="--with-plan", value=True, allowed="--with-plan together with --person"
+        )
+    if person is not None:
+        from mgir.care import CareOptions, evaluate, model_labs  # noqa: PLC0415
+        from mgir.cli._common import read_person  # noqa: PLC0415
+
+        evaluation = evaluate(
+            read_person(person),
+            CareOptions(project=False),
+            stages="plan" if with_plan else "assessment",
+        )
+        fit = fit_person(**model_labs(evaluation.assessment))
+        parameters, initial_state = fit.parameters, fit.initial_state[0]
+        supplement = evaluation.plan.supplement if evaluation.plan is not None else None
+        if with_plan and supplement is None:
+            raise InvalidInputError(
+                field="--with-plan",
+                value=str(person),
+                allowed="a person whose plan has a supplement (this plan has none)",
+            )
+        if supplement is not None and with_plan:
+            regimen = Regimen.constant(
+                model_salt_name(supplement.salt), supplement.elemental_mg_per_day
+            )
     try:
-        export_sbml(path)
+        export_sbml(path, parameters=parameters, initial_state=initial_state, regimen=regimen)
     except ImportError:
         raise InvalidInputError(
             field="PATH",

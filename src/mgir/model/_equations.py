@@ -10,6 +10,10 @@ Glucose–insulin–β-cell core: Topp et al. 2000 (source key ``topp2000_big_mo
 β-cell glucose set point made person-specific. Mg balance: saturable + linear absorption (Fine
 1991), four exchanging pools sized by isotope data, threshold-like renal excretion raised by
 hyperglycaemia (Djurhuus) and lowered by insulin action (TRPM6). See ``docs/model.md``.
+
+These are the hand-vectorised fluxes of the fast solver and the steady state; the model itself
+is defined once in :mod:`mgir.model._definition`, and a property test checks that every
+function here agrees with it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from numpy.typing import NDArray
 
 from mgir.assessment import formulas
 from mgir.model._parameters import Param
-from mgir.model._states import N_STATES, State
 from mgir.reference import MG_G_PER_MOL
 from mgir.units import analyte, convert
 
@@ -40,7 +43,6 @@ __all__ = [
     "mg_coupling_factor",
     "qss_glucose_insulin",
     "renal_excretion_mmol_per_day",
-    "rhs",
     "serum_mg_mmol_per_l",
 ]
 
@@ -296,50 +298,3 @@ def exchange_rates_per_day(
         k_bs_bf * bs_ref / bf_ref,
         k_bs_bf,
     )
-
-
-def rhs(
-    y: FloatArray,
-    p: FloatArray,
-    supplement_mmol_per_day: FloatArray,
-    supplement_accessible_mmol_per_day: FloatArray,
-) -> FloatArray:
-    """Full right-hand side ``dy/dt`` (per day), shape ``(n_subjects, N_STATES)``.
-
-    Used by the stiff reference solver and the SBML export; the fast solver uses the same
-    fluxes with glucose and insulin at quasi-steady state.
-    """
-    g = y[:, State.GLUCOSE.pos]
-    ins = y[:, State.INSULIN.pos]
-    beta = y[:, State.BETA_CELL_MASS.pos]
-    e = y[:, State.MG_EXTRACELLULAR.pos]
-    i = y[:, State.MG_INTRACELLULAR.pos]
-    bf = y[:, State.MG_BONE_FAST.pos]
-    bs = y[:, State.MG_BONE_SLOW.pos]
-    si = effective_insulin_sensitivity(p, i)
-    sigma = effective_secretion_max(p, i)
-    alpha = _c(p, Param.SECRETION_HALF_GLUCOSE_SQ)
-    dy = np.empty((y.shape[0], N_STATES))
-    dy[:, State.GLUCOSE.pos] = (
-        _c(p, Param.GLUCOSE_PRODUCTION) - (_c(p, Param.GLUCOSE_EFFECTIVENESS) + si * ins) * g
-    )
-    dy[:, State.INSULIN.pos] = (
-        beta * sigma * g * g / (alpha + g * g) - _c(p, Param.INSULIN_CLEARANCE) * ins
-    )
-    dy[:, State.BETA_CELL_MASS.pos] = beta_growth_rate_per_day(p, g) * beta
-    food, absorbed = absorption_mmol_per_day(p, supplement_accessible_mmol_per_day)
-    urine, _ = renal_excretion_mmol_per_day(p, e, g, si * ins)
-    k_ei, k_ie, k_eb, k_be, k_fs, k_sf = exchange_rates_per_day(p)
-    to_ic = k_ei * e - k_ie * i
-    to_bf = k_eb * e - k_be * bf
-    to_bs = k_fs * bf - k_sf * bs
-    intake = food + supplement_mmol_per_day
-    dy[:, State.MG_EXTRACELLULAR.pos] = absorbed - urine - to_ic - to_bf
-    dy[:, State.MG_INTRACELLULAR.pos] = to_ic
-    dy[:, State.MG_BONE_FAST.pos] = to_bf - to_bs
-    dy[:, State.MG_BONE_SLOW.pos] = to_bs
-    dy[:, State.CUMULATIVE_INTAKE.pos] = intake
-    dy[:, State.CUMULATIVE_ABSORBED.pos] = absorbed
-    dy[:, State.CUMULATIVE_FAECAL.pos] = intake - absorbed
-    dy[:, State.CUMULATIVE_URINARY.pos] = urine
-    return dy

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mgir._errors import InvalidInputError
+from mgir.model._definition import rhs
 from mgir.model._equations import (
     absorption_mmol_per_day,
     beta_growth_rate_per_day,
@@ -29,7 +30,6 @@ from mgir.model._equations import (
     exchange_rates_per_day,
     qss_glucose_insulin,
     renal_excretion_mmol_per_day,
-    rhs,
 )
 from mgir.model._inputs import Regimen
 from mgir.model._states import N_STATES, State
