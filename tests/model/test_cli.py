@@ -86,7 +86,7 @@ def test_simulate_json_summary_in_canonical_units(
     assert out.exists()
     rows = out.read_text().splitlines()
     assert rows[0] == "arm,output,unit,anchored,day,central,low,median,high"
-    assert len(rows) == 1 + 2 * 4 * (16 * 7 + 1)
+    assert len(rows) == 1 + 2 * 5 * (16 * 7 + 1)  # 2 arms x 5 outputs x 113 days
     assert out.with_name("traj.csv.provenance.json").exists()
 
 
@@ -298,5 +298,5 @@ def test_simulate_writes_parquet_trajectories(
         "median",
         "high",
     ]
-    assert table.num_rows == 2 * 4 * 8  # no change and the plan (deficient) x 4 outputs x 8 days
+    assert table.num_rows == 2 * 5 * 8  # no change and the plan (deficient) x 5 outputs x 8 days
     assert b"mgir_projection_model" in table.schema.metadata

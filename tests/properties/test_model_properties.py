@@ -104,6 +104,7 @@ def _fast_path_rhs(y: np.ndarray, p: np.ndarray, supp: np.ndarray, acc: np.ndarr
         effective_insulin_sensitivity,
         effective_secretion_max,
         exchange_rates_per_day,
+        hba1c_equilibrium_percent,
         renal_excretion_mmol_per_day,
     )
     from mgir.model._parameters import Param
@@ -141,6 +142,11 @@ def _fast_path_rhs(y: np.ndarray, p: np.ndarray, supp: np.ndarray, acc: np.ndarr
     out[:, State.CUMULATIVE_ABSORBED.pos] = absorbed
     out[:, State.CUMULATIVE_FAECAL.pos] = food + supp - absorbed
     out[:, State.CUMULATIVE_URINARY.pos] = urine
+    out[:, State.HBA1C.pos] = (
+        np.log(2.0)
+        / p[:, Param.HBA1C_HALF_TIME.pos]
+        * (hba1c_equilibrium_percent(p, g) - y[:, State.HBA1C.pos])
+    )
     return out
 
 
@@ -160,6 +166,7 @@ def test_fast_path_fluxes_agree_with_the_one_definition(
     fit = fit_person(**labs)
     y = fit.initial_state.copy()
     y[0, :7] *= np.asarray(scales)  # away from steady state: every flux non-trivial
+    y[0, State.HBA1C.pos] += scales[0] - 1.0
     supp, acc = Regimen.constant(salt, dose).supplement_mmol_per_day(0.0, 1)
     expected = _fast_path_rhs(y, fit.parameters.values, supp, acc)
     np.testing.assert_allclose(

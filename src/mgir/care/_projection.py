@@ -20,18 +20,20 @@ from mgir.reference import serum_magnesium_bands
 
 __all__ = ["OutputSeries", "Projection", "ProjectionArm", "model_labs", "project"]
 
-OutputName = Literal["serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir"]
+OutputName = Literal["serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir", "hba1c"]
 _LABS_OF: dict[str, tuple[str, ...]] = {
     "serum_magnesium": ("serum_magnesium",),
     "fasting_glucose": ("fasting_glucose",),
     "fasting_insulin": ("fasting_insulin",),
     "homa_ir": ("fasting_glucose", "fasting_insulin"),
+    "hba1c": ("hba1c",),
 }
 _UNITS: dict[str, str] = {
     "serum_magnesium": "mmol/L",
     "fasting_glucose": "mmol/L",
     "fasting_insulin": "µIU/mL",
     "homa_ir": "1",
+    "hba1c": "%",
 }
 
 
@@ -165,6 +167,7 @@ def model_labs(assessment: Assessment) -> dict[str, Any]:
         "serum_mg_mmol_per_l": person.lab("serum_magnesium"),
         "egfr_ml_per_min_1_73m2": assessment.kidney.egfr.value,
         "dietary_intake_mg_per_day": None if intake.lower_bound else intake.mean_mg_per_day,
+        "hba1c_percent": person.lab("hba1c"),
     }
 
 
@@ -203,6 +206,7 @@ def project(
         "fasting_glucose": Output.FASTING_GLUCOSE,
         "fasting_insulin": Output.FASTING_INSULIN,
         "homa_ir": Output.HOMA_IR,
+        "hba1c": Output.HBA1C,
     }
     quantiles = (0.05, 0.5, 0.95)
 

@@ -183,6 +183,7 @@ _NAMES = {
     "fasting_glucose": "fasting glucose",
     "fasting_insulin": "fasting insulin",
     "homa_ir": "HOMA-IR",
+    "hba1c": "HbA1c",
 }
 
 

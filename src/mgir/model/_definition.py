@@ -299,6 +299,14 @@ def _build() -> tuple[tuple[Quantity, ...], Mapping[str, sp.Symbol]]:
         "Urinary Mg: filtered load through a smooth tubular-maximum threshold",
     )
     add(
+        "hba1c_equilibrium_percent",
+        "percent",
+        P[Param.HBA1C_FPG_INTERCEPT]
+        + P[Param.HBA1C_FPG_SLOPE] * glucose_mmol
+        + P[Param.HBA1C_OFFSET],
+        "HbA1c that a steady fasting glucose would reach (Hong 2016 line + person's offset)",
+    )
+    add(
         "extracellular_mg_reference_mmol",
         "mmol",
         P[Param.ECF_VOLUME] * P[Param.SERUM_MG_REFERENCE],
@@ -398,8 +406,13 @@ RATE_RULES: Final[Mapping[State, sp.Expr]] = {
     / (P[Param.SECRETION_HALF_GLUCOSE_SQ] + _GLUCOSE**2)
     - P[Param.INSULIN_CLEARANCE] * _INSULIN,
     State.BETA_CELL_MASS: _Q["beta_growth_rate_per_day"] * _BETA,
+    State.HBA1C: sp.log(2)
+    / P[Param.HBA1C_HALF_TIME]
+    * (_Q["hba1c_equilibrium_percent"] - Y[State.HBA1C]),
 }
-"""Glucose (mg/dL/day), insulin (µIU/mL/day) and β-cell mass (mg/day): Topp 2000 dynamics."""
+"""Glucose (mg/dL/day), insulin (µIU/mL/day) and β-cell mass (mg/day): Topp 2000 dynamics;
+HbA1c (%/day) relaxes first-order towards the level of the current fasting glucose
+(Tahara & Shima 1995)."""
 
 SPECIES_COMPARTMENT: Final[Mapping[State, str]] = {
     State.MG_EXTRACELLULAR: "extracellular",

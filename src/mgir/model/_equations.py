@@ -39,6 +39,7 @@ __all__ = [
     "effective_secretion_max",
     "exchange_rates_per_day",
     "glucose_balance",
+    "hba1c_equilibrium_percent",
     "homa_ir",
     "mg_coupling_factor",
     "qss_glucose_insulin",
@@ -231,6 +232,16 @@ def absorption_scale_for(p: FloatArray, absorbed_mmol_per_day: FloatArray) -> Fl
     phi = np.clip(absorbed_mmol_per_day / food, 1e-9, ABSORBABLE_FRACTION_CAP)
     phi0 = np.minimum(_reference_absorbed_fraction(p, food), _MAX_REFERENCE_FRACTION)
     result: FloatArray = (phi / (1.0 - phi)) / (phi0 / (1.0 - phi0))
+    return result
+
+
+def hba1c_equilibrium_percent(p: FloatArray, glucose: FloatArray) -> FloatArray:
+    """HbA1c (%) a steady fasting glucose (mg/dL) would reach: Hong 2016 line + offset."""
+    result: FloatArray = (
+        _c(p, Param.HBA1C_FPG_INTERCEPT)
+        + _c(p, Param.HBA1C_FPG_SLOPE) * glucose / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+        + _c(p, Param.HBA1C_OFFSET)
+    )
     return result
 
 

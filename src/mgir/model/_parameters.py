@@ -78,6 +78,10 @@ class Param(StrEnum):
     GLUCOSE_EXCRETION_SMOOTHING = "glucose_excretion_smoothing_mmol_per_l"
     INSULIN_ACTION_EXCRETION_EXPONENT = "insulin_action_excretion_exponent"
     INSULIN_ACTION_REFERENCE = "insulin_action_reference_per_day"
+    HBA1C_HALF_TIME = "hba1c_half_time_day"
+    HBA1C_FPG_INTERCEPT = "hba1c_fpg_intercept_percent"
+    HBA1C_FPG_SLOPE = "hba1c_fpg_slope_percent_per_mmol_per_l"
+    HBA1C_OFFSET = "hba1c_offset_percent"
 
     @property
     def pos(self) -> int:

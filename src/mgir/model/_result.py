@@ -14,10 +14,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mgir._errors import InvalidInputError
+from mgir.assessment import formulas
 from mgir.model._equations import (
     GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
+    LITRES_PER_DAY_PER_ML_PER_MIN,
     effective_insulin_sensitivity,
     homa_ir,
+    renal_excretion_mmol_per_day,
 )
 from mgir.model._parameters import Param, ParameterSet
 from mgir.model._states import State
@@ -40,6 +43,11 @@ class Output(StrEnum):
     INSULIN_SENSITIVITY = "insulin_sensitivity_ml_per_uiu_day"
     INTRACELLULAR_MG_RELATIVE = "intracellular_mg_relative"
     BODY_MG = "body_exchangeable_mg_mmol"
+    HBA1C = "hba1c_percent"
+    QUICKI = "quicki"
+    HOMA_B = "homa_b_percent"
+    URINARY_MG = "urinary_mg_mmol_per_day"
+    FE_MG = "fe_mg_percent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +88,24 @@ class SimulationResult:
         return self.states[:, :, State(name).pos]
 
     def output(self, name: Output | str) -> FloatArray:  # noqa: PLR0911 - one branch per output
-        """Trajectory of a derived output, shape ``(n_subjects, n_t)``."""
+        """Trajectory of a derived output, shape ``(n_subjects, n_t)``.
+
+        HbA1c is NGSP %; QUICKI (Katz 2000) and HOMA1-%B (Matthews 1985) use the formulas of
+        :mod:`mgir.assessment.formulas`; urinary Mg is mmol/day; FE_Mg is urinary Mg over the
+        filtered load (GFR x ultrafilterable fraction x serum Mg), in percent.
+        """
         out = Output(name)
         p = self.parameters.values
         icf = self.state(State.MG_INTRACELLULAR)
+        glucose_mmol = self.state(State.GLUCOSE) / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+        if out is Output.HBA1C:
+            return self.state(State.HBA1C)
+        if out is Output.QUICKI:
+            return np.asarray(formulas.quicki(glucose_mmol, self.state(State.INSULIN)))
+        if out is Output.HOMA_B:
+            return np.asarray(formulas.homa_beta_percent(glucose_mmol, self.state(State.INSULIN)))
+        if out in (Output.URINARY_MG, Output.FE_MG):
+            return self._renal(out)
         if out is Output.SERUM_MG:
             return self.state(State.MG_EXTRACELLULAR) / p[:, Param.ECF_VOLUME.pos, None]
         if out is Output.FASTING_GLUCOSE:
@@ -105,6 +127,29 @@ class SimulationResult:
             + self.state(State.MG_BONE_FAST)
             + self.state(State.MG_BONE_SLOW)
         )
+
+    def _renal(self, out: Output) -> FloatArray:
+        p = self.parameters.values
+        nt = self.time_days.size
+        rows = np.repeat(p, nt, axis=0)
+        flat = {s: self.state(s).reshape(-1) for s in State}
+        action = (
+            effective_insulin_sensitivity(rows, flat[State.MG_INTRACELLULAR]) * flat[State.INSULIN]
+        )
+        urine, _ = renal_excretion_mmol_per_day(
+            rows, flat[State.MG_EXTRACELLULAR], flat[State.GLUCOSE], action
+        )
+        if out is Output.URINARY_MG:
+            return urine.reshape(-1, nt)
+        serum = flat[State.MG_EXTRACELLULAR] / rows[:, Param.ECF_VOLUME.pos]
+        filtered = (
+            rows[:, Param.EGFR.pos]
+            * LITRES_PER_DAY_PER_ML_PER_MIN
+            * rows[:, Param.FILTERABLE_FRACTION.pos]
+            * serum
+        )
+        fe: FloatArray = (100.0 * urine / filtered).reshape(-1, nt)
+        return fe
 
     def trajectories(self) -> dict[str, FloatArray]:
         """Every state and output by name, each ``(n_subjects, n_t)``."""

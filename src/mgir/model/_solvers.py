@@ -28,10 +28,12 @@ from mgir.model._equations import (
     effective_insulin_sensitivity,
     effective_secretion_max,
     exchange_rates_per_day,
+    hba1c_equilibrium_percent,
     qss_glucose_insulin,
     renal_excretion_mmol_per_day,
 )
 from mgir.model._inputs import Regimen
+from mgir.model._parameters import Param
 from mgir.model._states import N_STATES, State
 
 __all__ = ["AbstractSolver", "QuasiSteadyState", "ScipyReference"]
@@ -131,6 +133,7 @@ class QuasiSteadyState(AbstractSolver):
         ie, ii = State.MG_EXTRACELLULAR.pos, State.MG_INTRACELLULAR.pos
         ibf, ibs = State.MG_BONE_FAST.pos, State.MG_BONE_SLOW.pos
         ig, ins_i, ib = State.GLUCOSE.pos, State.INSULIN.pos, State.BETA_CELL_MASS.pos
+        ia1c, t_half_a1c = State.HBA1C.pos, p[:, Param.HBA1C_HALF_TIME.pos]
         for k in range(n_steps + 1):
             icf = y[:, ii]
             si = effective_insulin_sensitivity(p, icf)
@@ -176,6 +179,9 @@ class QuasiSteadyState(AbstractSolver):
             y[:, ibf] = bf1
             y[:, ibs] = a_bs + b_bs * bf1
             y[:, ib] = y[:, ib] * np.exp(h * beta_growth_rate_per_day(p, g))
+            # HbA1c relaxes exactly (exponential) towards the level of this step's glucose.
+            a_eq = hba1c_equilibrium_percent(p, g)
+            y[:, ia1c] = a_eq + (y[:, ia1c] - a_eq) * np.exp(-h * np.log(2.0) / t_half_a1c)
             y[:, State.CUMULATIVE_INTAKE.pos] += h * intake
             y[:, State.CUMULATIVE_ABSORBED.pos] += h * absorbed
             y[:, State.CUMULATIVE_FAECAL.pos] += h * (intake - absorbed)

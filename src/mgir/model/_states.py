@@ -39,6 +39,7 @@ class State(StrEnum):
     CUMULATIVE_ABSORBED = "cumulative_absorbed_mmol"
     CUMULATIVE_FAECAL = "cumulative_faecal_mmol"
     CUMULATIVE_URINARY = "cumulative_urinary_mmol"
+    HBA1C = "hba1c_percent"
 
     @property
     def pos(self) -> int:
@@ -61,6 +62,7 @@ STATE_UNITS: Final[Mapping[State, str]] = {
     State.CUMULATIVE_ABSORBED: "mmol",
     State.CUMULATIVE_FAECAL: "mmol",
     State.CUMULATIVE_URINARY: "mmol",
+    State.HBA1C: "percent",
 }
 
 

@@ -15,6 +15,7 @@ from mgir.model._equations import (
     absorption_scale_for,
     effective_insulin_sensitivity,
     effective_secretion_max,
+    hba1c_equilibrium_percent,
     homa_ir,
     renal_excretion_mmol_per_day,
 )
@@ -32,6 +33,7 @@ LAB_BOUNDS: dict[str, tuple[float, float, str]] = {
     "serum_mg_mmol_per_l": (0.2, 3.0, "mmol/L"),
     "egfr_ml_per_min_1_73m2": (5.0, 200.0, "mL/min/1.73m²"),
     "dietary_intake_mg_per_day": (0.0, 3000.0, "mg/day"),
+    "hba1c_percent": (3.0, 20.0, "%"),
 }
 """Accepted range of each lab (mgir input plausibility bounds, source ``mgir_input_bounds``)."""
 
@@ -77,6 +79,7 @@ def _assemble(
     y[:, State.GLUCOSE.pos] = glucose
     y[:, State.INSULIN.pos] = insulin
     y[:, State.BETA_CELL_MASS.pos] = k * insulin * (alpha + glucose**2) / (sigma * glucose**2)
+    y[:, State.HBA1C.pos] = hba1c_equilibrium_percent(p, glucose)
     return y
 
 
@@ -148,6 +151,7 @@ class PersonFit:
             "fasting_insulin_uiu_per_ml": ins,
             "serum_mg_mmol_per_l": float(y[State.MG_EXTRACELLULAR.pos] / p[Param.ECF_VOLUME.pos]),
             "homa_ir": float(homa_ir(np.array([g]), np.array([ins]))[0]),
+            "hba1c_percent": float(y[State.HBA1C.pos]),
         }
 
 
@@ -218,6 +222,7 @@ def fit_person(
     serum_mg_mmol_per_l: float | None = None,
     egfr_ml_per_min_1_73m2: float | None = None,
     dietary_intake_mg_per_day: float | None = None,
+    hba1c_percent: float | None = None,
     base: ParameterSet | None = None,
 ) -> PersonFit:
     """Fit a person's hidden parameters so the model's steady state matches their labs.
@@ -237,6 +242,10 @@ def fit_person(
         eGFR (mL/min/1.73 m²), used as the model's GFR.
     dietary_intake_mg_per_day : float, optional
         Dietary Mg intake (mg/day).
+    hba1c_percent : float, optional
+        HbA1c (NGSP %). Sets the person's offset from the fasting-glucose line
+        (``hba1c_offset_percent``: glycation and red-cell age differ between people), so the
+        model's HbA1c starts at the measured value and follows glucose from there.
     base : ParameterSet, optional
         Population parameters (default: the calibrated set). Several rows (e.g. uncertainty
         draws) give one fit per row.
@@ -261,6 +270,7 @@ def fit_person(
     serum = _check("serum_mg_mmol_per_l", serum_mg_mmol_per_l)
     egfr = _check("egfr_ml_per_min_1_73m2", egfr_ml_per_min_1_73m2)
     intake = _check("dietary_intake_mg_per_day", dietary_intake_mg_per_day)
+    hba1c = _check("hba1c_percent", hba1c_percent)
     params = base if base is not None else default_parameters()
     info = parameter_info()
     used = {
@@ -269,6 +279,7 @@ def fit_person(
         "serum_mg_mmol_per_l": "measured" if serum is not None else "default",
         "egfr_ml_per_min_1_73m2": "measured" if egfr is not None else "default",
         "dietary_intake_mg_per_day": "measured" if intake is not None else "default",
+        "hba1c_percent": "measured" if hba1c is not None else "default",
     }
     changes: dict[str, float | FloatArray] = {}
     fitted: dict[str, float] = {}
@@ -325,6 +336,23 @@ def fit_person(
             warnings.append(
                 f"insulin_sensitivity_scale = {scale_si[0]:.3g} is outside "
                 f"[{s_info.lower}, {s_info.upper}]"
+            )
+    if hba1c is not None:
+        line = (
+            hba1c_equilibrium_percent(params.values, glucose)
+            - params.values[:, Param.HBA1C_OFFSET.pos]
+        )
+        offset = hba1c - line
+        params = params.replace(**{Param.HBA1C_OFFSET: offset})
+        fitted[Param.HBA1C_OFFSET.value] = float(offset[0])
+        y0[:, State.HBA1C.pos] = hba1c
+        o_info = info[Param.HBA1C_OFFSET]
+        feasible &= (offset >= o_info.lower) & (offset <= o_info.upper)
+        if not o_info.lower <= offset[0] <= o_info.upper:
+            warnings.append(
+                f"hba1c_offset_percent = {offset[0]:.3g} is outside "
+                f"[{o_info.lower}, {o_info.upper}]: HbA1c {hba1c:.1f} % is far from what the "
+                "fasting glucose implies"
             )
     return PersonFit(
         parameters=ParameterSet(params.values, label="person"),

@@ -128,6 +128,7 @@ def simulate_person(
     serum_mg_mmol_per_l: float | None = None,
     egfr_ml_per_min_1_73m2: float | None = None,
     dietary_intake_mg_per_day: float | None = None,
+    hba1c_percent: float | None = None,
     n_draws: int = 200,
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95),
     seed: int = 0,
@@ -149,7 +150,7 @@ def simulate_person(
     regimen : Regimen, optional
         Supplement regimen.
     fasting_glucose_mmol_per_l, fasting_insulin_uiu_per_ml, serum_mg_mmol_per_l,
-    egfr_ml_per_min_1_73m2, dietary_intake_mg_per_day : float, optional
+    egfr_ml_per_min_1_73m2, dietary_intake_mg_per_day, hba1c_percent : float, optional
         Labs in canonical units (see :func:`mgir.model.fit_person`).
     n_draws : int
         Number of parameter draws.
@@ -168,6 +169,7 @@ def simulate_person(
         "serum_mg_mmol_per_l": serum_mg_mmol_per_l,
         "egfr_ml_per_min_1_73m2": egfr_ml_per_min_1_73m2,
         "dietary_intake_mg_per_day": dietary_intake_mg_per_day,
+        "hba1c_percent": hba1c_percent,
     }
     fit = fit_person(**labs)  # type: ignore[arg-type]
     central = simulate(

@@ -26,10 +26,15 @@ __all__ = [
     "projection_figure_png",
 ]
 
-_NAMES = ("serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir")
+_NAMES = ("serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir", "hba1c")
 _OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 _STYLES = ("-", "--", "-.", ":")
-_UNITS = {"serum_magnesium": "mmol/L", "fasting_glucose": "mmol/L", "fasting_insulin": "µIU/mL"}
+_UNITS = {
+    "serum_magnesium": "mmol/L",
+    "fasting_glucose": "mmol/L",
+    "fasting_insulin": "µIU/mL",
+    "hba1c": "%",
+}
 
 
 def projected_outputs(projection: Projection) -> list[str]:

@@ -131,7 +131,13 @@ def render_report(evaluation: Evaluation, *, generated: datetime | None = None) 
             "alt": alt,
             "missing": [
                 output_label(n)
-                for n in ("serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir")
+                for n in (
+                    "serum_magnesium",
+                    "fasting_glucose",
+                    "fasting_insulin",
+                    "homa_ir",
+                    "hba1c",
+                )
                 if n not in projected_outputs(projection)
             ],
         }

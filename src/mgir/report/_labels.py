@@ -70,6 +70,7 @@ _OUTPUT = {
     "fasting_glucose": "Fasting glucose",
     "fasting_insulin": "Fasting insulin",
     "homa_ir": "HOMA-IR",
+    "hba1c": "HbA1c",
 }
 
 _TITLES = {
