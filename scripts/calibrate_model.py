@@ -183,11 +183,16 @@ def _report(outcome, files: list[str], seconds: float, command: str, base) -> st
         "",
         "## Method",
         "",
+        "Targets and arms are data: `src/mgir/model/data/calibration_arms.csv` (baseline "
+        "labs, population, salt, dose with its unit, duration, assumptions) and "
+        "`calibration_targets.csv` (observed value, unit, reported SD and n, 95 % interval or "
+        "SE, source key, note); the SE is computed from what was reported. "
         "Each trial arm is reduced to a typical subject: `mgir.model.fit_person` fits the "
         "subject's hidden parameters (β-cell glucose set point, insulin-sensitivity scale, and "
         "the Mg balance: effective intake and absorption odds ratio, split by the calibrated "
         "`deficit_intake_share`) to the arm's baseline labs, the "
-        "arm's dose is given for the arm's duration, and the model's end-of-study values are "
+        "arm's dose of its own salt is given for the arm's duration, and the model's "
+        "end-of-study values are "
         "compared with the published ones. Two physiological constraints enter directly "
         "(Nadler 1993 insulin sensitivity vs intracellular Mg; Lübeck 2000 fractional "
         "excretion at given serum Mg and glycaemia), one acute renal experiment (Djurhuus: "
@@ -202,7 +207,9 @@ def _report(outcome, files: list[str], seconds: float, command: str, base) -> st
         "below are fitted; every trial shares them (no per-trial parameters). The profile "
         "interval is the set of grid points where the re-optimised χ² rises by at most 3.84; it "
         "is not inflated for overdispersion, unlike the Laplace interval, so the Laplace "
-        "interval is the one the uncertainty draws use.",
+        "interval is the one the uncertainty draws use. `mgir model export-petab DIR` writes "
+        "the same problem as PEtab v1 files for other tools (differences in the folder's "
+        "README).",
         "",
         "## Parameter estimates",
         "",
@@ -239,7 +246,8 @@ def _report(outcome, files: list[str], seconds: float, command: str, base) -> st
     ]
     for t in calibration_targets():
         lines.append(
-            f"| `{t.key}` | {t.observed:.4g} {t.unit} | {t.standard_error:.3g} | "
+            f"| `{t.key}` | {t.observed:.4g} {'' if t.unit == 'dimensionless' else t.unit} | "
+            f"{t.standard_error:.3g} | "
             f"{outcome.predictions[t.key]:.4g} | {outcome.residuals[t.key]:+.2f} | "
             f"`{t.source_key}` | {t.note} |"
         )

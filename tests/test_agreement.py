@@ -62,19 +62,21 @@ def check_agreement(path: Path, tmp: Path) -> None:
     assert _reading(a) == _reading(p)
     decision = _decision(p["plan"])
     simulated = _run("simulate", str(path), "--json", "--draws", "4", "--weeks", "2")
-    if p["assessment"]["person"]["labs"].get("serum_magnesium") is None:
-        assert simulated.exit_code == 2
-        assert "serum magnesium" in simulated.stderr
+    assert simulated.exit_code == 0, simulated.output
+    s = json.loads(simulated.stdout)
+    assert _reading(s) == _reading(a)
+    assert _decision(s["plan"]) == decision
+    arms = s["projection"]["arms"]
+    if decision["supplement"] is None:
+        assert [arm["label"] for arm in arms] == ["no change"]
     else:
-        assert simulated.exit_code == 0, simulated.output
-        s = json.loads(simulated.stdout)
-        assert _reading(s) == _reading(a)
-        assert _decision(s["plan"]) == decision
-        arms = s["projection"]["arms"]
-        if decision["supplement"] is None:
-            assert [arm["label"] for arm in arms] == ["no change"]
-        else:
-            assert (arms[1]["salt"], arms[1]["elemental_mg_per_day"]) == decision["supplement"]
+        assert (arms[1]["salt"], arms[1]["elemental_mg_per_day"]) == decision["supplement"]
+    # Without a serum Mg lab the projection starts from the person's population, and says so.
+    measured = p["assessment"]["person"]["labs"].get("serum_magnesium") is not None
+    serum = arms[0]["outputs"]["serum_magnesium"]
+    assert serum["anchored"] == ("measured" if measured else "population")
+    codes = {n["code"] for n in s["projection"]["notices"]}
+    assert ("serum_mg_from_population" in codes) == (not measured)
     html_path = tmp / f"{path.stem}.html"
     reported = _run("report", str(path), "-o", str(html_path), "--draws", "4", "--weeks", "2")
     assert reported.exit_code == 0, reported.output

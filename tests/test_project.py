@@ -70,7 +70,12 @@ def _tool(name: str) -> str:
 
 def test_layers_contract():
     proc = subprocess.run(
-        [_tool("lint-imports")], cwd=REPO, capture_output=True, text=True, check=False
+        [_tool("lint-imports")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -132,3 +137,16 @@ def test_the_evaluation_schema_validates_a_real_evaluation():
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schema).validate(broken)
     assert Evaluation.model_validate(document).assessment.magnesium.status == "deficient"
+
+
+def test_model_page_parameter_table_matches_the_data():
+    """docs/model.md's parameter table is generated from the packaged data (with --check)."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "model_reference.py"), "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -369,3 +369,31 @@ def test_a_plan_read_back_is_checked_for_this_person() -> None:
     with pytest.raises(InvalidInputError) as blocked:
         read_plan(document, person(age=60, creatinine=2.6))
     assert "renal_contraindication" in blocked.value.allowed
+
+
+def test_projection_without_serum_mg_starts_from_the_population() -> None:
+    """No serum Mg lab: the projection runs from the person's population and says so."""
+    from mgir.assessment import parse_person
+    from mgir.care import CareOptions, evaluate
+
+    person = parse_person(
+        {
+            "spec_version": 1,
+            "person": {"sex": "female", "age_years": 52, "conditions": ["t2d"]},
+            "labs": [
+                {"name": "fasting_glucose", "value": 8.1, "unit": "mmol/L"},
+                {"name": "fasting_insulin", "value": 14, "unit": "uU/mL"},
+            ],
+        }
+    )
+    evaluation = evaluate(person, CareOptions(weeks=4, draws=20))
+    projection = evaluation.projection
+    assert projection is not None, evaluation.projection_note
+    assert projection.labs_used["serum_mg_mmol_per_l"] == "population"
+    serum = projection.arms[0].outputs["serum_magnesium"]
+    assert serum.anchored == "population"
+    assert serum.central[0] == pytest.approx(0.74)
+    assert serum.high[0] - serum.low[0] > 0.1  # the population's spread, not one value
+    notice = next(n for n in projection.notices if n.code == "serum_mg_from_population")
+    assert "type 2 diabetes" in notice.message
+    assert "kurstjens2017_t2d_mg" in notice.source

@@ -300,3 +300,19 @@ def test_simulate_writes_parquet_trajectories(
     ]
     assert table.num_rows == 2 * 5 * 8  # no change and the plan (deficient) x 5 outputs x 8 days
     assert b"mgir_projection_model" in table.schema.metadata
+
+
+def test_export_petab_command(app: typer.Typer, tmp_path: Path) -> None:
+    pytest.importorskip("petab")
+    target = tmp_path / "petab"
+    res = CliRunner().invoke(app, ["model", "export-petab", str(target)])
+    assert res.exit_code == 0, res.output
+    assert (target / "problem.yaml").exists()
+    measurements = (target / "measurements.tsv").read_text(encoding="utf-8").splitlines()
+    assert measurements[0].startswith("observableId")
+    assert len(measurements) == 1 + 8  # eight end-of-arm targets
+    blocked = tmp_path / "file"
+    blocked.write_text("x", encoding="utf-8")
+    bad = CliRunner().invoke(app, ["model", "export-petab", str(blocked / "sub")])
+    assert bad.exit_code == 2
+    assert "DIRECTORY" in bad.output

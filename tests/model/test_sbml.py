@@ -222,7 +222,7 @@ import basico
 
 basico.load_model(sys.argv[1])
 table = basico.run_time_course(
-    duration=float(sys.argv[3]), intervals=int(sys.argv[3]), r_tol=1e-8, a_tol=1e-10,
+    duration=float(sys.argv[3]), intervals=int(sys.argv[3]), r_tol=1e-10, a_tol=1e-12,
     max_steps=1_000_000,
 )
 volume = float(basico.get_compartments().loc["extracellular", "initial_size"])

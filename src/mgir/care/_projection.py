@@ -1,8 +1,10 @@
 """The projection: the person's model trajectories without a change and with the plan's supplement.
 
-The model starts from the person's serum magnesium (without it there is no projection, and the
-reason says so). Each output says whether it is anchored on the person's own measured labs or on
-the reference adult, so that a figure shows only what was measured. The same safety rules as the
+The model starts from the person's serum magnesium; without one it starts from the serum
+magnesium distribution of the person's population (type 2 diabetes, prediabetes, PCOS or adults,
+by sex), says so in a notice, and carries that spread into the bands. Each output says whether it
+is anchored on the person's own measured labs, on their population, or on the reference adult,
+so that a figure shows only what was measured. The same safety rules as the
 plan apply: the supplement simulated is the plan's; projected serum magnesium above the "high"
 band and a person outside the model's calibrated population are flagged.
 """
@@ -46,7 +48,7 @@ class OutputSeries(Record):
 
     name: OutputName
     unit: str
-    anchored: Literal["measured", "reference_adult"]
+    anchored: Literal["measured", "population", "reference_adult"]
     central: tuple[float, ...]
     low: tuple[float, ...]
     median: tuple[float, ...]
@@ -86,7 +88,8 @@ class Projection(Record):
     arms
         ``no change`` and, when the plan has a supplement, the plan's supplement.
     labs_used
-        Which model inputs were measured and which took the reference adult's value.
+        Which model inputs were measured, which came from the person's population (serum Mg)
+        and which took the reference adult's value.
     notices
         Flags: outside the calibrated population, projected serum magnesium above the "high"
         band, fits that could not reproduce the labs.
@@ -190,16 +193,18 @@ def project(
         UncertainSimulation,
         calibration_id,
         model_salt_name,
+        population_serum_mg,
         simulate_person,
     )
 
     person = assessment.person
-    serum = person.lab("serum_magnesium")
-    if serum is None:
-        return (
-            "not simulated: the model starts from the person's serum magnesium, which was not given"
-        )
     labs = model_labs(assessment)
+    # A missing serum Mg comes from the person's population, with its spread in the bands.
+    prior = (
+        population_serum_mg(sex=person.sex, conditions=person.conditions)
+        if labs["serum_mg_mmol_per_l"] is None
+        else None
+    )
     days = weeks * 7.0
     outputs = {
         "serum_magnesium": Output.SERUM_MG,
@@ -212,7 +217,13 @@ def project(
 
     def run(regimen: Regimen) -> UncertainSimulation:
         return simulate_person(
-            days=days, regimen=regimen, n_draws=draws, seed=seed, quantiles=quantiles, **labs
+            days=days,
+            regimen=regimen,
+            n_draws=draws,
+            seed=seed,
+            quantiles=quantiles,
+            serum_mg_prior=prior,
+            **labs,
         )
 
     def series(result: UncertainSimulation) -> dict[str, OutputSeries]:
@@ -220,10 +231,17 @@ def project(
         for name, output in outputs.items():
             band = result.bands(output)
             measured = all(lab in person.labs for lab in _LABS_OF[name])
+            anchored: Literal["measured", "population", "reference_adult"] = (
+                "measured"
+                if measured
+                else "population"
+                if name == "serum_magnesium"
+                else "reference_adult"
+            )
             out[name] = OutputSeries(
                 name=name,
                 unit=_UNITS[name],
-                anchored="measured" if measured else "reference_adult",
+                anchored=anchored,
                 central=tuple(float(v) for v in result.central.output(output)[0]),
                 low=tuple(float(v) for v in band[0]),
                 median=tuple(float(v) for v in band[1]),
@@ -254,6 +272,17 @@ def project(
             )
         )
     notices = _outside_calibration(assessment)
+    if prior is not None:
+        notices.append(
+            Notice(
+                code="serum_mg_from_population",
+                message="Serum magnesium was not measured: the projection starts from the "
+                f"{prior.describe()}, and its bands include that spread. Measure serum "
+                "magnesium to project this person.",
+                source=";".join(prior.source_keys),
+                severity="caution",
+            )
+        )
     high = next(b for b in serum_magnesium_bands("status") if b.code == "high")
     for arm in arms:
         peak = max(arm.outputs["serum_magnesium"].high)

@@ -79,6 +79,36 @@ def export_sbml_command(
 
 
 @handle_errors
+def export_petab_command(
+    directory: Annotated[Path, typer.Argument(help="Folder for the PEtab files (created).")],
+) -> None:
+    """Write the calibration problem as PEtab v1 files (SBML, conditions, measurements, ...)."""
+    try:
+        from mgir.model._petab import export_petab  # noqa: PLC0415
+    except ImportError:
+        raise InvalidInputError(
+            field="DIRECTORY",
+            value=str(directory),
+            allowed="PEtab export with petab installed (pip install 'mgir[petab]')",
+        ) from None
+    try:
+        yaml_path = export_petab(directory)
+    except ImportError:
+        raise InvalidInputError(
+            field="DIRECTORY",
+            value=str(directory),
+            allowed="PEtab export with petab installed (pip install 'mgir[petab]')",
+        ) from None
+    except OSError as exc:
+        raise InvalidInputError(
+            field="DIRECTORY",
+            value=str(directory),
+            allowed=f"a folder that can be created and written ({exc.strerror})",
+        ) from None
+    console.print(f"wrote {yaml_path}", markup=False)
+
+
+@handle_errors
 def calibrate_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Calibration TOML to write.")
@@ -105,8 +135,9 @@ def calibrate_command(
 def register(app: typer.Typer) -> None:
     """Add the ``model`` command group to the mgir Typer app."""
     group = typer.Typer(
-        help="The mechanistic model: SBML export and calibration.", no_args_is_help=True
+        help="The mechanistic model: SBML and PEtab export, calibration.", no_args_is_help=True
     )
     group.command("export-sbml")(export_sbml_command)
+    group.command("export-petab")(export_petab_command)
     group.command("calibrate")(calibrate_command)
     app.add_typer(group, name="model")

@@ -202,7 +202,9 @@ def print_projection(projection: Projection) -> None:
                 f"{series.end:.3g}",
                 f"{series.low[-1]:.3g}–{series.high[-1]:.3g}",
                 series.unit,
-                "labs" if series.anchored == "measured" else "reference adult",
+                {"measured": "labs", "population": "population"}.get(
+                    series.anchored, "reference adult"
+                ),
             )
     console.print(table)
     _line("Model inputs: " + ", ".join(f"{k}: {v}" for k, v in projection.labs_used.items()))

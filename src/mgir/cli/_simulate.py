@@ -156,6 +156,16 @@ def register(app: typer.Typer) -> None:
                 value=str(person_file),
                 allowed=f"a person the model can start from ({evaluation.projection_note})",
             )
+        if plot is not None:
+            from mgir.report import projected_outputs  # noqa: PLC0415
+
+            if not projected_outputs(projection):
+                raise InvalidInputError(
+                    field="--plot",
+                    value=str(plot),
+                    allowed="a person with a measured serum Mg, fasting glucose, fasting insulin "
+                    "or HbA1c (the figure draws only what was measured; see --json)",
+                )
         if output is not None:
             if output.suffix.lower() == ".csv":
                 write_text(output, _trajectory_csv(projection), field="--output")

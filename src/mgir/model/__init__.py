@@ -23,6 +23,8 @@ from mgir.model._parameters import ParameterSet as ParameterSet
 from mgir.model._parameters import calibration_record as calibration_record
 from mgir.model._parameters import default_parameters as default_parameters
 from mgir.model._parameters import parameter_info as parameter_info
+from mgir.model._population import SerumMgPrior as SerumMgPrior
+from mgir.model._population import population_serum_mg as population_serum_mg
 from mgir.model._result import Output as Output
 from mgir.model._result import SimulationResult as SimulationResult
 from mgir.model._sbml import export_sbml as export_sbml
@@ -63,6 +65,7 @@ __all__ = [
     "Regimen",
     "SaltInfo",
     "ScipyReference",
+    "SerumMgPrior",
     "SimulationResult",
     "State",
     "UncertainSimulation",
@@ -77,6 +80,7 @@ __all__ = [
     "package_version",
     "parameter_draws",
     "parameter_info",
+    "population_serum_mg",
     "salt_info",
     "salt_names",
     "simulate",

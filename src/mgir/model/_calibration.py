@@ -23,6 +23,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from mgir._errors import ReferenceDataError
 from mgir.assessment import formulas
 from mgir.model._equations import (
     GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
@@ -30,12 +31,13 @@ from mgir.model._equations import (
     mg_coupling_factor,
     renal_excretion_mmol_per_day,
 )
-from mgir.model._inputs import Regimen
+from mgir.model._inputs import DoseSegment, Regimen, model_salt_name
 from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
 from mgir.model._result import Output
 from mgir.model._simulate import simulate
 from mgir.model._solvers import QuasiSteadyState
 from mgir.model._steady_state import fit_person
+from mgir.model._tables import load_model_table
 from mgir.reference import MG_G_PER_MOL
 
 __all__ = [
@@ -63,10 +65,11 @@ FREE_PARAMETERS: Final[tuple[Param, ...]] = (
 
 @dataclass(frozen=True, slots=True)
 class TrialArm:
-    """A supplemented trial arm reduced to a typical subject."""
+    """A supplemented trial arm reduced to a typical subject (a row of calibration_arms.csv)."""
 
     key: str
     source_key: str
+    population: str
     glucose_mmol_per_l: float
     homa_ir: float | None
     serum_mg_mmol_per_l: float
@@ -85,7 +88,7 @@ class TrialArm:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One observed value the model should reproduce."""
+    """One observed value the model should reproduce (a row of calibration_targets.csv)."""
 
     key: str
     arm: str | None
@@ -97,209 +100,74 @@ class Target:
     note: str
 
 
+_MG_PER_DAY_PER_DOSE_UNIT: Final[Mapping[str, float]] = {
+    "mg/day": 1.0,
+    "mmol/day": MG_G_PER_MOL,
+}
+
+
 def trial_arms() -> tuple[TrialArm, ...]:
-    """Return the supplemented arms used in calibration (see docs/calibration.md)."""
-    return (
-        TrialArm(
-            "guerrero_romero2004",
-            "guerrero_romero2004",
-            5.5,
-            4.6,
-            0.61,
-            "magnesium chloride",
-            450.0,
-            91.0,
-            "baseline glucose 5.5 mmol/L assumed (not in abstract); 2.5 g MgCl2 taken as "
-            "450 mg elemental Mg (authors' 2009 statement); 3 months = 91 days",
-        ),
-        TrialArm(
-            "rodriguez_moran2003",
-            "rodriguez_moran2003_trial",
-            10.3,
-            5.0,
-            0.65,
-            "magnesium chloride",
-            450.0,
-            112.0,
-            "baseline taken as the placebo arm's end values (baselines not in abstract; "
-            "placebo assumed flat); 450 mg elemental Mg",
-        ),
-        TrialArm(
-            "simental_mendia2016",
-            "simental_mendia2016_meta",
-            6.5,
-            4.0,
-            0.72,
-            "magnesium citrate",
-            360.0,
-            84.0,
-            "typical pooled subject assumed: glucose 6.5 mmol/L, HOMA-IR 4.0, serum Mg "
-            "0.72 mmol/L, 360 mg/day (median dose of Song 2006) for 12 weeks",
-        ),
-        TrialArm(
-            "song2006",
-            "song2006_meta",
-            9.0,
-            5.0,
-            0.72,
-            "magnesium citrate",
-            360.0,
-            84.0,
-            "typical T2D subject assumed: glucose 9.0 mmol/L, HOMA-IR 5.0, serum Mg "
-            "0.72 mmol/L; median dose 15 mmol/day for median 12 weeks",
-        ),
-        TrialArm(
-            "drenthen2024",
-            "drenthen2024_trial",
-            8.5,
-            None,
-            0.70,
-            "magnesium gluconate",
-            15.0 * MG_G_PER_MOL,
-            42.0,
-            "insulin-treated T2D: baseline serum 0.70 from the placebo value, glucose "
-            "8.5 mmol/L assumed, insulin not used (exogenous)",
-        ),
-    )
+    """The supplemented arms used in calibration, from ``data/calibration_arms.csv``."""
+    arms = []
+    for row in load_model_table("calibration_arms").rows:
+        unit = str(row["dose_unit"])
+        if unit not in _MG_PER_DAY_PER_DOSE_UNIT:
+            raise ReferenceDataError(
+                f"calibration_arms.csv {row['key']}: dose_unit {unit!r} is not one of "
+                f"{sorted(_MG_PER_DAY_PER_DOSE_UNIT)}"
+            )
+        arms.append(
+            TrialArm(
+                key=str(row["key"]),
+                source_key=str(row["source_key"]),
+                population=str(row["population"]),
+                glucose_mmol_per_l=float(row["glucose_mmol_per_l"]),
+                homa_ir=None if row["homa_ir"] is None else float(row["homa_ir"]),
+                serum_mg_mmol_per_l=float(row["serum_mg_mmol_per_l"]),
+                salt=model_salt_name(str(row["salt"]), field="calibration_arms.csv salt"),
+                elemental_mg_per_day=float(row["dose"]) * _MG_PER_DAY_PER_DOSE_UNIT[unit],
+                days=float(row["days"]),
+                assumptions=str(row["assumptions"]),
+            )
+        )
+    return tuple(arms)
+
+
+def _standard_error(row: Mapping[str, object]) -> float:
+    spread = str(row["spread"])
+    values = {k: row[k] for k in ("sd", "n", "ci_low", "ci_high", "se")}
+    needed = {"sd_n": ("sd", "n"), "ci95": ("ci_low", "ci_high"), "se": ("se",)}
+    if spread not in needed or any(values[k] is None for k in needed[spread]):
+        raise ReferenceDataError(
+            f"calibration_targets.csv {row['key']}: spread {spread!r} needs "
+            f"{needed.get(spread, 'one of sd_n, ci95, se')}"
+        )
+    v = {k: float(x) for k, x in values.items() if isinstance(x, int | float)}
+    if spread == "sd_n":
+        return v["sd"] / math.sqrt(v["n"])
+    if spread == "ci95":
+        return (v["ci_high"] - v["ci_low"]) / (2 * 1.96)
+    return v["se"]
 
 
 def calibration_targets() -> tuple[Target, ...]:
-    """Observed values with standard errors (SE = SD/sqrt(n) where only SD was reported)."""
-    return (
+    """Observed values with standard errors, from ``data/calibration_targets.csv``.
+
+    The standard error is SD/√n where a trial reported an SD, the 95 % interval's width / 3.92
+    where it reported an interval, or given (derived or assumed, as each row's note says).
+    """
+    return tuple(
         Target(
-            "gr2004_serum_end",
-            "guerrero_romero2004",
-            "serum_mg_end",
-            0.81,
-            0.08 / math.sqrt(30),
-            "mmol/L",
-            "guerrero_romero2004",
-            "0.81 +/- 0.08; n = 30 per arm assumed",
-        ),
-        Target(
-            "gr2004_homa_end",
-            "guerrero_romero2004",
-            "homa_ir_end",
-            2.6,
-            1.1 / math.sqrt(30),
-            "1",
-            "guerrero_romero2004",
-            "2.6 +/- 1.1; n = 30 per arm assumed",
-        ),
-        Target(
-            "rm2003_serum_end",
-            "rodriguez_moran2003",
-            "serum_mg_end",
-            0.74,
-            0.10 / math.sqrt(31.5),
-            "mmol/L",
-            "rodriguez_moran2003_trial",
-            "0.74 +/- 0.10; 63 subjects in two arms",
-        ),
-        Target(
-            "rm2003_homa_end",
-            "rodriguez_moran2003",
-            "homa_ir_end",
-            3.8,
-            1.1 / math.sqrt(31.5),
-            "1",
-            "rodriguez_moran2003_trial",
-            "3.8 +/- 1.1",
-        ),
-        Target(
-            "rm2003_glucose_end",
-            "rodriguez_moran2003",
-            "glucose_end",
-            8.0,
-            2.4 / math.sqrt(31.5),
-            "mmol/L",
-            "rodriguez_moran2003_trial",
-            "8.0 +/- 2.4",
-        ),
-        Target(
-            "sm2016_homa_change",
-            "simental_mendia2016",
-            "homa_ir_change",
-            -0.67,
-            (1.20 - 0.14) / (2 * 1.96),
-            "1",
-            "simental_mendia2016_meta",
-            "WMD -0.67 (-1.20 to -0.14) vs placebo (placebo assumed flat)",
-        ),
-        Target(
-            "song2006_glucose_change",
-            "song2006",
-            "glucose_change",
-            -0.56,
-            (1.10 - 0.01) / (2 * 1.96),
-            "mmol/L",
-            "song2006_meta",
-            "WMD -0.56 (-1.10 to -0.01) vs placebo",
-        ),
-        Target(
-            "drenthen2024_serum_end",
-            "drenthen2024",
-            "serum_mg_end",
-            0.75,
-            0.02,
-            "mmol/L",
-            "drenthen2024_trial",
-            "0.75 vs 0.70 (p = 0.016, crossover n = 14): SE 0.02 derived from the p value",
-        ),
-        Target(
-            "nadler1993_si_ratio",
-            None,
-            "si_ratio_at_0.68",
-            2.75 / 3.69,
-            0.074,
-            "1",
-            "nadler1993_low_mg_diet",
-            "S_I 3.69 -> 2.75 when RBC free Mg fell to 0.68 of baseline; intracellular "
-            "exchangeable Mg assumed to fall in proportion",
-        ),
-        Target(
-            "lubeck2000_fe_diabetes",
-            None,
-            "fe_mg_diabetes",
-            0.0583,
-            0.0273 / math.sqrt(20),
-            "1",
-            "lubeck2000_fe_mg",
-            "FE 5.83 +/- 2.73 % at serum 0.73; glucose 11 mmol/L and n = 20 assumed",
-        ),
-        Target(
-            "lubeck2000_fe_control",
-            None,
-            "fe_mg_control",
-            0.0346,
-            0.0133 / math.sqrt(20),
-            "1",
-            "lubeck2000_fe_mg",
-            "FE 3.46 +/- 1.33 % at serum 0.83, glucose 5.0 mmol/L; n = 20 assumed",
-        ),
-        Target(
-            "fe_mg_below_threshold_prior",
-            None,
-            "fe_below_threshold",
-            0.015,
-            0.0075,
-            "1",
-            "nephromaths_fe_mg",
-            "weak prior: fractional excretion when serum Mg is low from extrarenal causes "
-            "lies between the 0.5 % floor and the 3-4 % renal-loss cut-off (physiology "
-            "notes 3.4); 1.5 +/- 0.75 %",
-        ),
-        Target(
-            "djurhuus_excretion_ratio",
-            None,
-            "urinary_mg_ratio",
-            2.4,
-            0.4,
-            "1",
-            "djurhuus_hyperglycaemia_mg",
-            "x2.4 urinary Mg when glucose rose 5.3 -> 12.3 mmol/L at equal insulin and "
-            "about equal serum Mg (0.85 assumed); SE 0.4 assumed (n = 10)",
-        ),
+            key=str(row["key"]),
+            arm=None if row["arm"] is None else str(row["arm"]),
+            quantity=str(row["quantity"]),
+            observed=float(row["observed"]),
+            standard_error=_standard_error(row),
+            unit=str(row["unit"]),
+            source_key=str(row["source_key"]),
+            note=str(row["note"]),
+        )
+        for row in load_model_table("calibration_targets").rows
     )
 
 
@@ -344,13 +212,24 @@ def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, f
     ]
     params = ParameterSet(np.vstack([f.parameters.values for f in fits]))
     y0 = np.vstack([f.initial_state for f in fits])
-    doses = np.array([a.elemental_mg_per_day for a in arms])
     horizon = max(a.days for a in arms)
+    # Each arm takes its own salt: one dose segment per arm, zero for the other subjects.
+    regimen = Regimen(
+        tuple(
+            DoseSegment(
+                a.salt,
+                np.where(np.arange(len(arms)) == i, a.elemental_mg_per_day, 0.0),
+                0.0,
+                math.inf,
+            )
+            for i, a in enumerate(arms)
+        )
+    )
     result = simulate(
         params,
         days=horizon,
         initial_state=y0,
-        regimen=Regimen.constant("magnesium chloride", doses),
+        regimen=regimen,
         solver=QuasiSteadyState(dt_days=dt_days),
         save_every_days=1.0,
     )

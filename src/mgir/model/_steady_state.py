@@ -170,6 +170,22 @@ def _check(name: str, value: float | None) -> float | None:
     return v
 
 
+def _check_per_row(name: str, value: FloatArray, n_rows: int) -> FloatArray:
+    """A lab given per parameter row (e.g. drawn from a population), every value checked."""
+    lo, hi, unit = LAB_BOUNDS[name]
+    values = np.asarray(value, dtype=float)
+    if values.shape != (n_rows,):
+        raise InvalidInputError(
+            field=name, value=list(values.shape), allowed=f"one value per parameter row ({n_rows})"
+        )
+    bad = ~(np.isfinite(values) & (values >= lo) & (values <= hi))
+    if bool(np.any(bad)):
+        raise InvalidInputError(
+            field=name, value=float(values[bad][0]), unit=unit, allowed=f"[{lo}, {hi}]"
+        )
+    return values
+
+
 def _fit_mg_balance(
     params: ParameterSet,
     serum: FloatArray,
@@ -219,11 +235,12 @@ def fit_person(
     *,
     fasting_glucose_mmol_per_l: float | None = None,
     fasting_insulin_uiu_per_ml: float | None = None,
-    serum_mg_mmol_per_l: float | None = None,
+    serum_mg_mmol_per_l: float | FloatArray | None = None,
     egfr_ml_per_min_1_73m2: float | None = None,
     dietary_intake_mg_per_day: float | None = None,
     hba1c_percent: float | None = None,
     base: ParameterSet | None = None,
+    serum_mg_source: str = "measured",
 ) -> PersonFit:
     """Fit a person's hidden parameters so the model's steady state matches their labs.
 
@@ -237,7 +254,8 @@ def fit_person(
         Serum Mg (mmol/L). Sets the person's Mg balance so that absorption equals urinary loss
         at this serum Mg: with a measured intake the absorption scale is fitted; without one,
         the effective intake and the absorption scale share the adjustment
-        (``deficit_intake_share``).
+        (``deficit_intake_share``). An array gives one value per row of ``base`` (serum Mg
+        drawn from the person's population, see :func:`mgir.model.population_serum_mg`).
     egfr_ml_per_min_1_73m2 : float, optional
         eGFR (mL/min/1.73 m²), used as the model's GFR.
     dietary_intake_mg_per_day : float, optional
@@ -249,6 +267,9 @@ def fit_person(
     base : ParameterSet, optional
         Population parameters (default: the calibrated set). Several rows (e.g. uncertainty
         draws) give one fit per row.
+    serum_mg_source : str
+        What ``labs_used`` reports for a given serum Mg: ``measured`` (default) or
+        ``population`` (drawn from the person's population, not measured).
 
     Returns
     -------
@@ -267,16 +288,24 @@ def fit_person(
     """
     glucose_mmol = _check("fasting_glucose_mmol_per_l", fasting_glucose_mmol_per_l)
     insulin = _check("fasting_insulin_uiu_per_ml", fasting_insulin_uiu_per_ml)
-    serum = _check("serum_mg_mmol_per_l", serum_mg_mmol_per_l)
+    params = base if base is not None else default_parameters()
+    serum_rows: FloatArray | None = None
+    serum: float | None
+    if serum_mg_mmol_per_l is not None and np.ndim(serum_mg_mmol_per_l) > 0:
+        serum_rows = _check_per_row(
+            "serum_mg_mmol_per_l", np.asarray(serum_mg_mmol_per_l), params.n_subjects
+        )
+        serum = float(serum_rows[0])
+    else:
+        serum = _check("serum_mg_mmol_per_l", serum_mg_mmol_per_l)  # type: ignore[arg-type]
     egfr = _check("egfr_ml_per_min_1_73m2", egfr_ml_per_min_1_73m2)
     intake = _check("dietary_intake_mg_per_day", dietary_intake_mg_per_day)
     hba1c = _check("hba1c_percent", hba1c_percent)
-    params = base if base is not None else default_parameters()
     info = parameter_info()
     used = {
         "fasting_glucose_mmol_per_l": "measured" if glucose_mmol is not None else "default",
         "fasting_insulin_uiu_per_ml": "measured" if insulin is not None else "default",
-        "serum_mg_mmol_per_l": "measured" if serum is not None else "default",
+        "serum_mg_mmol_per_l": serum_mg_source if serum is not None else "default",
         "egfr_ml_per_min_1_73m2": "measured" if egfr is not None else "default",
         "dietary_intake_mg_per_day": "measured" if intake is not None else "default",
         "hba1c_percent": "measured" if hba1c is not None else "default",
@@ -300,7 +329,7 @@ def fit_person(
         _, absorbed = absorption_mmol_per_day(p, np.zeros(p.shape[0]))
         serum_arr = _serum_for_absorbed(p, absorbed, glucose, action)
     else:
-        serum_arr = np.full(p.shape[0], serum)
+        serum_arr = serum_rows if serum_rows is not None else np.full(p.shape[0], serum)
         params, mg_fitted, balanced = _fit_mg_balance(params, serum_arr, glucose, action, intake)
         feasible &= balanced
         if not balanced[0]:

@@ -18,6 +18,7 @@ from mgir.model._parameters import (
     default_parameters,
     parameter_info,
 )
+from mgir.model._population import SerumMgPrior
 from mgir.model._result import Output, SimulationResult
 from mgir.model._simulate import simulate
 from mgir.model._solvers import AbstractSolver
@@ -129,6 +130,7 @@ def simulate_person(
     egfr_ml_per_min_1_73m2: float | None = None,
     dietary_intake_mg_per_day: float | None = None,
     hba1c_percent: float | None = None,
+    serum_mg_prior: SerumMgPrior | None = None,
     n_draws: int = 200,
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95),
     seed: int = 0,
@@ -152,6 +154,12 @@ def simulate_person(
     fasting_glucose_mmol_per_l, fasting_insulin_uiu_per_ml, serum_mg_mmol_per_l,
     egfr_ml_per_min_1_73m2, dietary_intake_mg_per_day, hba1c_percent : float, optional
         Labs in canonical units (see :func:`mgir.model.fit_person`).
+    serum_mg_prior : SerumMgPrior, optional
+        Used when ``serum_mg_mmol_per_l`` is missing: the central run starts at the
+        population's mean serum Mg and every parameter draw at its own draw from the
+        population (:func:`mgir.model.population_serum_mg`), so the bands carry the spread of
+        serum Mg in that population. ``fit.labs_used`` says ``population``. Without it a
+        missing serum Mg takes the reference adult's steady state (the old behaviour).
     n_draws : int
         Number of parameter draws.
     quantiles : tuple of float
@@ -171,7 +179,12 @@ def simulate_person(
         "dietary_intake_mg_per_day": dietary_intake_mg_per_day,
         "hba1c_percent": hba1c_percent,
     }
-    fit = fit_person(**labs)  # type: ignore[arg-type]
+    from_population = serum_mg_mmol_per_l is None and serum_mg_prior is not None
+    source = "population" if from_population else "measured"
+    if from_population:
+        assert serum_mg_prior is not None
+        labs["serum_mg_mmol_per_l"] = serum_mg_prior.mean_mmol_per_l
+    fit = fit_person(**labs, serum_mg_source=source)  # type: ignore[arg-type]
     central = simulate(
         fit.parameters,
         days=days,
@@ -182,7 +195,13 @@ def simulate_person(
         seed=seed,
     )
     draws_base = parameter_draws(default_parameters(), n_draws * OVERSAMPLING, seed=seed)
-    fit_draws = fit_person(**labs, base=draws_base)
+    draw_labs: dict[str, Any] = dict(labs)
+    if from_population:
+        assert serum_mg_prior is not None
+        # Its own stream, so the parameter draws stay those of the same seed.
+        rng = np.random.default_rng([seed, 1])
+        draw_labs["serum_mg_mmol_per_l"] = serum_mg_prior.draw(draws_base.n_subjects, rng)
+    fit_draws = fit_person(**draw_labs, base=draws_base, serum_mg_source=source)
     feasible = (
         np.ones(draws_base.n_subjects, dtype=bool)
         if fit_draws.feasible is None

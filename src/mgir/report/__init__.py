@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from mgir.report._figures import projected_outputs as projected_outputs
 from mgir.report._figures import projection_figure as projection_figure
 from mgir.report._figures import projection_figure_png as projection_figure_png
 from mgir.report._html import render_pdf as render_pdf
 from mgir.report._html import render_report as render_report
 
-__all__ = ["projection_figure", "projection_figure_png", "render_pdf", "render_report"]
+__all__ = [
+    "projected_outputs",
+    "projection_figure",
+    "projection_figure_png",
+    "render_pdf",
+    "render_report",
+]

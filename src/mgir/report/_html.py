@@ -121,13 +121,15 @@ def render_report(evaluation: Evaluation, *, generated: datetime | None = None) 
     projection = evaluation.projection
     figure = None
     if projection is not None:
-        svg = projection_figure(projection, a.person).decode("utf-8")
-        svg = re.sub(r"<\?xml[^>]*>\s*", "", svg)
-        svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
-        alt = figure_alt_text(projection, a.person)
-        svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(alt)}" ', 1)
+        svg, alt = None, ""
+        if projected_outputs(projection):
+            svg = projection_figure(projection, a.person).decode("utf-8")
+            svg = re.sub(r"<\?xml[^>]*>\s*", "", svg)
+            svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
+            alt = figure_alt_text(projection, a.person)
+            svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(alt)}" ', 1)
         figure = {
-            "svg": Markup(svg),
+            "svg": None if svg is None else Markup(svg),
             "alt": alt,
             "missing": [
                 output_label(n)

@@ -1,0 +1,326 @@
+"""Trial specifications (``specs/trial-spec.md``, version 1): parsed strictly, in canonical units.
+
+A spec describes a randomised trial as its paper does: who was enrolled, what each arm took, for
+how long, and which endpoints were measured. Unknown keys are errors, every quantity states its
+unit, and an endpoint the model cannot predict is an error naming it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from mgir._errors import InvalidInputError, InvalidInputErrors
+from mgir._records import Record, input_errors
+from mgir.reference import resolve_salt
+from mgir.units import analyte, convert, parse_quantity, to_canonical
+
+__all__ = [
+    "CONDITIONS",
+    "ENDPOINTS",
+    "Arm",
+    "Distribution",
+    "TrialSpec",
+    "parse_trial_spec",
+    "read_trial_spec",
+]
+
+CONDITIONS: Final[tuple[str, ...]] = (
+    "healthy",
+    "insulin_resistant",
+    "prediabetes",
+    "t2d",
+    "pcos",
+    "metabolic_syndrome",
+)
+ENDPOINTS: Final[tuple[str, ...]] = (
+    "serum_magnesium",
+    "fasting_glucose",
+    "fasting_insulin",
+    "homa_ir",
+    "quicki",
+    "homa_beta",
+    "hba1c",
+    "urinary_magnesium",
+)
+"""Endpoints the model predicts (``hba1c`` and ``urinary_magnesium`` (mmol/day) are model
+outputs too)."""
+
+_BASELINE_ANALYTE: Final[dict[str, str | None]] = {
+    "fasting_glucose": "fasting_glucose",
+    "fasting_insulin": "fasting_insulin",
+    "serum_magnesium": "serum_magnesium",
+    "hba1c": "hba1c",
+    "homa_ir": None,
+    "quicki": None,
+    "dietary_magnesium": None,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _MeanSd(_Strict):
+    mean: float
+    sd: float = Field(ge=0)
+    unit: str | None = None
+
+
+class _Amount(_Strict):
+    value: float = Field(gt=0)
+    unit: str
+
+
+class _Supplement(_Strict):
+    salt: str
+    salt_mass: _Amount | None = None
+    elemental: _Amount | None = None
+
+
+class _Arm(_Strict):
+    name: str = Field(min_length=1)
+    allocation: float = Field(default=1.0, gt=0)
+    adherence: float = Field(default=1.0, ge=0, le=1)
+    supplement: _Supplement | None = None
+
+
+class _Population(_Strict):
+    n: int = Field(ge=2)
+    condition: Literal[
+        "healthy", "insulin_resistant", "prediabetes", "t2d", "pcos", "metabolic_syndrome"
+    ]
+    age_years: _MeanSd | None = None
+    female_fraction: float | None = Field(default=None, ge=0, le=1)
+    bmi_kg_m2: _MeanSd | None = None
+    egfr: _MeanSd | None = None
+    baseline: dict[str, _MeanSd] = Field(default_factory=dict)
+
+
+class _Analysis(_Strict):
+    endpoints: list[str] = Field(min_length=1)
+    reference_arm: str | None = None
+
+
+class _Spec(_Strict):
+    spec_version: Literal[1]
+    name: str = Field(min_length=1)
+    duration_weeks: float = Field(gt=0)
+    seed: int | None = None
+    population: _Population
+    arms: list[_Arm] = Field(min_length=1)
+    analysis: _Analysis
+
+
+class Distribution(Record):
+    """Mean and SD of a baseline quantity, in mgir's canonical unit."""
+
+    mean: float
+    sd: float
+    unit: str
+
+
+class Arm(Record):
+    """One arm: its allocation, adherence and elemental Mg dose (0 for a control arm)."""
+
+    name: str
+    allocation: float
+    adherence: float
+    salt: str | None
+    elemental_mg_per_day: float
+
+
+class TrialSpec(Record):
+    """A validated trial spec; every quantity in mgir's canonical unit."""
+
+    name: str
+    duration_weeks: float
+    seed: int | None
+    n: int
+    condition: str
+    female_fraction: float | None
+    age_years: Distribution | None
+    egfr_ml_per_min_1_73m2: Distribution | None
+    baseline: dict[str, Distribution]
+    arms: tuple[Arm, ...]
+    endpoints: tuple[str, ...]
+    reference_arm: str
+
+
+def _distribution(name: str, given: _MeanSd, field: str) -> Distribution:
+    lab = _BASELINE_ANALYTE[name]
+    if lab is None:
+        unit = "mg/day" if name == "dietary_magnesium" else "1"
+        if name == "dietary_magnesium":
+            q = parse_quantity(given.mean, given.unit, field=f"{field}.unit", like="mg/day")
+            scale = q.to("mg/day").magnitude / given.mean if given.mean else 1.0
+            return Distribution(mean=given.mean * scale, sd=given.sd * scale, unit=unit)
+        if given.unit not in (None, "1", "dimensionless"):
+            raise InvalidInputError(
+                field=f"{field}.unit", value=given.unit, allowed=f"no unit ({name} is an index)"
+            )
+        return Distribution(mean=given.mean, sd=given.sd, unit=unit)
+    item = analyte(lab)
+    if given.unit is None:
+        raise InvalidInputError(
+            field=f"{field}.unit",
+            value=None,
+            allowed=f"a unit of {name}: {', '.join(item.accepted_units)}",
+        )
+    mean = to_canonical(item, given.mean, given.unit, field=f"{field}.mean")
+    sd = convert(item, given.sd, given.unit, item.canonical_unit) if given.sd else 0.0
+    return Distribution(mean=mean, sd=abs(sd), unit=item.canonical_unit)
+
+
+def _arm(arm: _Arm, field: str) -> Arm:
+    s = arm.supplement
+    if s is None:
+        return Arm(
+            name=arm.name,
+            allocation=arm.allocation,
+            adherence=arm.adherence,
+            salt=None,
+            elemental_mg_per_day=0.0,
+        )
+    match = resolve_salt(s.salt, field=f"{field}.supplement.salt")
+    if (s.salt_mass is None) == (s.elemental is None):
+        raise InvalidInputError(
+            field=f"{field}.supplement",
+            value=s.model_dump(exclude_none=True),
+            allowed="either salt_mass or elemental, not both",
+        )
+    if s.elemental is not None:
+        q = parse_quantity(
+            s.elemental.value,
+            s.elemental.unit,
+            field=f"{field}.supplement.elemental",
+            like="mg/day",
+        )
+        elemental = float(q.to("mg/day").magnitude)
+    else:
+        assert s.salt_mass is not None
+        q = parse_quantity(
+            s.salt_mass.value,
+            s.salt_mass.unit,
+            field=f"{field}.supplement.salt_mass",
+            like="mg/day",
+        )
+        elemental = float(q.to("mg/day").magnitude) * match.salt.mg_fraction
+    return Arm(
+        name=arm.name,
+        allocation=arm.allocation,
+        adherence=arm.adherence,
+        salt=match.salt.name,
+        elemental_mg_per_day=elemental,
+    )
+
+
+def parse_trial_spec(document: dict[str, Any]) -> TrialSpec:
+    """Validate a trial spec document (parsed TOML) and convert it to canonical units.
+
+    Raises
+    ------
+    InvalidInputError, InvalidInputErrors
+        Every problem, each naming the key, the value and what is allowed.
+    """
+    try:
+        spec = _Spec.model_validate(document)
+    except pydantic.ValidationError as exc:
+        InvalidInputErrors.raise_if_any(input_errors(exc, _Spec))
+        raise  # pragma: no cover - raise_if_any raised
+    errors: list[InvalidInputError] = []
+    baseline: dict[str, Distribution] = {}
+    for name, given in spec.population.baseline.items():
+        field = f"population.baseline.{name}"
+        if name not in _BASELINE_ANALYTE:
+            errors.append(
+                InvalidInputError(
+                    field=field, value=name, allowed=f"one of {', '.join(_BASELINE_ANALYTE)}"
+                )
+            )
+            continue
+        try:
+            baseline[name] = _distribution(name, given, field)
+        except InvalidInputError as exc:
+            errors.append(exc)
+    for i, endpoint in enumerate(spec.analysis.endpoints):
+        if endpoint not in ENDPOINTS:
+            errors.append(
+                InvalidInputError(
+                    field=f"analysis.endpoints[{i}]",
+                    value=endpoint,
+                    allowed=f"an endpoint the model predicts: {', '.join(ENDPOINTS)}",
+                )
+            )
+    arms: list[Arm] = []
+    for i, arm in enumerate(spec.arms):
+        try:
+            arms.append(_arm(arm, f"arms[{i}]"))
+        except InvalidInputError as exc:
+            errors.append(exc)
+    names = [a.name for a in spec.arms]
+    if len(set(names)) != len(names):
+        errors.append(InvalidInputError(field="arms", value=names, allowed="unique arm names"))
+    egfr = None
+    if spec.population.egfr is not None:
+        given = spec.population.egfr
+        if given.unit is None or given.unit.replace(" ", "") not in (
+            "mL/min/1.73m2",
+            "mL/min/1.73m²",
+        ):
+            errors.append(
+                InvalidInputError(
+                    field="population.egfr.unit", value=given.unit, allowed="mL/min/1.73m2"
+                )
+            )
+        else:
+            egfr = Distribution(mean=given.mean, sd=given.sd, unit="mL/min/1.73m2")
+    reference = spec.analysis.reference_arm
+    if reference is None:
+        reference = next((a.name for a in spec.arms if a.supplement is None), None)
+    if reference is None or reference not in names:
+        errors.append(
+            InvalidInputError(
+                field="analysis.reference_arm",
+                value=reference,
+                allowed=f"one of the arms ({', '.join(names)}); default: the first control arm",
+            )
+        )
+    InvalidInputErrors.raise_if_any(errors)
+    assert reference is not None
+    return TrialSpec(
+        name=spec.name,
+        duration_weeks=spec.duration_weeks,
+        seed=spec.seed,
+        n=spec.population.n,
+        condition=spec.population.condition,
+        female_fraction=spec.population.female_fraction,
+        age_years=None
+        if spec.population.age_years is None
+        else Distribution(
+            mean=spec.population.age_years.mean, sd=spec.population.age_years.sd, unit="year"
+        ),
+        egfr_ml_per_min_1_73m2=egfr,
+        baseline=baseline,
+        arms=tuple(arms),
+        endpoints=tuple(spec.analysis.endpoints),
+        reference_arm=reference,
+    )
+
+
+def read_trial_spec(path: str | Path) -> TrialSpec:
+    """Read and validate a trial spec TOML file (see :func:`parse_trial_spec`)."""
+    p = Path(path)
+    try:
+        document = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInputError(
+            field="SPEC", value=str(p), allowed=f"a readable file ({exc.strerror})"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(field="SPEC", value=str(p), allowed=f"valid TOML ({exc})") from None
+    return parse_trial_spec(document)
