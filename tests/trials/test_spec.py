@@ -77,7 +77,7 @@ def test_salt_mass_and_elemental_together_are_an_error() -> None:
 def test_a_lab_without_its_unit_is_an_error() -> None:
     bad = copy.deepcopy(SPEC)
     del bad["population"]["baseline"]["serum_magnesium"]["unit"]
-    with pytest.raises(InvalidInputError, match="serum_magnesium.unit"):
+    with pytest.raises(InvalidInputError, match=r"serum_magnesium\.unit"):
         parse_trial_spec(bad)
 
 
