@@ -171,6 +171,7 @@ def model_labs(assessment: Assessment) -> dict[str, Any]:
         "egfr_ml_per_min_1_73m2": assessment.kidney.egfr.value,
         "dietary_intake_mg_per_day": None if intake.lower_bound else intake.mean_mg_per_day,
         "hba1c_percent": person.lab("hba1c"),
+        "medicines": tuple(person.medications),
     }
 
 
@@ -296,6 +297,37 @@ def project(
                     source=";".join(high.references),
                 )
             )
+    fit = baseline.fit
+    if fit.medicines:
+        described = "; ".join(
+            f"{e.medicine} ({e.drug_class}: "
+            + (
+                f"urinary magnesium ×{e.factor:g}"
+                if e.parameter.value == "renal_excretion_factor"
+                else f"absorption ×{e.factor:g}"
+            )
+            + ")"
+            for e in fit.medicines
+        )
+        notices.append(
+            Notice(
+                code="medicines_modelled",
+                message=f"The model includes the effect of: {described}.",
+                source=";".join(dict.fromkeys(k for e in fit.medicines for k in e.source_keys)),
+                severity="info",
+            )
+        )
+    if fit.medicines_not_modelled:
+        notices.append(
+            Notice(
+                code="medicines_not_modelled",
+                message="Known to lower magnesium but not in the model (no effect size): "
+                + ", ".join(fit.medicines_not_modelled)
+                + ". The projection may overstate this person's magnesium.",
+                source="mgir_model_choice",
+                severity="caution",
+            )
+        )
     warnings = dict.fromkeys(w for r in results for w in r.warnings)
     notices += [
         Notice(code="model_fit", message=w, source="mgir_model_choice", severity="info")

@@ -232,7 +232,7 @@ def _build() -> tuple[tuple[Quantity, ...], Mapping[str, sp.Symbol]]:
         food + U["supplement_accessible_mmol_per_day"],
         "Mg presented to absorption: food plus bioaccessible supplement",
     )
-    raw_fraction = (
+    raw_fraction = P[Param.ABSORPTION_RATE_FACTOR] * (
         P[Param.ABSORPTION_VMAX] / (P[Param.ABSORPTION_KM] + accessible)
         + P[Param.ABSORPTION_LINEAR_FRACTION]
     )
@@ -292,6 +292,7 @@ def _build() -> tuple[tuple[Quantity, ...], Mapping[str, sp.Symbol]]:
         * K["litres_per_day_per_ml_per_min"]
         * P[Param.FILTERABLE_FRACTION]
         * excretion_factor
+        * P[Param.RENAL_EXCRETION_FACTOR]
         * (
             P[Param.FE_BELOW_THRESHOLD] * serum
             + w * softplus((serum - P[Param.RENAL_THRESHOLD] + shift) / w)

@@ -217,8 +217,9 @@ _MAX_REFERENCE_FRACTION: Final[float] = 0.999
 
 
 def _reference_absorbed_fraction(p: FloatArray, j: FloatArray) -> FloatArray:
-    result: FloatArray = _c(p, Param.ABSORPTION_VMAX) / (_c(p, Param.ABSORPTION_KM) + j) + _c(
-        p, Param.ABSORPTION_LINEAR_FRACTION
+    result: FloatArray = _c(p, Param.ABSORPTION_RATE_FACTOR) * (
+        _c(p, Param.ABSORPTION_VMAX) / (_c(p, Param.ABSORPTION_KM) + j)
+        + _c(p, Param.ABSORPTION_LINEAR_FRACTION)
     )
     return result
 
@@ -280,7 +281,12 @@ def renal_excretion_mmol_per_day(
     fe0 = _c(p, Param.FE_BELOW_THRESHOLD)
     action = np.maximum(insulin_action_per_day, 1e-9) / _c(p, Param.INSULIN_ACTION_REFERENCE)
     m_action = action ** (-_c(p, Param.INSULIN_ACTION_EXCRETION_EXPONENT))
-    scale = gfr_l_per_day * _c(p, Param.FILTERABLE_FRACTION) * m_action
+    scale = (
+        gfr_l_per_day
+        * _c(p, Param.FILTERABLE_FRACTION)
+        * m_action
+        * _c(p, Param.RENAL_EXCRETION_FACTOR)
+    )
     urine = scale * (fe0 * c + w * _softplus(z))
     d_urine_d_ecf = scale * (fe0 + _sigmoid(z)) / volume
     return urine, d_urine_d_ecf

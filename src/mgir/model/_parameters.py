@@ -82,6 +82,8 @@ class Param(StrEnum):
     HBA1C_FPG_INTERCEPT = "hba1c_fpg_intercept_percent"
     HBA1C_FPG_SLOPE = "hba1c_fpg_slope_percent_per_mmol_per_l"
     HBA1C_OFFSET = "hba1c_offset_percent"
+    RENAL_EXCRETION_FACTOR = "renal_excretion_factor"
+    ABSORPTION_RATE_FACTOR = "absorption_rate_factor"
 
     @property
     def pos(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,7 @@ from mgir.model._equations import (
     homa_ir,
     renal_excretion_mmol_per_day,
 )
+from mgir.model._medicines import MedicineEffect, medicine_effects
 from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
 from mgir.model._states import N_STATES, State
 from mgir.reference import MG_G_PER_MOL
@@ -131,6 +133,9 @@ class PersonFit:
     feasible
         Per row: whether the steady state reproduces the labs exactly (the magnesium balance
         needs less absorption than the cap, and every fitted value lies in its plausible range).
+    medicines, medicines_not_modelled
+        The person's medicines that act on the model (each a multiplier of renal excretion or
+        absorption, with sources), and those that waste Mg without a known effect size.
     """
 
     parameters: ParameterSet
@@ -139,6 +144,8 @@ class PersonFit:
     fitted: dict[str, float]
     warnings: tuple[str, ...] = field(default=())
     feasible: NDArray[np.bool_] | None = None
+    medicines: tuple[MedicineEffect, ...] = ()
+    medicines_not_modelled: tuple[str, ...] = ()
 
     def model_labs(self) -> dict[str, float]:
         """Labs implied by the fitted steady state (first row), canonical units."""
@@ -215,8 +222,11 @@ def _fit_mg_balance(
         vmax = p[:, Param.ABSORPTION_VMAX.pos]
         km = p[:, Param.ABSORPTION_KM.pos]
         lin = p[:, Param.ABSORPTION_LINEAR_FRACTION.pos]
-        b = vmax + lin * km - needed
-        balancing_mmol = (-b + np.sqrt(b * b + 4.0 * lin * needed * km)) / (2.0 * lin)
+        # Balance at the reference absorption (times the medicines' rate factor f):
+        # f (Vmax J / (Km + J) + lin J) = U, a quadratic in J.
+        target = needed / p[:, Param.ABSORPTION_RATE_FACTOR.pos]
+        b = vmax + lin * km - target
+        balancing_mmol = (-b + np.sqrt(b * b + 4.0 * lin * target * km)) / (2.0 * lin)
         default_mg = p[:, Param.DIETARY_INTAKE.pos]
         ratio = balancing_mmol * MG_G_PER_MOL / default_mg
         share = p[:, Param.DEFICIT_INTAKE_SHARE.pos]
@@ -241,6 +251,7 @@ def fit_person(
     hba1c_percent: float | None = None,
     base: ParameterSet | None = None,
     serum_mg_source: str = "measured",
+    medicines: Iterable[str] = (),
 ) -> PersonFit:
     """Fit a person's hidden parameters so the model's steady state matches their labs.
 
@@ -270,6 +281,12 @@ def fit_person(
     serum_mg_source : str
         What ``labs_used`` reports for a given serum Mg: ``measured`` (default) or
         ``population`` (drawn from the person's population, not measured).
+    medicines : iterable of str
+        The person's medicine names. Loop and thiazide diuretics and calcineurin inhibitors
+        multiply urinary Mg at a given serum Mg, proton-pump inhibitors the absorbed fraction
+        (``medicine_effects.csv``), before the Mg balance is fitted: the same serum Mg then
+        needs more absorption (renal wasting) or is explained by poorer absorption rather than
+        a low intake (PPI), and a supplement acts accordingly.
 
     Returns
     -------
@@ -289,6 +306,14 @@ def fit_person(
     glucose_mmol = _check("fasting_glucose_mmol_per_l", fasting_glucose_mmol_per_l)
     insulin = _check("fasting_insulin_uiu_per_ml", fasting_insulin_uiu_per_ml)
     params = base if base is not None else default_parameters()
+    effects, not_modelled = medicine_effects(medicines)
+    if effects:
+        factors: dict[str, float] = {}
+        for effect in effects:
+            factors[effect.parameter.value] = factors.get(effect.parameter.value, 1.0) * (
+                effect.factor
+            )
+        params = params.replace(**factors)
     serum_rows: FloatArray | None = None
     serum: float | None
     if serum_mg_mmol_per_l is not None and np.ndim(serum_mg_mmol_per_l) > 0:
@@ -390,4 +415,6 @@ def fit_person(
         fitted=fitted,
         warnings=tuple(warnings),
         feasible=feasible,
+        medicines=effects,
+        medicines_not_modelled=not_modelled,
     )

@@ -131,6 +131,7 @@ def simulate_person(
     dietary_intake_mg_per_day: float | None = None,
     hba1c_percent: float | None = None,
     serum_mg_prior: SerumMgPrior | None = None,
+    medicines: tuple[str, ...] = (),
     n_draws: int = 200,
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95),
     seed: int = 0,
@@ -160,6 +161,8 @@ def simulate_person(
         population (:func:`mgir.model.population_serum_mg`), so the bands carry the spread of
         serum Mg in that population. ``fit.labs_used`` says ``population``. Without it a
         missing serum Mg takes the reference adult's steady state (the old behaviour).
+    medicines : tuple of str
+        The person's medicine names (see :func:`mgir.model.fit_person`).
     n_draws : int
         Number of parameter draws.
     quantiles : tuple of float
@@ -184,7 +187,7 @@ def simulate_person(
     if from_population:
         assert serum_mg_prior is not None
         labs["serum_mg_mmol_per_l"] = serum_mg_prior.mean_mmol_per_l
-    fit = fit_person(**labs, serum_mg_source=source)  # type: ignore[arg-type]
+    fit = fit_person(**labs, serum_mg_source=source, medicines=medicines)  # type: ignore[arg-type]
     central = simulate(
         fit.parameters,
         days=days,
@@ -201,7 +204,9 @@ def simulate_person(
         # Its own stream, so the parameter draws stay those of the same seed.
         rng = np.random.default_rng([seed, 1])
         draw_labs["serum_mg_mmol_per_l"] = serum_mg_prior.draw(draws_base.n_subjects, rng)
-    fit_draws = fit_person(**draw_labs, base=draws_base, serum_mg_source=source)
+    fit_draws = fit_person(
+        **draw_labs, base=draws_base, serum_mg_source=source, medicines=medicines
+    )
     feasible = (
         np.ones(draws_base.n_subjects, dtype=bool)
         if fit_draws.feasible is None

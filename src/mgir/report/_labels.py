@@ -115,6 +115,9 @@ _TITLES = {
     "outside_calibrated_population": "Outside the model's calibrated population",
     "projected_serum_mg_high": "Projected magnesium high",
     "model_fit": "Model fit",
+    "serum_mg_from_population": "Serum magnesium not measured",
+    "medicines_modelled": "Medicines in the model",
+    "medicines_not_modelled": "Medicines not in the model",
 }
 
 _UNITS = {"1": "", "%": "%", "µIU/mL": "µIU/mL", "mL/min/1.73 m²": "mL/min/1.73 m²"}
