@@ -135,8 +135,13 @@ def trial_arms() -> tuple[TrialArm, ...]:
 
 def _standard_error(row: Mapping[str, object]) -> float:
     spread = str(row["spread"])
-    values = {k: row[k] for k in ("sd", "n", "ci_low", "ci_high", "se")}
-    needed = {"sd_n": ("sd", "n"), "ci95": ("ci_low", "ci_high"), "se": ("se",)}
+    values = {k: row[k] for k in ("sd", "sd_reference", "n", "ci_low", "ci_high", "se")}
+    needed = {
+        "sd_n": ("sd", "n"),
+        "difference_sd_n": ("sd", "sd_reference", "n"),
+        "ci95": ("ci_low", "ci_high"),
+        "se": ("se",),
+    }
     if spread not in needed or any(values[k] is None for k in needed[spread]):
         raise ReferenceDataError(
             f"calibration_targets.csv {row['key']}: spread {spread!r} needs "
@@ -145,6 +150,8 @@ def _standard_error(row: Mapping[str, object]) -> float:
     v = {k: float(x) for k, x in values.items() if isinstance(x, int | float)}
     if spread == "sd_n":
         return v["sd"] / math.sqrt(v["n"])
+    if spread == "difference_sd_n":
+        return math.sqrt((v["sd"] ** 2 + v["sd_reference"] ** 2) / v["n"])
     if spread == "ci95":
         return (v["ci_high"] - v["ci_low"]) / (2 * 1.96)
     return v["se"]
@@ -210,15 +217,18 @@ def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, f
         )
         for a in arms
     ]
-    params = ParameterSet(np.vstack([f.parameters.values for f in fits]))
-    y0 = np.vstack([f.initial_state for f in fits])
+    # Every arm's typical subject twice: supplemented (rows 0..n-1) and as its own control
+    # (rows n..2n-1), so that a target stated against placebo compares like with like.
+    n = len(arms)
+    params = ParameterSet(np.vstack([f.parameters.values for f in fits] * 2))
+    y0 = np.vstack([f.initial_state for f in fits] * 2)
     horizon = max(a.days for a in arms)
     # Each arm takes its own salt: one dose segment per arm, zero for the other subjects.
     regimen = Regimen(
         tuple(
             DoseSegment(
                 a.salt,
-                np.where(np.arange(len(arms)) == i, a.elemental_mg_per_day, 0.0),
+                np.where(np.arange(2 * n) == i, a.elemental_mg_per_day, 0.0),
                 0.0,
                 math.inf,
             )
@@ -243,8 +253,14 @@ def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, f
             i, d = end[t.arm]
             series = {"serum_mg": serum, "homa_ir": homa, "glucose": glucose}
             stem, kind = t.quantity.rsplit("_", 1)
-            arr = series[stem][i]
-            pred[t.key] = float(arr[d] if kind == "end" else arr[d] - arr[0])
+            arm, control = series[stem][i], series[stem][n + i]
+            if kind == "end":
+                value = arm[d]
+            elif kind == "difference":  # end of the arm minus end of its control
+                value = arm[d] - control[d]
+            else:  # change of the arm minus change of its control
+                value = (arm[d] - arm[0]) - (control[d] - control[0])
+            pred[t.key] = float(value)
     p = base.values[:1]
     pred["nadler1993_si_ratio"] = float(
         mg_coupling_factor(

@@ -62,7 +62,11 @@ Differences from `scripts/calibrate_model.py` (mgir's own fit):
 1. mgir refits every arm's typical subject to its baseline labs whenever the population
    parameters change; here the subject is fitted once, at the shipped estimate, and held fixed.
 2. Four targets are not trial simulations and are left out: {constraints}.
-3. The weak prior on `fe_below_threshold` is a PEtab objective prior (normal, {prior}).
+3. mgir compares a supplemented arm with its own simulated control arm (the same typical
+   subject without supplement); PEtab v1 cannot subtract one condition from another, so a
+   difference against placebo is written here as the arm's change from its baseline (the same
+   while the control arm stays at its steady state, as mgir's model has it today).
+4. The weak prior on `fe_below_threshold` is a PEtab objective prior (normal, {prior}).
 """
 
 
@@ -143,6 +147,9 @@ def export_petab(directory: str | Path) -> Path:
             continue
         arm = arms[target.arm]
         stem, kind = target.quantity.rsplit("_", 1)
+        # PEtab v1 cannot subtract one condition from another: a difference against the
+        # control arm is written as the arm's change from its baseline (see the README).
+        kind = "change" if kind == "difference" else kind
         start: float | None = None
         if kind == "change":
             start = (

@@ -23,8 +23,11 @@ __all__ = ["MODEL_VERSION", "calibration_id", "package_version", "simulate"]
 
 FloatArray = NDArray[np.float64]
 
-MODEL_VERSION: Final[str] = "1.0.0"
-"""Version of the model equations and parameter table (bumped when either changes)."""
+MODEL_VERSION: Final[str] = "1.1.0"
+"""Version of the model equations and parameter table (bumped when either changes).
+
+1.1.0: HbA1c state; medicine factors on renal excretion and absorption; defined once (SymPy).
+"""
 
 
 def package_version() -> str:
