@@ -123,7 +123,7 @@ class QuasiSteadyState(AbstractSolver):
         out = np.empty((n, save_index.size, N_STATES))
         k_ei, k_ie, k_eb, k_be, k_fs, k_sf = exchange_rates_per_day(p)
         h_key = -1.0
-        d_ic = b_ic = d_bs = b_bs = d_bf = b_bf = denom_const = np.zeros(n)
+        d_ic = b_ic = d_bs = b_bs = d_bf = b_bf = denom_const = a1c_keep = np.zeros(n)
         cache_key: tuple[int, ...] | None = None
         intake = absorbed = np.zeros(n)
         save_at: dict[int, list[int]] = {}
@@ -155,6 +155,7 @@ class QuasiSteadyState(AbstractSolver):
                 d_bf = 1.0 + h * k_be + h * k_fs - h * k_sf * b_bs
                 b_bf = h * k_eb / d_bf
                 denom_const = 1.0 + h * k_ei + h * k_eb - h * k_ie * b_ic - h * k_be * b_bf
+                a1c_keep = np.exp(-h * np.log(2.0) / t_half_a1c)
                 h_key = h
             t_mid = 0.5 * (bounds[k] + bounds[k + 1])
             active = tuple(
@@ -181,7 +182,7 @@ class QuasiSteadyState(AbstractSolver):
             y[:, ib] = y[:, ib] * np.exp(h * beta_growth_rate_per_day(p, g))
             # HbA1c relaxes exactly (exponential) towards the level of this step's glucose.
             a_eq = hba1c_equilibrium_percent(p, g)
-            y[:, ia1c] = a_eq + (y[:, ia1c] - a_eq) * np.exp(-h * np.log(2.0) / t_half_a1c)
+            y[:, ia1c] = a_eq + (y[:, ia1c] - a_eq) * a1c_keep
             y[:, State.CUMULATIVE_INTAKE.pos] += h * intake
             y[:, State.CUMULATIVE_ABSORBED.pos] += h * absorbed
             y[:, State.CUMULATIVE_FAECAL.pos] += h * (intake - absorbed)
