@@ -85,13 +85,7 @@ def export_petab_command(
     """Write the calibration problem as PEtab v1 files (SBML, conditions, measurements, ...)."""
     try:
         from mgir.model._petab import export_petab  # noqa: PLC0415
-    except ImportError:
-        raise InvalidInputError(
-            field="DIRECTORY",
-            value=str(directory),
-            allowed="PEtab export with petab installed (pip install 'mgir[petab]')",
-        ) from None
-    try:
+
         yaml_path = export_petab(directory)
     except ImportError:
         raise InvalidInputError(

@@ -21,7 +21,13 @@ from mgir.model._equations import (
     renal_excretion_mmol_per_day,
 )
 from mgir.model._medicines import MedicineEffect, medicine_effects
-from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
+from mgir.model._parameters import (
+    Param,
+    ParameterInfo,
+    ParameterSet,
+    default_parameters,
+    parameter_info,
+)
 from mgir.model._states import N_STATES, State
 from mgir.reference import MG_G_PER_MOL
 
@@ -175,6 +181,18 @@ def _check(name: str, value: float | None) -> float | None:
     if not (np.isfinite(v) and lo <= v <= hi):
         raise InvalidInputError(field=name, value=value, unit=unit, allowed=f"[{lo}, {hi}]")
     return v
+
+
+def _within_range(
+    info: ParameterInfo, values: FloatArray, warnings: list[str], why: str = ""
+) -> NDArray[np.bool_]:
+    """Per row, whether a fitted value lies in its plausible range; a warning for row 0."""
+    inside: NDArray[np.bool_] = (values >= info.lower) & (values <= info.upper)
+    if not bool(inside[0]):
+        warnings.append(
+            f"{info.name.value} = {values[0]:.3g} is outside [{info.lower}, {info.upper}]{why}"
+        )
+    return inside
 
 
 def _check_per_row(name: str, value: FloatArray, n_rows: int) -> FloatArray:
@@ -384,13 +402,7 @@ def fit_person(
         params = params.replace(**{Param.INSULIN_SENSITIVITY_SCALE: scale_si})
         fitted[Param.INSULIN_SENSITIVITY_SCALE.value] = float(scale_si[0])
         y0 = _assemble(params.values, glucose, action, serum_arr)
-        s_info = info[Param.INSULIN_SENSITIVITY_SCALE]
-        feasible &= (scale_si >= s_info.lower) & (scale_si <= s_info.upper)
-        if not s_info.lower <= scale_si[0] <= s_info.upper:
-            warnings.append(
-                f"insulin_sensitivity_scale = {scale_si[0]:.3g} is outside "
-                f"[{s_info.lower}, {s_info.upper}]"
-            )
+        feasible &= _within_range(info[Param.INSULIN_SENSITIVITY_SCALE], scale_si, warnings)
     if hba1c is not None:
         line = (
             hba1c_equilibrium_percent(params.values, glucose)
@@ -400,14 +412,12 @@ def fit_person(
         params = params.replace(**{Param.HBA1C_OFFSET: offset})
         fitted[Param.HBA1C_OFFSET.value] = float(offset[0])
         y0[:, State.HBA1C.pos] = hba1c
-        o_info = info[Param.HBA1C_OFFSET]
-        feasible &= (offset >= o_info.lower) & (offset <= o_info.upper)
-        if not o_info.lower <= offset[0] <= o_info.upper:
-            warnings.append(
-                f"hba1c_offset_percent = {offset[0]:.3g} is outside "
-                f"[{o_info.lower}, {o_info.upper}]: HbA1c {hba1c:.1f} % is far from what the "
-                "fasting glucose implies"
-            )
+        feasible &= _within_range(
+            info[Param.HBA1C_OFFSET],
+            offset,
+            warnings,
+            why=f": HbA1c {hba1c:.1f} % is far from what the fasting glucose implies",
+        )
     return PersonFit(
         parameters=ParameterSet(params.values, label="person"),
         initial_state=y0,
