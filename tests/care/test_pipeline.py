@@ -397,3 +397,32 @@ def test_projection_without_serum_mg_starts_from_the_population() -> None:
     notice = next(n for n in projection.notices if n.code == "serum_mg_from_population")
     assert "type 2 diabetes" in notice.message
     assert "kurstjens2017_t2d_mg" in notice.source
+
+
+def test_projection_names_unrecognised_medicines_and_an_extrapolated_hba1c() -> None:
+    """A misspelt medicine is named (not silently dropped); HbA1c from glucose says so."""
+    from mgir.assessment import parse_person
+    from mgir.care import CareOptions, evaluate
+
+    person = parse_person(
+        {
+            "spec_version": 1,
+            "person": {
+                "sex": "female",
+                "age_years": 60,
+                "conditions": ["t2d"],
+                "medications": ["omeprazol", "furosemide"],
+            },
+            "labs": [
+                {"name": "fasting_glucose", "value": 8.4, "unit": "mmol/L"},
+                {"name": "fasting_insulin", "value": 16, "unit": "uU/mL"},
+            ],
+        }
+    )
+    projection = evaluate(person, CareOptions(weeks=2, draws=10)).projection
+    assert projection is not None
+    codes = {n.code: n for n in projection.notices}
+    assert "omeprazol" in codes["medicines_not_recognised"].message
+    assert "furosemide" in codes["medicines_modelled"].message
+    assert "extrapolation" in codes["hba1c_extrapolated"].message
+    assert projection.arms[0].outputs["hba1c"].anchored == "population"

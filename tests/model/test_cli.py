@@ -316,3 +316,28 @@ def test_export_petab_command(app: typer.Typer, tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["model", "export-petab", str(blocked / "sub")])
     assert bad.exit_code == 2
     assert "DIRECTORY" in bad.output
+
+
+def test_export_sbml_of_a_person_without_serum_mg_starts_from_the_population(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    libsbml = pytest.importorskip("libsbml")
+    from mgir.model import population_serum_mg
+
+    person = tmp_path / "p.toml"
+    person.write_text(
+        'spec_version = 1\n[person]\nage_years = 60\nsex = "female"\nconditions = ["t2d"]\n'
+        '[[labs]]\nname = "fasting_glucose"\nvalue = 8.4\nunit = "mmol/L"\n',
+        encoding="utf-8",
+    )
+    target = tmp_path / "p.xml"
+    res = CliRunner().invoke(app, ["model", "export-sbml", str(target), "--person", str(person)])
+    assert res.exit_code == 0, res.output
+    assert "not measured" in res.output
+    model = libsbml.readSBMLFromString(target.read_text(encoding="utf-8")).getModel()
+    serum = (
+        model.getSpecies("mg_extracellular_mmol").getInitialAmount()
+        / model.getCompartment("extracellular").getSize()
+    )
+    expected = population_serum_mg(sex="female", conditions=["t2d"]).mean_mmol_per_l
+    assert serum == pytest.approx(expected, rel=1e-9)

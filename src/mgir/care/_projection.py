@@ -18,7 +18,7 @@ import numpy as np
 from mgir._records import Record
 from mgir.assessment import Assessment, Notice, homa_caveats
 from mgir.planning import Plan
-from mgir.reference import serum_magnesium_bands
+from mgir.reference import check_medications, serum_magnesium_bands
 
 __all__ = ["OutputSeries", "Projection", "ProjectionArm", "model_labs", "project"]
 
@@ -232,12 +232,11 @@ def project(
         for name, output in outputs.items():
             band = result.bands(output)
             measured = all(lab in person.labs for lab in _LABS_OF[name])
+            from_population = name == "serum_magnesium" or (
+                name == "hba1c" and "fasting_glucose" in person.labs
+            )
             anchored: Literal["measured", "population", "reference_adult"] = (
-                "measured"
-                if measured
-                else "population"
-                if name == "serum_magnesium"
-                else "reference_adult"
+                "measured" if measured else "population" if from_population else "reference_adult"
             )
             out[name] = OutputSeries(
                 name=name,
@@ -315,6 +314,32 @@ def project(
                 message=f"The model includes the effect of: {described}.",
                 source=";".join(dict.fromkeys(k for e in fit.medicines for k in e.source_keys)),
                 severity="info",
+            )
+        )
+    unknown = check_medications(person.medications).not_checked
+    if unknown:
+        notices.append(
+            Notice(
+                code="medicines_not_recognised",
+                message="Not recognised, so any effect on magnesium is not in the projection: "
+                + ", ".join(unknown)
+                + ". Check the spelling or the generic name.",
+                source="mgir_model_choice",
+                severity="caution",
+            )
+        )
+    hba1c_start = labs.get("hba1c_percent")
+    glucose_start = labs.get("fasting_glucose_mmol_per_l")
+    if hba1c_start is None and glucose_start is not None and glucose_start > 7.5:
+        notices.append(
+            Notice(
+                code="hba1c_extrapolated",
+                message=f"HbA1c was not measured: it is projected from fasting glucose "
+                f"{glucose_start:.1f} mmol/L by a line fitted on 5-7.5 mmol/L in people without "
+                "diabetes medication, an extrapolation here (people with diabetes had about "
+                "0.7 %-points more HbA1c at equal fasting glucose). Measure HbA1c.",
+                source="hong2016_fpg_hba1c",
+                severity="caution",
             )
         )
     if fit.medicines_not_modelled:

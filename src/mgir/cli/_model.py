@@ -28,7 +28,7 @@ def export_sbml_command(
         bool,
         typer.Option(
             "--with-plan",
-            help="Add the person's plan supplement (safety-checked) as dosing events from day 0.",
+            help="Add the person's plan supplement (safety-checked) from day 0.",
         ),
     ] = False,
 ) -> None:
@@ -50,7 +50,21 @@ def export_sbml_command(
             CareOptions(project=False),
             stages="plan" if with_plan else "assessment",
         )
-        fit = fit_person(**model_labs(evaluation.assessment))
+        labs = model_labs(evaluation.assessment)
+        source = "measured"
+        if labs["serum_mg_mmol_per_l"] is None:
+            # As the projection does: the population's mean serum Mg, not a replete default.
+            from mgir.model import population_serum_mg  # noqa: PLC0415
+
+            who = evaluation.assessment.person
+            prior = population_serum_mg(sex=who.sex, conditions=who.conditions)
+            labs["serum_mg_mmol_per_l"] = prior.mean_mmol_per_l
+            source = "population"
+            console.print(
+                f"serum magnesium not measured: starting from the {prior.describe()}",
+                markup=False,
+            )
+        fit = fit_person(**labs, serum_mg_source=source)
         parameters, initial_state = fit.parameters, fit.initial_state[0]
         supplement = evaluation.plan.supplement if evaluation.plan is not None else None
         if with_plan and supplement is None:

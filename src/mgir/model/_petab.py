@@ -55,7 +55,8 @@ Written by `mgir model export-petab` (mgir {version}). Load with any PEtab tool,
 - `observables.tsv`: serum Mg (mmol/L), fasting glucose (mmol/L), HOMA-IR; a change from
   baseline subtracts the baseline, given as an observable parameter.
 - `parameters.tsv`: the calibrated parameters, estimated on log10 scale within their plausible
-  ranges, nominal value = mgir's shipped estimate; every other parameter fixed.
+  ranges, nominal value = mgir's shipped estimate; every other parameter fixed, and so is
+  `deficit_intake_share` (it acts only in fitting each arm's subject, see below).
 
 Differences from `scripts/calibrate_model.py` (mgir's own fit):
 
@@ -180,7 +181,8 @@ def export_petab(directory: str | Path) -> Path:
             C.LOWER_BOUND: info[p].lower,
             C.UPPER_BOUND: info[p].upper,
             C.NOMINAL_VALUE: float(base.values[0, p.pos]),
-            C.ESTIMATE: 1,
+            # deficit_intake_share acts only in person fitting, which PEtab holds fixed.
+            C.ESTIMATE: 0 if p is Param.DEFICIT_INTAKE_SHARE else 1,
             C.OBJECTIVE_PRIOR_TYPE: "",
             C.OBJECTIVE_PRIOR_PARAMETERS: "",
         }

@@ -118,6 +118,8 @@ _TITLES = {
     "serum_mg_from_population": "Serum magnesium not measured",
     "medicines_modelled": "Medicines in the model",
     "medicines_not_modelled": "Medicines not in the model",
+    "medicines_not_recognised": "Medicines not recognised",
+    "hba1c_extrapolated": "HbA1c extrapolated",
 }
 
 _UNITS = {"1": "", "%": "%", "µIU/mL": "µIU/mL", "mL/min/1.73 m²": "mL/min/1.73 m²"}
