@@ -168,10 +168,7 @@ def test_simulate_refuses_a_plan_with_a_text_dose(
         (["--supplement", "magnesium unobtainium", "--elemental-mg", "100"], "--supplement"),
         (["--supplement", "magnesium citrate", "--elemental-mg", "-5"], "--elemental-mg"),
         (["--supplement", "magnesium citrate", "--elemental-mg", "0.5"], "--elemental-mg"),
-        (
-            ["--supplement", "magnesium citrate", "--elemental-mg", "2000"],
-            "requested_elemental_mg_per_day",
-        ),
+        (["--supplement", "magnesium citrate", "--elemental-mg", "2000"], "--elemental-mg"),
     ],
 )
 def test_simulate_bad_input_names_the_field(
@@ -181,6 +178,8 @@ def test_simulate_bad_input_names_the_field(
     assert res.exit_code == 2
     assert res.stdout == ""  # errors go to stderr, even with --json
     assert res.stderr.startswith(f"error: {field}:")
+    if "2000" in args:  # above the UL: the message says how to record an override
+        assert "--override-ul REASON --override-by NAME" in res.stderr
 
 
 def test_simulate_seed_must_not_be_negative(app: typer.Typer, person: Path) -> None:

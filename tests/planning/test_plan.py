@@ -401,3 +401,13 @@ def test_existing_oxide_is_replaced_not_counted(make_plan: MakePlan) -> None:
     assert oxide.elemental_mg_per_day == pytest.approx(241.2, abs=0.1)
     assert oxide.counted_mg_per_day == 0
     assert "existing_supplement_replaced" in codes(result.cautions)
+
+
+def test_expected_effects_come_from_trials_in_people_like_this_one(make_plan: MakePlan) -> None:
+    """A person with type 2 diabetes is shown diabetic trials, not a non-diabetic one."""
+    with_t2d = {e.source for e in make_plan(conditions=("t2d",)).expected_effects}
+    assert "rodriguez_moran2003_trial" in with_t2d
+    assert "guerrero_romero2004" not in with_t2d
+    without = {e.source for e in make_plan(conditions=("insulin_resistance",)).expected_effects}
+    assert "guerrero_romero2004" in without
+    assert "rodriguez_moran2003_trial" not in without

@@ -55,6 +55,24 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+_CLI_HINTS: dict[str, tuple[str, str]] = {
+    "requested_elemental_mg_per_day": (
+        "--elemental-mg",
+        " (on the command line: --override-ul REASON --override-by NAME)",
+    ),
+}
+"""Library field names a CLI user knows by their option, with what to type to act on them."""
+
+
+def _as_cli(error: InvalidInputError) -> InvalidInputError:
+    """The error in the CLI's words: the option's name, and how to give an override."""
+    if error.field not in _CLI_HINTS:
+        return error
+    option, hint = _CLI_HINTS[error.field]
+    allowed = error.allowed + (hint if "override" in error.allowed else "")
+    return InvalidInputError(field=option, value=error.value, unit=error.unit, allowed=allowed)
+
+
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Map InvalidInputError to exit 2 and anything unexpected to exit 1, with a clear message.
 
@@ -67,7 +85,7 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except InvalidInputError as exc:
             for error in exc.errors:
-                error_console.print(f"error: {error}", markup=False)
+                error_console.print(f"error: {_as_cli(error)}", markup=False)
             raise typer.Exit(EXIT_INVALID) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise

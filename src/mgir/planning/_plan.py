@@ -624,6 +624,9 @@ def _monitoring(triggers: set[str]) -> tuple[Monitoring, ...]:
 def _expected(assessment: Assessment) -> tuple[ExpectedEffect, ...]:
     """Trial results that apply to this person's situation (``expected_effects.csv``)."""
     not_deficient = assessment.magnesium.status not in ("deficient", "grey_zone")
+    # A trial speaks for the people it enrolled: diabetic trials for people with type 2
+    # diabetes, non-diabetic trials for the others.
+    diabetes = "with" if "t2d" in assessment.person.conditions else "without"
     wanted = (
         {"supplement"}
         | ({"insulin_resistance"} if insulin_resistance(assessment) else set())
@@ -637,7 +640,7 @@ def _expected(assessment: Assessment) -> tuple[ExpectedEffect, ...]:
             source=row["source_key"],
         )
         for row in load_table("expected_effects").rows
-        if row["applies_when"] in wanted
+        if row["applies_when"] in wanted and row["diabetes"] in ("any", diabetes)
     )
 
 
