@@ -122,7 +122,7 @@ def test_the_report_reads_as_a_clinical_document(path: Path) -> None:
     # The person's own identifier may contain anything (e.g. "ckd-g4"); it is not a leak.
     visible = " ".join(parsed.text).replace(evaluation.person.id, " ")
     # The labs table lists every lab of the file, with its date and the value as reported.
-    rows = [r for r in parsed.lab_rows if len(r) == 4]
+    rows = [r for r in parsed.lab_rows if len(r) == 5]
     for lab in evaluation.person.lab_history:
         wanted = (lab_label(lab.name), lab.date.isoformat() if lab.date else "not dated")
         assert any(r[0] == wanted[0] and r[1] == wanted[1] for r in rows), (lab.name, lab.date)
@@ -243,3 +243,13 @@ def test_the_pdf_carries_the_override_the_signature_line_and_the_provenance(tmp_
     assert "Signature" in text and "Clinician (name)" in text
     assert evaluation.provenance.knowledge_base_version in text
     assert "400 mg elemental" in text
+
+
+def test_the_labs_table_reads_a_change_against_its_variation() -> None:
+    """The T2D example's HbA1c went 57 -> 62 mmol/mol (7.37 -> 7.82 %): +6.2 %, within 7.8 %."""
+    from tests.conftest import EXAMPLES
+
+    html = render_report(evaluation_of(EXAMPLES / "t2d_low_magnesium.toml"))
+    rows = [r for r in page(html).lab_rows if len(r) == 5]
+    hba1c = next(r for r in rows if r[1] == "2026-09-15" and r[0].startswith("HbA1c"))
+    assert re.search(r"\+6\.\d % since 2026-03-02: within the 7\.8 %", hba1c[4]), hba1c[4]

@@ -12,10 +12,12 @@ from mgir.assessment._assess import Assessment as Assessment
 from mgir.assessment._assess import Glycaemia as Glycaemia
 from mgir.assessment._assess import GlycaemicReading as GlycaemicReading
 from mgir.assessment._assess import KidneyFunction as KidneyFunction
+from mgir.assessment._assess import LabChange as LabChange
 from mgir.assessment._assess import MagnesiumStatus as MagnesiumStatus
 from mgir.assessment._assess import Requirements as Requirements
 from mgir.assessment._assess import assess as assess
 from mgir.assessment._assess import homa_caveats as homa_caveats
+from mgir.assessment._assess import lab_changes as lab_changes
 from mgir.assessment._calculators import egfr_bedside_schwartz as egfr_bedside_schwartz
 from mgir.assessment._calculators import egfr_ckd_epi_2021 as egfr_ckd_epi_2021
 from mgir.assessment._calculators import fe_magnesium as fe_magnesium
@@ -68,6 +70,7 @@ __all__ = [
     "IndexResult",
     "IntakeResult",
     "KidneyFunction",
+    "LabChange",
     "LabValue",
     "MagnesiumStatus",
     "Notice",
@@ -89,6 +92,7 @@ __all__ = [
     "homa_caveats",
     "homa_ir",
     "intake_below_ear",
+    "lab_changes",
     "lab_column_names",
     "matsuda",
     "parse_diary_csv",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Literal
 
@@ -19,6 +20,7 @@ from mgir.reference import (
     eu_supplement_ul_mg_per_day,
     glycaemic_categories,
     index_caveats,
+    lab_variability,
     magnesium_dri,
     magnesium_marker_bands,
     serum_magnesium_bands,
@@ -30,10 +32,12 @@ __all__ = [
     "Glycaemia",
     "GlycaemicReading",
     "KidneyFunction",
+    "LabChange",
     "MagnesiumStatus",
     "Requirements",
     "assess",
     "homa_caveats",
+    "lab_changes",
 ]
 
 Status = Literal["deficient", "grey_zone", "adequate", "high", "unknown"]
@@ -115,6 +119,25 @@ class Glycaemia(Record):
     references: tuple[str, ...] = ()
 
 
+class LabChange(Record):
+    """The change between a lab's two newest dated results, read against its variation.
+
+    ``reference_change_percent`` is the two-point reference change value (95 %): a smaller
+    change is within what the same person and assay give from week to week.
+    """
+
+    lab: str
+    unit: str
+    previous_date: dt.date
+    previous_value: float
+    latest_date: dt.date
+    latest_value: float
+    change_percent: float
+    reference_change_percent: float
+    beyond_expected_variation: bool
+    source: str
+
+
 class Assessment(Record):
     """Everything mgir could compute for one person, and why the rest is missing."""
 
@@ -130,6 +153,7 @@ class Assessment(Record):
     not_computed: dict[str, str] = Field(
         default_factory=dict, description="Name -> reason for every calculation without a value."
     )
+    lab_changes: tuple[LabChange, ...] = ()
 
     @property
     def urgent(self) -> tuple[Notice, ...]:
@@ -141,6 +165,37 @@ class Assessment(Record):
         """Whether HOMA-IR, read against its cut-off (and not excluded by a caveat), says so."""
         homa = self.indices.get("homa_ir")
         return isinstance(homa, IndexResult) and homa.insulin_resistant is True
+
+
+def lab_changes(person: Person) -> tuple[LabChange, ...]:
+    """Changes between the two newest dated results of every lab with a sourced variation."""
+    out = []
+    for lab in dict.fromkeys(v.name for v in person.lab_history):
+        variation = lab_variability(lab)
+        dated = sorted(
+            (v for v in person.lab_history if v.name == lab and v.date is not None),
+            key=lambda v: v.date or dt.date.min,
+        )
+        if variation is None or len(dated) < 2 or dated[-2].value == 0:
+            continue
+        previous, latest = dated[-2], dated[-1]
+        change = 100.0 * (latest.value - previous.value) / previous.value
+        rcv = variation.reference_change_percent
+        out.append(
+            LabChange(
+                lab=lab,
+                unit=latest.unit,
+                previous_date=previous.date,
+                previous_value=previous.value,
+                latest_date=latest.date,
+                latest_value=latest.value,
+                change_percent=change,
+                reference_change_percent=rcv,
+                beyond_expected_variation=abs(change) > rcv,
+                source=";".join(variation.source_keys),
+            )
+        )
+    return tuple(out)
 
 
 def _q(person: Person, name: str) -> Quantity:
@@ -554,4 +609,5 @@ def assess(person: Person, *, homa_ir_cutoff: str | None = None) -> Assessment:
         notices=tuple(sorted(notices, key=lambda n: n.severity != "urgent")),
         references=tuple(dict.fromkeys(k for k in refs if k)),
         not_computed={k: r.reason or "" for k, r in results.items() if r.value is None},
+        lab_changes=lab_changes(person),
     )

@@ -58,6 +58,8 @@ from mgir.reference._thresholds import index_cutoff as index_cutoff
 from mgir.reference._thresholds import index_cutoffs as index_cutoffs
 from mgir.reference._thresholds import magnesium_marker_bands as magnesium_marker_bands
 from mgir.reference._thresholds import serum_magnesium_bands as serum_magnesium_bands
+from mgir.reference._variability import LabVariability as LabVariability
+from mgir.reference._variability import lab_variability as lab_variability
 
 __all__ = [
     "EVIDENCE_LEVELS",
@@ -70,6 +72,7 @@ __all__ = [
     "IndexCaveat",
     "IndexCutoff",
     "Interaction",
+    "LabVariability",
     "MagnesiumDri",
     "MedicationCheck",
     "MonitoringRule",
@@ -97,6 +100,7 @@ __all__ = [
     "index_cutoff",
     "index_cutoffs",
     "interactions",
+    "lab_variability",
     "life_stage_ages_years",
     "load_table",
     "magnesium_dri",

@@ -75,6 +75,10 @@ def _keys_of(evaluation: Evaluation, paragraphs: list[Any]) -> list[str]:
         keys += list(evaluation.plan.reference_keys)
     if evaluation.projection is not None:
         keys += [str(k) for k in evaluation.projection.model.get("references", [])]
+        for notice in evaluation.projection.notices:
+            keys += notice.source.split(";")
+    for change in a.lab_changes:
+        keys += change.source.split(";")
     keys += list(a.references)
     return keys
 
@@ -172,6 +176,7 @@ def render_report(evaluation: Evaluation, *, generated: datetime | None = None) 
         paragraphs=paragraphs,
         results=[*a.indices.values(), a.kidney.egfr, a.kidney.fe_magnesium],
         history=history,
+        changes={(c.lab, c.latest_date): c for c in a.lab_changes},
         monitoring=monitoring,
         newest_lab=None if serum is None else serum.date,
         references=[(citations.number[s.key], s, _link(s)) for s in citations.sources],

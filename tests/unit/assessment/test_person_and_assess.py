@@ -331,3 +331,61 @@ def test_overt_hypomagnesaemia_is_urgent_in_the_assessment():
     assert urgent.code == "overt_hypomagnesaemia"
     assert "potassium" in urgent.message and "ECG" in urgent.message
     assert a.notices[0] == urgent
+
+
+def test_lab_changes_read_against_the_reference_change_value() -> None:
+    """RCV = 1.96 x sqrt(2) x sqrt(CVI^2 + CVA^2): glucose (5.0, 1.78) gives 14.71 %."""
+    import datetime as dt
+
+    from mgir.assessment import assess, parse_person
+    from mgir.reference import lab_variability
+
+    glucose = lab_variability("fasting_glucose")
+    assert glucose is not None
+    assert glucose.reference_change_percent == pytest.approx(
+        1.959964 * 2**0.5 * (5.0**2 + 1.78**2) ** 0.5, rel=1e-6
+    )
+    assert glucose.reference_change_percent == pytest.approx(14.71, abs=0.01)
+    assert lab_variability("serum_magnesium") is None  # no sourced analytical CV: not read
+    person = parse_person(
+        {
+            "spec_version": 1,
+            "person": {"sex": "female", "age_years": 50},
+            "labs": [
+                {
+                    "name": "fasting_glucose",
+                    "value": 6.0,
+                    "unit": "mmol/L",
+                    "date": dt.date(2026, 1, 5),
+                },
+                {
+                    "name": "fasting_glucose",
+                    "value": 7.0,
+                    "unit": "mmol/L",
+                    "date": dt.date(2026, 6, 5),
+                },
+                {"name": "hba1c", "value": 6.0, "unit": "%", "date": dt.date(2026, 1, 5)},
+                {"name": "hba1c", "value": 6.3, "unit": "%", "date": dt.date(2026, 6, 5)},
+                {
+                    "name": "serum_magnesium",
+                    "value": 0.70,
+                    "unit": "mmol/L",
+                    "date": dt.date(2026, 1, 5),
+                },
+                {
+                    "name": "serum_magnesium",
+                    "value": 0.80,
+                    "unit": "mmol/L",
+                    "date": dt.date(2026, 6, 5),
+                },
+            ],
+        },
+        assessed_on=dt.date(2026, 6, 10),
+    )
+    changes = {c.lab: c for c in assess(person).lab_changes}
+    assert set(changes) == {"fasting_glucose", "hba1c"}
+    assert changes["fasting_glucose"].change_percent == pytest.approx(100 / 6)
+    assert changes["fasting_glucose"].beyond_expected_variation  # 16.7 % > 14.7 %
+    assert changes["hba1c"].change_percent == pytest.approx(5.0)
+    assert not changes["hba1c"].beyond_expected_variation  # 5.0 % < 7.8 %
+    assert changes["hba1c"].previous_date == dt.date(2026, 1, 5)
