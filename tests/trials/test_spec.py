@@ -89,3 +89,17 @@ def test_default_reference_is_the_first_control_arm() -> None:
     no_control["arms"] = [no_control["arms"][0]]
     with pytest.raises(InvalidInputError, match="reference_arm"):
         parse_trial_spec(no_control)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    """A value out of range does not hide a wrong salt or an endpoint the model cannot predict."""
+    bad = copy.deepcopy(SPEC)
+    bad["population"]["female_fraction"] = 1.5
+    bad["arms"][0]["supplement"]["salt"] = "magnesium unobtainium"
+    bad["analysis"]["endpoints"] = ["homa_ir", "two_hour_glucose"]
+    with pytest.raises(InvalidInputErrors) as caught:
+        parse_trial_spec(bad)
+    fields = {e.field for e in caught.value.errors}
+    assert "population.female_fraction" in fields
+    assert "arms[0].supplement.salt" in fields
+    assert "analysis.endpoints[1]" in fields

@@ -155,7 +155,10 @@ def resolve_salt(name: str, *, field: str = "salt") -> SaltMatch:
         known = sorted(s.name for s in salts().values())
         hint = did_you_mean(str(name), [*known, *(a for s in salts().values() for a in s.aliases)])
         raise InvalidInputError(
-            field=field, value=name, allowed=f"a known magnesium salt{hint}: {', '.join(known)}"
+            field=field,
+            value=name,
+            allowed=f"a known magnesium salt{hint}: {', '.join(known)} "
+            "(their aliases and formulas are accepted too)",
         )
     return SaltMatch(salt=salts()[hit[0]], assumed=hit[1], given=str(name))
 

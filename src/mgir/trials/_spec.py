@@ -219,6 +219,43 @@ def _arm(arm: _Arm, field: str) -> Arm:
     )
 
 
+def _content_errors(document: dict[str, Any]) -> list[InvalidInputError]:
+    """Endpoint, salt and baseline-name problems, read from the raw document."""
+    errors: list[InvalidInputError] = []
+    analysis = document.get("analysis")
+    endpoints = analysis.get("endpoints") if isinstance(analysis, dict) else None
+    for i, endpoint in enumerate(endpoints if isinstance(endpoints, list) else []):
+        if isinstance(endpoint, str) and endpoint not in ENDPOINTS:
+            errors.append(
+                InvalidInputError(
+                    field=f"analysis.endpoints[{i}]",
+                    value=endpoint,
+                    allowed=f"an endpoint the model predicts: {', '.join(ENDPOINTS)}",
+                )
+            )
+    arms = document.get("arms")
+    for i, arm in enumerate(arms if isinstance(arms, list) else []):
+        supplement = arm.get("supplement") if isinstance(arm, dict) else None
+        salt = supplement.get("salt") if isinstance(supplement, dict) else None
+        if isinstance(salt, str):
+            try:
+                resolve_salt(salt, field=f"arms[{i}].supplement.salt")
+            except InvalidInputError as exc:
+                errors.append(exc)
+    population = document.get("population")
+    baseline = population.get("baseline") if isinstance(population, dict) else None
+    for name in baseline if isinstance(baseline, dict) else {}:
+        if name not in _BASELINE_ANALYTE:
+            errors.append(
+                InvalidInputError(
+                    field=f"population.baseline.{name}",
+                    value=name,
+                    allowed=f"one of {', '.join(_BASELINE_ANALYTE)}",
+                )
+            )
+    return errors
+
+
 def parse_trial_spec(document: dict[str, Any]) -> TrialSpec:
     """Validate a trial spec document (parsed TOML) and convert it to canonical units.
 
@@ -230,7 +267,11 @@ def parse_trial_spec(document: dict[str, Any]) -> TrialSpec:
     try:
         spec = _Spec.model_validate(document)
     except pydantic.ValidationError as exc:
-        InvalidInputErrors.raise_if_any(input_errors(exc, _Spec))
+        # Report the spec's other problems too: one bad range must not hide a wrong salt.
+        structural = input_errors(exc, _Spec)
+        seen = {e.field for e in structural}
+        extra = [e for e in _content_errors(document) if e.field not in seen]
+        InvalidInputErrors.raise_if_any([*structural, *extra])
         raise  # pragma: no cover - raise_if_any raised
     errors: list[InvalidInputError] = []
     baseline: dict[str, Distribution] = {}
