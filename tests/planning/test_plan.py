@@ -411,3 +411,13 @@ def test_expected_effects_come_from_trials_in_people_like_this_one(make_plan: Ma
     without = {e.source for e in make_plan(conditions=("insulin_resistance",)).expected_effects}
     assert "guerrero_romero2004" in without
     assert "rodriguez_moran2003_trial" not in without
+
+
+def test_a_requested_dose_without_an_indication_is_not_silently_dropped(
+    make_plan: MakePlan,
+) -> None:
+    result = make_plan(serum_mg_mmol_l=0.90, requested=200.0)
+    assert result.supplement is None
+    notice = next(c for c in result.cautions if c.code == "requested_dose_not_planned")
+    assert "200 mg/day" in notice.message
+    assert notice.severity == "info"

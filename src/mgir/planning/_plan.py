@@ -892,6 +892,19 @@ def plan(assessment: Assessment, options: PlanOptions | None = None) -> Plan:
                 and supplement.total_mg_per_day > rule.dose_above_mg_per_day
             ):
                 cautions.append(_notice(rule.code, rule.message, rule.source_key))
+    if requested is not None and supplement is None:
+        # A dose was asked for but no supplement is planned: say so, never drop it silently.
+        cautions.append(
+            _notice(
+                "requested_dose_not_planned",
+                f"The requested {requested:g} mg/day of supplemental magnesium is not in the "
+                f"plan: {decision} To plan one anyway, request a supplement (on the command "
+                "line: mgir simulate --supplement SALT --elemental-mg N); every safety rule "
+                "still applies.",
+                _RULES,
+                "info",
+            )
+        )
     triggers = _triggers(
         assessment,
         supplement=supplement is not None,

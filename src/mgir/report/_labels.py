@@ -98,6 +98,7 @@ _TITLES = {
     "intake_incomplete": "Diary intake is a lower bound",
     "eu_ul_applied": "EU upper limit applied",
     "ul_override": "Upper limit exceeded on purpose",
+    "requested_dose_not_planned": "Requested dose not planned",
     "upper_limit_override": "Upper limit exceeded on purpose",
     "existing_supplement_above_ul": "Supplements already above the upper limit",
     "existing_supplement_sufficient": "Supplements already sufficient",
