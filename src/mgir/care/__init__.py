@@ -17,7 +17,10 @@ from mgir.care._evaluate import schemas as schemas
 from mgir.care._projection import OutputSeries as OutputSeries
 from mgir.care._projection import Projection as Projection
 from mgir.care._projection import ProjectionArm as ProjectionArm
+from mgir.care._projection import fit_person_model as fit_person_model
 from mgir.care._projection import model_labs as model_labs
+from mgir.care._projection import plan_regimen as plan_regimen
+from mgir.care._projection import serum_mg_prior as serum_mg_prior
 from mgir.planning import Override as Override
 
 __all__ = [
@@ -30,8 +33,11 @@ __all__ = [
     "ProjectionArm",
     "Provenance",
     "evaluate",
+    "fit_person_model",
     "knowledge_base_version",
     "model_labs",
+    "plan_regimen",
     "read_plan",
     "schemas",
+    "serum_mg_prior",
 ]

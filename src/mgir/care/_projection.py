@@ -11,7 +11,7 @@ band and a person outside the model's calibrated population are flagged.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -20,7 +20,19 @@ from mgir.assessment import Assessment, Notice, homa_caveats
 from mgir.planning import Plan
 from mgir.reference import check_medications, serum_magnesium_bands
 
-__all__ = ["OutputSeries", "Projection", "ProjectionArm", "model_labs", "project"]
+if TYPE_CHECKING:
+    from mgir.model import PersonFit, Regimen, SerumMgPrior
+
+__all__ = [
+    "OutputSeries",
+    "Projection",
+    "ProjectionArm",
+    "fit_person_model",
+    "model_labs",
+    "plan_regimen",
+    "project",
+    "serum_mg_prior",
+]
 
 OutputName = Literal["serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir", "hba1c"]
 _LABS_OF: dict[str, tuple[str, ...]] = {
@@ -175,6 +187,42 @@ def model_labs(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+def serum_mg_prior(assessment: Assessment) -> SerumMgPrior | None:
+    """The person's population serum Mg when they have no serum Mg lab, else None."""
+    from mgir.model import population_serum_mg  # noqa: PLC0415  (the model loads on demand)
+
+    person = assessment.person
+    if person.lab("serum_magnesium") is not None:
+        return None
+    return population_serum_mg(sex=person.sex, conditions=person.conditions)
+
+
+def plan_regimen(plan: Plan) -> Regimen:
+    """The plan's supplement as a model regimen from day 0 (no supplement: none)."""
+    from mgir.model import Regimen, model_salt_name  # noqa: PLC0415
+
+    supplement = plan.supplement
+    if supplement is None:
+        return Regimen.none()
+    return Regimen.constant(model_salt_name(supplement.salt), supplement.elemental_mg_per_day)
+
+
+def fit_person_model(assessment: Assessment) -> tuple[PersonFit, SerumMgPrior | None]:
+    """The person fitted to their labs as the projection's central run starts them.
+
+    A missing serum Mg is the population mean (:func:`serum_mg_prior`, returned so that the
+    caller can say so).
+    """
+    from mgir.model import fit_person  # noqa: PLC0415
+
+    labs = model_labs(assessment)
+    prior = serum_mg_prior(assessment)
+    if prior is None:
+        return fit_person(**labs), None
+    labs["serum_mg_mmol_per_l"] = prior.mean_mmol_per_l
+    return fit_person(**labs, serum_mg_source="population"), prior
+
+
 def project(
     assessment: Assessment,
     plan: Plan,
@@ -193,19 +241,13 @@ def project(
         Regimen,
         UncertainSimulation,
         calibration_id,
-        model_salt_name,
-        population_serum_mg,
         simulate_person,
     )
 
     person = assessment.person
     labs = model_labs(assessment)
     # A missing serum Mg comes from the person's population, with its spread in the bands.
-    prior = (
-        population_serum_mg(sex=person.sex, conditions=person.conditions)
-        if labs["serum_mg_mmol_per_l"] is None
-        else None
-    )
+    prior = serum_mg_prior(assessment)
     days = weeks * 7.0
     outputs = {
         "serum_magnesium": Output.SERUM_MG,
@@ -258,10 +300,7 @@ def project(
     results = [baseline]
     supplement = plan.supplement
     if supplement is not None:
-        regimen = Regimen.constant(
-            model_salt_name(supplement.salt), supplement.elemental_mg_per_day
-        )
-        treated = run(regimen)
+        treated = run(plan_regimen(plan))
         results.append(treated)
         arms.append(
             ProjectionArm(

@@ -33,7 +33,7 @@ def export_sbml_command(
     ] = False,
 ) -> None:
     """Write the model as SBML Level 3 (species, reactions, units, dosing events)."""
-    from mgir.model import Regimen, export_sbml, fit_person, model_salt_name  # noqa: PLC0415
+    from mgir.model import Regimen, export_sbml  # noqa: PLC0415 - keep CLI start-up light
 
     parameters = initial_state = None
     regimen = Regimen.none()
@@ -42,7 +42,7 @@ def export_sbml_command(
             field="--with-plan", value=True, allowed="--with-plan together with --person"
         )
     if person is not None:
-        from mgir.care import CareOptions, evaluate, model_labs  # noqa: PLC0415
+        from mgir.care import CareOptions, evaluate, fit_person_model, plan_regimen  # noqa: PLC0415
         from mgir.cli._common import read_person  # noqa: PLC0415
 
         evaluation = evaluate(
@@ -50,33 +50,21 @@ def export_sbml_command(
             CareOptions(project=False),
             stages="plan" if with_plan else "assessment",
         )
-        labs = model_labs(evaluation.assessment)
-        source = "measured"
-        if labs["serum_mg_mmol_per_l"] is None:
-            # As the projection does: the population's mean serum Mg, not a replete default.
-            from mgir.model import population_serum_mg  # noqa: PLC0415
-
-            who = evaluation.assessment.person
-            prior = population_serum_mg(sex=who.sex, conditions=who.conditions)
-            labs["serum_mg_mmol_per_l"] = prior.mean_mmol_per_l
-            source = "population"
+        fit, prior = fit_person_model(evaluation.assessment)
+        if prior is not None:
             console.print(
                 f"serum magnesium not measured: starting from the {prior.describe()}",
                 markup=False,
             )
-        fit = fit_person(**labs, serum_mg_source=source)
         parameters, initial_state = fit.parameters, fit.initial_state[0]
-        supplement = evaluation.plan.supplement if evaluation.plan is not None else None
-        if with_plan and supplement is None:
-            raise InvalidInputError(
-                field="--with-plan",
-                value=str(person),
-                allowed="a person whose plan has a supplement (this plan has none)",
-            )
-        if supplement is not None and with_plan:
-            regimen = Regimen.constant(
-                model_salt_name(supplement.salt), supplement.elemental_mg_per_day
-            )
+        if with_plan:
+            if evaluation.plan is None or evaluation.plan.supplement is None:
+                raise InvalidInputError(
+                    field="--with-plan",
+                    value=str(person),
+                    allowed="a person whose plan has a supplement (this plan has none)",
+                )
+            regimen = plan_regimen(evaluation.plan)
     try:
         export_sbml(path, parameters=parameters, initial_state=initial_state, regimen=regimen)
     except ImportError:
