@@ -71,7 +71,7 @@ def test_renal_wasting_blunts_the_serum_response_at_the_same_labs() -> None:
     none, loop = rise(()), rise(("furosemide",))
     # Measured: +0.109 vs +0.130 mmol/L in 16 weeks (0.84x): below the renal threshold the
     # tripled excretion acts on a small base; above it the kidney removes most of the dose.
-    assert 0 < loop < 0.95 * none
+    assert 0 < loop < 0.9 * none
     # And the low serum Mg is explained by renal loss instead of an implausibly low intake.
     intake = Param.DIETARY_INTAKE.value
     assert (

@@ -27,7 +27,7 @@ from mgir._errors import ReferenceDataError
 from mgir.assessment import formulas
 from mgir.model._equations import (
     GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
-    LITRES_PER_DAY_PER_ML_PER_MIN,
+    filtered_mg_mmol_per_day,
     mg_coupling_factor,
     renal_excretion_mmol_per_day,
 )
@@ -39,6 +39,7 @@ from mgir.model._solvers import QuasiSteadyState
 from mgir.model._steady_state import fit_person
 from mgir.model._tables import load_model_table
 from mgir.reference import MG_G_PER_MOL
+from mgir.units import ureg
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -100,22 +101,26 @@ class Target:
     note: str
 
 
-_MG_PER_DAY_PER_DOSE_UNIT: Final[Mapping[str, float]] = {
-    "mg/day": 1.0,
-    "mmol/day": MG_G_PER_MOL,
-}
+def _elemental_mg_per_day(dose: float, unit: str, key: str) -> float:
+    """An arm's elemental Mg dose in mg/day from a mass or an amount of Mg per time (pint)."""
+    import pint  # noqa: PLC0415  (imported with the registry)
+
+    try:
+        quantity = ureg.Quantity(dose, unit)
+        if quantity.check("[substance] / [time]"):
+            quantity = quantity * ureg.Quantity(MG_G_PER_MOL, "g/mol")
+        return float(quantity.to("mg/day").magnitude)
+    except (pint.errors.UndefinedUnitError, pint.errors.DimensionalityError) as exc:
+        raise ReferenceDataError(
+            f"calibration_arms.csv {key}: dose_unit {unit!r} is not a mass or amount of "
+            f"Mg per time, e.g. mg/day or mmol/day ({exc})"
+        ) from None
 
 
 def trial_arms() -> tuple[TrialArm, ...]:
     """The supplemented arms used in calibration, from ``data/calibration_arms.csv``."""
     arms = []
     for row in load_model_table("calibration_arms").rows:
-        unit = str(row["dose_unit"])
-        if unit not in _MG_PER_DAY_PER_DOSE_UNIT:
-            raise ReferenceDataError(
-                f"calibration_arms.csv {row['key']}: dose_unit {unit!r} is not one of "
-                f"{sorted(_MG_PER_DAY_PER_DOSE_UNIT)}"
-            )
         arms.append(
             TrialArm(
                 key=str(row["key"]),
@@ -125,7 +130,9 @@ def trial_arms() -> tuple[TrialArm, ...]:
                 homa_ir=None if row["homa_ir"] is None else float(row["homa_ir"]),
                 serum_mg_mmol_per_l=float(row["serum_mg_mmol_per_l"]),
                 salt=model_salt_name(str(row["salt"]), field="calibration_arms.csv salt"),
-                elemental_mg_per_day=float(row["dose"]) * _MG_PER_DAY_PER_DOSE_UNIT[unit],
+                elemental_mg_per_day=_elemental_mg_per_day(
+                    float(row["dose"]), str(row["dose_unit"]), str(row["key"])
+                ),
                 days=float(row["days"]),
                 assumptions=str(row["assumptions"]),
             )
@@ -183,13 +190,7 @@ def _fe(p: FloatArray, serum: float, glucose_mmol: float) -> float:
     action = p[:, Param.GLUCOSE_PRODUCTION.pos] / glucose - p[:, Param.GLUCOSE_EFFECTIVENESS.pos]
     ecf = np.array([serum]) * p[:, Param.ECF_VOLUME.pos]
     urine, _ = renal_excretion_mmol_per_day(p, ecf, glucose, action)
-    filtered = (
-        p[:, Param.EGFR.pos]
-        * LITRES_PER_DAY_PER_ML_PER_MIN
-        * p[:, Param.FILTERABLE_FRACTION.pos]
-        * serum
-    )
-    return float(urine[0] / filtered[0])
+    return float(urine[0] / filtered_mg_mmol_per_day(p, np.array([serum]))[0])
 
 
 def _urine_ratio(p: FloatArray) -> float:

@@ -38,6 +38,7 @@ __all__ = [
     "effective_insulin_sensitivity",
     "effective_secretion_max",
     "exchange_rates_per_day",
+    "filtered_mg_mmol_per_day",
     "glucose_balance",
     "hba1c_equilibrium_percent",
     "homa_ir",
@@ -242,6 +243,17 @@ def hba1c_equilibrium_percent(p: FloatArray, glucose: FloatArray) -> FloatArray:
         _c(p, Param.HBA1C_FPG_INTERCEPT)
         + _c(p, Param.HBA1C_FPG_SLOPE) * glucose / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
         + _c(p, Param.HBA1C_OFFSET)
+    )
+    return result
+
+
+def filtered_mg_mmol_per_day(p: FloatArray, serum_mmol_per_l: FloatArray) -> FloatArray:
+    """Filtered load of Mg (mmol/day): GFR x ultrafilterable fraction x serum Mg."""
+    result: FloatArray = (
+        _c(p, Param.EGFR)
+        * LITRES_PER_DAY_PER_ML_PER_MIN
+        * _c(p, Param.FILTERABLE_FRACTION)
+        * serum_mmol_per_l
     )
     return result
 

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mgir._errors import InvalidInputError
+from mgir.model._steady_state import LAB_BOUNDS
 from mgir.model._tables import load_model_table
 
 __all__ = ["POPULATIONS", "SerumMgPrior", "population_serum_mg"]
@@ -53,12 +54,13 @@ class SerumMgPrior:
     evidence: str
 
     def draw(self, n: int, rng: np.random.Generator) -> FloatArray:
-        """``n`` serum Mg values (mmol/L), redrawn where outside 0.2-3.0 mmol/L (fit bounds)."""
+        """``n`` serum Mg values (mmol/L), redrawn where outside the fit's accepted range."""
+        low, high, _ = LAB_BOUNDS["serum_mg_mmol_per_l"]
         values = rng.normal(self.mean_mmol_per_l, self.sd_mmol_per_l, n)
-        outside = (values < 0.2) | (values > 3.0)
+        outside = (values < low) | (values > high)
         while bool(np.any(outside)):
             values[outside] = rng.normal(self.mean_mmol_per_l, self.sd_mmol_per_l, outside.sum())
-            outside = (values < 0.2) | (values > 3.0)
+            outside = (values < low) | (values > high)
         return values
 
     def describe(self) -> str:

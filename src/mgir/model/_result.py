@@ -17,8 +17,8 @@ from mgir._errors import InvalidInputError
 from mgir.assessment import formulas
 from mgir.model._equations import (
     GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
-    LITRES_PER_DAY_PER_ML_PER_MIN,
     effective_insulin_sensitivity,
+    filtered_mg_mmol_per_day,
     homa_ir,
     renal_excretion_mmol_per_day,
 )
@@ -142,13 +142,7 @@ class SimulationResult:
         if out is Output.URINARY_MG:
             return urine.reshape(-1, nt)
         serum = flat[State.MG_EXTRACELLULAR] / rows[:, Param.ECF_VOLUME.pos]
-        filtered = (
-            rows[:, Param.EGFR.pos]
-            * LITRES_PER_DAY_PER_ML_PER_MIN
-            * rows[:, Param.FILTERABLE_FRACTION.pos]
-            * serum
-        )
-        fe: FloatArray = (100.0 * urine / filtered).reshape(-1, nt)
+        fe: FloatArray = (100.0 * urine / filtered_mg_mmol_per_day(rows, serum)).reshape(-1, nt)
         return fe
 
     def trajectories(self) -> dict[str, FloatArray]:

@@ -19,7 +19,6 @@ kind ``item``.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from html import escape
@@ -180,7 +179,7 @@ class _Builder:
         self.check(element.setNotes(body), f"set notes of {element.getId()}")
 
 
-def _constant_regimen_levels(
+def _regimen_levels(
     regimen: Regimen, start_day: float
 ) -> tuple[tuple[float, float], list[tuple[float, float, float]]]:
     """Supplement levels at ``start_day`` and at every later breakpoint, for subject 0."""
@@ -236,7 +235,7 @@ def export_sbml(
         raise InvalidInputError(
             field="initial_state", value=list(y0.shape), allowed=f"{len(State)} state values"
         )
-    (supp0, acc0), changes = _constant_regimen_levels(regimen or Regimen.none(), 0.0)
+    (supp0, acc0), changes = _regimen_levels(regimen or Regimen.none(), 0.0)
 
     b = _Builder()
     model = b.model
@@ -316,7 +315,7 @@ def export_sbml(
         trigger = event.createTrigger()
         b.check(trigger.setInitialValue(False), "set trigger initial value")
         b.check(trigger.setPersistent(True), "set trigger persistence")
-        day_text = f"({math.fsum([day])!r} {b.unit('day')})"
+        day_text = f"({float(day)!r} {b.unit('day')})"
         b.check(trigger.setMath(b.math(f"time >= {day_text}", "dose trigger")), "set trigger")
         for i, value in zip(INPUTS, (supp, acc), strict=True):
             ea = event.createEventAssignment()

@@ -156,8 +156,8 @@ def _distribution(name: str, given: _MeanSd, field: str) -> Distribution:
     if lab is None:
         unit = "mg/day" if name == "dietary_magnesium" else "1"
         if name == "dietary_magnesium":
-            q = parse_quantity(given.mean, given.unit, field=f"{field}.unit", like="mg/day")
-            scale = q.to("mg/day").magnitude / given.mean if given.mean else 1.0
+            per_unit = parse_quantity(1.0, given.unit, field=f"{field}.unit", like="mg/day")
+            scale = float(per_unit.to("mg/day").magnitude)
             return Distribution(mean=given.mean * scale, sd=given.sd * scale, unit=unit)
         if given.unit not in (None, "1", "dimensionless"):
             raise InvalidInputError(
