@@ -40,7 +40,7 @@ def cohort(n: int, seed: int = 0) -> ParameterSet:
     rng = np.random.default_rng(seed)
     return default_parameters(n).replace(
         insulin_sensitivity_scale=rng.uniform(0.3, 1.5, n),
-        beta_setpoint_glucose_mg_per_dl=rng.uniform(80.0, 160.0, n),
+        beta_setpoint_initial_mg_per_dl=rng.uniform(80.0, 160.0, n),
         egfr_ml_per_min_1_73m2=rng.uniform(20.0, 120.0, n),
         dietary_intake_mg_per_day=rng.uniform(150.0, 450.0, n),
     )

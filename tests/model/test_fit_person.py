@@ -9,11 +9,17 @@ from mgir._errors import InvalidInputError
 from mgir.model import (
     Output,
     Param,
+    ParameterSet,
     default_parameters,
     fit_person,
     parameter_draws,
     simulate,
 )
+
+
+def steady(parameters: ParameterSet) -> ParameterSet:
+    """The person with set-point drift (progression) switched off: a true steady state."""
+    return parameters.replace(**{Param.PROGRESSION_RATE: 0.0})
 
 
 @pytest.mark.parametrize(
@@ -41,7 +47,9 @@ def test_steady_state_reproduces_the_labs_and_stays(
     assert labs["serum_mg_mmol_per_l"] == pytest.approx(serum, rel=1e-12)
     assert labs["homa_ir"] == pytest.approx(glucose * insulin / 22.5, rel=1e-12)
     assert float(fit.parameters[Param.EGFR][0]) == egfr
-    r = simulate(fit.parameters, initial_state=fit.initial_state, days=365, save_every_days=None)
+    r = simulate(
+        steady(fit.parameters), initial_state=fit.initial_state, days=365, save_every_days=None
+    )
     for o, v in (
         (Output.SERUM_MG, serum),
         (Output.FASTING_GLUCOSE, glucose),
@@ -110,7 +118,9 @@ def test_measured_hba1c_sets_the_offset_and_stays() -> None:
     assert fit.labs_used["hba1c_percent"] == "measured"
     assert fit.fitted["hba1c_offset_percent"] == pytest.approx(7.4 - (3.293 + 0.4467 * 7.0))
     assert fit.model_labs()["hba1c_percent"] == pytest.approx(7.4, rel=1e-12)
-    r = simulate(fit.parameters, initial_state=fit.initial_state, days=365, save_every_days=None)
+    r = simulate(
+        steady(fit.parameters), initial_state=fit.initial_state, days=365, save_every_days=None
+    )
     assert r.output(Output.HBA1C)[0, -1] == pytest.approx(7.4, rel=1e-9)
     without = fit_person(fasting_glucose_mmol_per_l=7.0)
     assert without.model_labs()["hba1c_percent"] == pytest.approx(3.293 + 0.4467 * 7.0)
@@ -126,7 +136,7 @@ def test_hba1c_relaxes_with_its_half_time(solver: str) -> None:
     level = y0[0, State.HBA1C.pos]
     y0[0, State.HBA1C.pos] += 1.0
     r = simulate(
-        fit.parameters,
+        steady(fit.parameters),
         initial_state=y0,
         days=69.2,
         save_every_days=34.6,
@@ -152,7 +162,9 @@ def test_outputs_for_like_with_like_comparisons() -> None:
         egfr_ml_per_min_1_73m2=80.0,
         dietary_intake_mg_per_day=250.0,
     )
-    r = simulate(fit.parameters, initial_state=fit.initial_state, days=30, save_every_days=10.0)
+    r = simulate(
+        steady(fit.parameters), initial_state=fit.initial_state, days=30, save_every_days=10.0
+    )
     assert r.output(Output.QUICKI)[0, 0] == pytest.approx(0.3212, abs=5e-4)
     assert r.output(Output.HOMA_B)[0, 0] == pytest.approx(96.0, rel=1e-9)
     absorbed = np.diff(r.state(State.CUMULATIVE_ABSORBED)[0]) / 10.0

@@ -25,13 +25,14 @@ from mgir.model import (
 
 
 def topp(n: int = 1):  # type: ignore[no-untyped-def]
-    """Topp 2000 parameters, Mg coupling switched off (Hill coefficient 0 gives factor 1)."""
+    """Topp 2000 parameters, Mg coupling and set-point drift switched off (Topp has neither)."""
     return default_parameters(n).replace(
         **{
             Param.INSULIN_SENSITIVITY: 0.72,
-            Param.BETA_SETPOINT_GLUCOSE: 100.0,
+            Param.BETA_SETPOINT_INITIAL: 100.0,
             Param.SI_MG_HILL: 0.0,
             Param.BETA_PLASTICITY: 1.0,
+            Param.PROGRESSION_RATE: 0.0,
         }
     )
 
@@ -49,7 +50,9 @@ def test_topp_growth_rate_is_exact_polynomial() -> None:
     g = np.linspace(50, 400, 8)
     p = topp(8).values
     expected = -0.06 + 0.84e-3 * g - 2.4e-6 * g**2
-    np.testing.assert_allclose(beta_growth_rate_per_day(p, g), expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        beta_growth_rate_per_day(p, g, np.full_like(g, 100.0)), expected, rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.slow

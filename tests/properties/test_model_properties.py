@@ -106,6 +106,7 @@ def _fast_path_rhs(y: np.ndarray, p: np.ndarray, supp: np.ndarray, acc: np.ndarr
         exchange_rates_per_day,
         hba1c_equilibrium_percent,
         renal_excretion_mmol_per_day,
+        setpoint_drift_mg_per_dl_per_day,
     )
     from mgir.model._parameters import Param
 
@@ -133,7 +134,9 @@ def _fast_path_rhs(y: np.ndarray, p: np.ndarray, supp: np.ndarray, acc: np.ndarr
     out[:, State.INSULIN.pos] = (
         beta * sigma * g * g / (alpha + g * g) - p[:, Param.INSULIN_CLEARANCE.pos] * ins
     )
-    out[:, State.BETA_CELL_MASS.pos] = beta_growth_rate_per_day(p, g) * beta
+    setpoint = y[:, State.BETA_SETPOINT.pos]
+    out[:, State.BETA_CELL_MASS.pos] = beta_growth_rate_per_day(p, g, setpoint) * beta
+    out[:, State.BETA_SETPOINT.pos] = setpoint_drift_mg_per_dl_per_day(p, g, si)
     out[:, State.MG_EXTRACELLULAR.pos] = absorbed - urine - to_ic - to_bf
     out[:, State.MG_INTRACELLULAR.pos] = to_ic
     out[:, State.MG_BONE_FAST.pos] = to_bf - to_bs

@@ -109,14 +109,31 @@ def calibrate_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Calibration TOML to write.")
     ] = Path("calibrated.toml"),
+    progression: Annotated[
+        bool,
+        typer.Option(
+            "--progression/--no-progression",
+            help="Also fit the set-point drift to incident diabetes (a few minutes more); "
+            "without it the file has no progression stage and the table's default rate applies.",
+        ),
+    ] = True,
 ) -> None:
     """Refit the calibrated parameters (see scripts/calibrate_model.py for the full report)."""
+    from mgir.model import default_parameters  # noqa: PLC0415
     from mgir.model._calibration import calibrate  # noqa: PLC0415
+    from mgir.model._progression import calibrate_progression  # noqa: PLC0415
 
     outcome = calibrate()
+    drift = (
+        calibrate_progression(default_parameters(calibrated=False).replace(**outcome.estimate))
+        if progression
+        else None
+    )
     write_text(
         output,
-        outcome.to_toml({"command": "mgir model calibrate", "solver_dt_days": 0.5}),
+        outcome.to_toml(
+            {"command": "mgir model calibrate", "solver_dt_days": 0.5}, progression=drift
+        ),
         field="-o",
     )
     table = Table(title=f"calibration: χ² = {outcome.chi_square:.2f} on {outcome.dof} dof")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,6 +51,9 @@ __all__ = [
     "predict_targets",
     "trial_arms",
 ]
+
+if TYPE_CHECKING:
+    from mgir.model._progression import ProgressionOutcome
 
 FloatArray = NDArray[np.float64]
 
@@ -310,14 +313,21 @@ class CalibrationOutcome:
             for n, m, s in zip(self.names, self.log_mean, sd, strict=True)
         }
 
-    def to_toml(self, extra: Mapping[str, Any] | None = None) -> str:
-        """Serialise as ``calibrated.toml`` text."""
+    def to_toml(
+        self,
+        extra: Mapping[str, Any] | None = None,
+        *,
+        progression: ProgressionOutcome | None = None,
+    ) -> str:
+        """Serialise as ``calibrated.toml`` text (with the progression stage when given)."""
         lines = [
             "# Written by scripts/calibrate_model.py; do not edit by hand.",
             "",
             "[parameters]",
         ]
         lines += [f"{n} = {self.estimate[n]!r}" for n in self.names]
+        if progression is not None:
+            lines.append(f"{Param.PROGRESSION_RATE.value} = {progression.rate_per_day!r}")
         lines += [
             "",
             "[uncertainty]",
@@ -341,6 +351,8 @@ class CalibrationOutcome:
         lines += [f"{k} = {v!r}" for k, v in self.predictions.items()]
         lines += ["", "[fit.residuals]"]
         lines += [f"{k} = {v!r}" for k, v in self.residuals.items()]
+        if progression is not None:
+            lines += ["", progression.to_toml().rstrip("\n")]
         return "\n".join(lines) + "\n"
 
 

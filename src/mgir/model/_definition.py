@@ -199,16 +199,16 @@ def _build() -> tuple[tuple[Quantity, ...], Mapping[str, sp.Symbol]]:
         P[Param.SECRETION_MAX] * positive_part(1 + P[Param.BETA_MG_COUPLING] * (x_icf - 1)),
         "Secretion capacity sigma modulated by intracellular Mg",
     )
-    setpoint = P[Param.BETA_SETPOINT_GLUCOSE]
+    setpoint = Y[State.BETA_SETPOINT]
     plasticity = add(
         "beta_plasticity_effective",
         "dimensionless",
         P[Param.BETA_PLASTICITY]
         * sp.exp(
-            -positive_part(setpoint - K["topp_setpoint_glucose_mg_per_dl"])
+            -positive_part(P[Param.BETA_SETPOINT_INITIAL] - K["topp_setpoint_glucose_mg_per_dl"])
             / P[Param.BETA_PLASTICITY_GLUCOSE_SCALE]
         ),
-        "Beta-cell plasticity, weakening as the glucose set point rises above 100 mg/dL",
+        "Beta-cell plasticity, weaker in a person whose set point was above 100 mg/dL at the fit",
     )
     glucose = Y[State.GLUCOSE]
     add(
@@ -219,6 +219,20 @@ def _build() -> tuple[tuple[Quantity, ...], Mapping[str, sp.Symbol]]:
         * (glucose - setpoint)
         * (setpoint + P[Param.BETA_SETPOINT_SPAN] - glucose),
         "Net beta-cell growth rate (Topp 2000 with a person-specific set point)",
+    )
+    resistance = add(
+        "relative_insulin_resistance",
+        "dimensionless",
+        P[Param.INSULIN_SENSITIVITY] / si,
+        "Reference insulin sensitivity over the person's effective one (Mg-dependent)",
+    )
+    add(
+        "beta_setpoint_drift_mg_per_dl_per_day",
+        "mg/dL/day",
+        P[Param.PROGRESSION_RATE]
+        * positive_part(glucose - P[Param.PROGRESSION_GLUCOSE_THRESHOLD])
+        * resistance,
+        "Rise of the beta-cell set point: glucotoxicity times insulin resistance (progression)",
     )
     food = add(
         "food_mg_mmol_per_day",
@@ -407,13 +421,17 @@ RATE_RULES: Final[Mapping[State, sp.Expr]] = {
     / (P[Param.SECRETION_HALF_GLUCOSE_SQ] + _GLUCOSE**2)
     - P[Param.INSULIN_CLEARANCE] * _INSULIN,
     State.BETA_CELL_MASS: _Q["beta_growth_rate_per_day"] * _BETA,
+    State.BETA_SETPOINT: _Q["beta_setpoint_drift_mg_per_dl_per_day"],
     State.HBA1C: sp.log(2)
     / P[Param.HBA1C_HALF_TIME]
     * (_Q["hba1c_equilibrium_percent"] - Y[State.HBA1C]),
 }
-"""Glucose (mg/dL/day), insulin (µIU/mL/day) and β-cell mass (mg/day): Topp 2000 dynamics;
-HbA1c (%/day) relaxes first-order towards the level of the current fasting glucose
-(Tahara & Shima 1995)."""
+"""Glucose (mg/dL/day), insulin (µIU/mL/day) and β-cell mass (mg/day): Topp 2000 dynamics
+around the β-cell set point, which rises (mg/dL/day) in proportion to fasting glucose above the
+progression threshold times relative insulin resistance: slow β-cell failure under
+glucotoxicity and insulin resistance (the Ha–Sherman 2016 picture), so lower Mg, through lower
+insulin sensitivity, speeds progression to diabetes. HbA1c (%/day) relaxes first-order towards
+the level of the current fasting glucose (Tahara & Shima 1995)."""
 
 SPECIES_COMPARTMENT: Final[Mapping[State, str]] = {
     State.MG_EXTRACELLULAR: "extracellular",

@@ -46,6 +46,7 @@ __all__ = [
     "qss_glucose_insulin",
     "renal_excretion_mmol_per_day",
     "serum_mg_mmol_per_l",
+    "setpoint_drift_mg_per_dl_per_day",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -171,15 +172,19 @@ def qss_glucose_insulin(
     return g, insulin
 
 
-def beta_growth_rate_per_day(p: FloatArray, glucose: FloatArray) -> FloatArray:
+def beta_growth_rate_per_day(
+    p: FloatArray, glucose: FloatArray, setpoint_mg_per_dl: FloatArray
+) -> FloatArray:
     """Net β-cell growth rate ``π r2 (G - G*) (G* + Δ - G)`` (Topp 2000 with G* free).
 
-    ``π = plasticity · exp(-max(0, G* - 100 mg/dL) / G_π)``: compensation weakens as the
-    person's glucose set point rises (β-cell failure in diabetes). With G* = 100 mg/dL,
-    Δ = 150 mg/dL and plasticity 1 this is exactly Topp's ``-d0 + r1 G - r2 G²``.
+    ``π = plasticity · exp(-max(0, G*₀ - 100 mg/dL) / G_π)``: compensation is weaker in a
+    person whose set point at the fit, ``G*₀``, was raised (β-cell failure in diabetes); it is a
+    trait of the person, so that the drifting set point ``G*`` (a state) is still followed. With
+    G* = 100 mg/dL, Δ = 150 mg/dL and plasticity 1 this is exactly Topp's
+    ``-d0 + r1 G - r2 G²``.
     """
-    gs = _c(p, Param.BETA_SETPOINT_GLUCOSE)
-    excess = np.maximum(gs - _TOPP_SETPOINT_MG_PER_DL, 0.0)
+    gs = setpoint_mg_per_dl
+    excess = np.maximum(_c(p, Param.BETA_SETPOINT_INITIAL) - _TOPP_SETPOINT_MG_PER_DL, 0.0)
     plasticity = _c(p, Param.BETA_PLASTICITY) * np.exp(
         -excess / _c(p, Param.BETA_PLASTICITY_GLUCOSE_SCALE)
     )
@@ -188,6 +193,27 @@ def beta_growth_rate_per_day(p: FloatArray, glucose: FloatArray) -> FloatArray:
         * _c(p, Param.BETA_GROWTH_CURVATURE)
         * (glucose - gs)
         * (gs + _c(p, Param.BETA_SETPOINT_SPAN) - glucose)
+    )
+    return result
+
+
+def setpoint_drift_mg_per_dl_per_day(
+    p: FloatArray, glucose: FloatArray, insulin_sensitivity: FloatArray
+) -> FloatArray:
+    """Rise of the β-cell set point ``k (G - G_thr)+ S_I,ref / S_I`` (mg/dL/day).
+
+    Slow β-cell failure: glucotoxicity (fasting glucose above the progression threshold)
+    times insulin resistance relative to the reference adult (``insulin_sensitivity`` is the
+    effective, Mg-dependent S_I). Zero at or below the threshold, so a healthy adult does not
+    progress; the rate ``k`` is calibrated to incident diabetes in impaired fasting glucose
+    (Morris 2013, Nichols 2007).
+    """
+    excess = np.maximum(glucose - _c(p, Param.PROGRESSION_GLUCOSE_THRESHOLD), 0.0)
+    result: FloatArray = (
+        _c(p, Param.PROGRESSION_RATE)
+        * excess
+        * _c(p, Param.INSULIN_SENSITIVITY)
+        / insulin_sensitivity
     )
     return result
 

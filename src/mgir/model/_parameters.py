@@ -47,7 +47,7 @@ class Param(StrEnum):
     INSULIN_CLEARANCE = "insulin_clearance_per_day"
     BETA_GROWTH_CURVATURE = "beta_growth_curvature_per_mg2_dl2_day"
     BETA_SETPOINT_SPAN = "beta_setpoint_span_mg_per_dl"
-    BETA_SETPOINT_GLUCOSE = "beta_setpoint_glucose_mg_per_dl"
+    BETA_SETPOINT_INITIAL = "beta_setpoint_initial_mg_per_dl"
     BETA_PLASTICITY = "beta_plasticity"
     BETA_PLASTICITY_GLUCOSE_SCALE = "beta_plasticity_glucose_scale_mg_per_dl"
     INSULIN_SENSITIVITY_SCALE = "insulin_sensitivity_scale"
@@ -84,6 +84,8 @@ class Param(StrEnum):
     HBA1C_OFFSET = "hba1c_offset_percent"
     RENAL_EXCRETION_FACTOR = "renal_excretion_factor"
     ABSORPTION_RATE_FACTOR = "absorption_rate_factor"
+    PROGRESSION_RATE = "progression_rate_per_day"
+    PROGRESSION_GLUCOSE_THRESHOLD = "progression_glucose_threshold_mg_per_dl"
 
     @property
     def pos(self) -> int:

@@ -23,10 +23,11 @@ __all__ = ["MODEL_VERSION", "calibration_id", "package_version", "simulate"]
 
 FloatArray = NDArray[np.float64]
 
-MODEL_VERSION: Final[str] = "1.1.0"
+MODEL_VERSION: Final[str] = "1.2.0"
 """Version of the model equations and parameter table (bumped when either changes).
 
 1.1.0: HbA1c state; medicine factors on renal excretion and absorption; defined once (SymPy).
+1.2.0: the β-cell set point is a state that drifts (progression to diabetes).
 """
 
 

@@ -31,6 +31,7 @@ from mgir.model._equations import (
     hba1c_equilibrium_percent,
     qss_glucose_insulin,
     renal_excretion_mmol_per_day,
+    setpoint_drift_mg_per_dl_per_day,
 )
 from mgir.model._inputs import Regimen
 from mgir.model._parameters import Param
@@ -134,6 +135,7 @@ class QuasiSteadyState(AbstractSolver):
         ibf, ibs = State.MG_BONE_FAST.pos, State.MG_BONE_SLOW.pos
         ig, ins_i, ib = State.GLUCOSE.pos, State.INSULIN.pos, State.BETA_CELL_MASS.pos
         ia1c, t_half_a1c = State.HBA1C.pos, p[:, Param.HBA1C_HALF_TIME.pos]
+        iset = State.BETA_SETPOINT.pos
         for k in range(n_steps + 1):
             icf = y[:, ii]
             si = effective_insulin_sensitivity(p, icf)
@@ -179,7 +181,9 @@ class QuasiSteadyState(AbstractSolver):
             y[:, ii] = a_ic + b_ic * e1
             y[:, ibf] = bf1
             y[:, ibs] = a_bs + b_bs * bf1
-            y[:, ib] = y[:, ib] * np.exp(h * beta_growth_rate_per_day(p, g))
+            y[:, ib] = y[:, ib] * np.exp(h * beta_growth_rate_per_day(p, g, y[:, iset]))
+            # The set point drifts over years: explicit Euler on a step of days is ample.
+            y[:, iset] += h * setpoint_drift_mg_per_dl_per_day(p, g, si)
             # HbA1c relaxes exactly (exponential) towards the level of this step's glucose.
             a_eq = hba1c_equilibrium_percent(p, g)
             y[:, ia1c] = a_eq + (y[:, ia1c] - a_eq) * a1c_keep

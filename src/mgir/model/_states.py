@@ -40,6 +40,7 @@ class State(StrEnum):
     CUMULATIVE_FAECAL = "cumulative_faecal_mmol"
     CUMULATIVE_URINARY = "cumulative_urinary_mmol"
     HBA1C = "hba1c_percent"
+    BETA_SETPOINT = "beta_setpoint_glucose_mg_per_dl"
 
     @property
     def pos(self) -> int:
@@ -63,6 +64,7 @@ STATE_UNITS: Final[Mapping[State, str]] = {
     State.CUMULATIVE_FAECAL: "mmol",
     State.CUMULATIVE_URINARY: "mmol",
     State.HBA1C: "percent",
+    State.BETA_SETPOINT: "mg/dL",
 }
 
 

@@ -88,6 +88,7 @@ def _assemble(
     y[:, State.INSULIN.pos] = insulin
     y[:, State.BETA_CELL_MASS.pos] = k * insulin * (alpha + glucose**2) / (sigma * glucose**2)
     y[:, State.HBA1C.pos] = hba1c_equilibrium_percent(p, glucose)
+    y[:, State.BETA_SETPOINT.pos] = glucose
     return y
 
 
@@ -97,7 +98,7 @@ def _insulin_action(p: FloatArray, glucose: FloatArray) -> FloatArray:
     )
     if np.any(action <= 0):
         raise InvalidInputError(
-            field="beta_setpoint_glucose_mg_per_dl",
+            field="beta_setpoint_initial_mg_per_dl",
             value=float(np.max(glucose)),
             unit="mg/dL",
             allowed="below glucose production / glucose effectiveness (600 mg/dL by default)",
@@ -113,7 +114,7 @@ def steady_state(parameters: ParameterSet) -> FloatArray:
     Cumulative flux states are zero.
     """
     p = parameters.values
-    glucose = p[:, Param.BETA_SETPOINT_GLUCOSE.pos].copy()
+    glucose = p[:, Param.BETA_SETPOINT_INITIAL.pos].copy()
     action = _insulin_action(p, glucose)
     _, absorbed = absorption_mmol_per_day(p, np.zeros(p.shape[0]))
     serum = _serum_for_absorbed(p, absorbed, glucose, action)
@@ -357,15 +358,15 @@ def fit_person(
     fitted: dict[str, float] = {}
     feasible = np.ones(params.n_subjects, dtype=bool)
     if glucose_mmol is not None:
-        changes[Param.BETA_SETPOINT_GLUCOSE] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
-        fitted[Param.BETA_SETPOINT_GLUCOSE.value] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+        changes[Param.BETA_SETPOINT_INITIAL] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+        fitted[Param.BETA_SETPOINT_INITIAL.value] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
     if egfr is not None:
         changes[Param.EGFR] = egfr
     if intake is not None:
         changes[Param.DIETARY_INTAKE] = intake
     params = params.replace(**changes)
     p = params.values
-    glucose = p[:, Param.BETA_SETPOINT_GLUCOSE.pos].copy()
+    glucose = p[:, Param.BETA_SETPOINT_INITIAL.pos].copy()
     action = _insulin_action(p, glucose)
     warnings: list[str] = []
     if serum is None:

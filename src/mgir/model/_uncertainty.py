@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +38,8 @@ def parameter_draws(base: ParameterSet, n_draws: int, *, seed: int = 0) -> Param
     """Return copies of ``base``'s first row with calibrated parameters drawn from the calibration.
 
     Draws are multivariate normal in log space (``data/calibrated.toml`` ``[uncertainty]``) and
-    clipped to each parameter's plausible range. Without a shipped calibration every draw
+    clipped to each parameter's plausible range; the person's progression rate is drawn from
+    the population's log-normal spread (``[progression]``) around the base value. Without a shipped calibration every draw
     equals the base.
     """
     if n_draws < 1:
@@ -54,6 +57,16 @@ def parameter_draws(base: ParameterSet, n_draws: int, *, seed: int = 0) -> Param
     changes = {}
     for j, p in enumerate(names):
         changes[p.value] = np.clip(np.exp(draws[:, j]), info[p].lower, info[p].upper)
+    progression = calibration_record().get("progression")
+    if isinstance(progression, Mapping):
+        # A person's own drift rate is unknown: draw it from the population's log-normal
+        # spread, widened by the uncertainty of the fitted median.
+        rate = Param.PROGRESSION_RATE
+        sd = math.sqrt(
+            float(progression["log_sd"]) ** 2 + float(progression["log_covariance"][0][0])
+        )
+        drawn = base.values[0, rate.pos] * np.exp(sd * rng.standard_normal(n_draws))
+        changes[rate.value] = np.clip(drawn, info[rate].lower, info[rate].upper)
     return out.replace(**changes)
 
 
