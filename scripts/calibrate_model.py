@@ -35,13 +35,13 @@ from mgir.model import (
     simulate,
 )
 from mgir.model._calibration import calibrate, calibration_targets, trial_arms
+from mgir.model._parameters import parameter_info
 from mgir.model._progression import (
     FOLLOW_UP_YEARS,
     KAO_SERUM_MG_MMOL_PER_L,
     calibrate_progression,
     progression_targets,
 )
-from mgir.model._parameters import parameter_info
 
 ROOT = Path(__file__).resolve().parents[1]
 TOML = ROOT / "src" / "mgir" / "model" / "data" / "calibrated.toml"
@@ -386,9 +386,7 @@ def main() -> None:
     base = base.replace(**{Param.PROGRESSION_RATE: progression.rate_per_day})
     FIG.mkdir(parents=True, exist_ok=True)
     files = _figures(outcome, base)
-    DOC.write_text(
-        _report(outcome, files, seconds, command, base, progression), encoding="utf-8"
-    )
+    DOC.write_text(_report(outcome, files, seconds, command, base, progression), encoding="utf-8")
     print(f"chi2={outcome.chi_square:.2f} dof={outcome.dof} in {seconds:.1f}s")
     print(
         f"progression: rate={progression.rate_per_day:.3g}/day log_sd={progression.log_sd:.3g} "

@@ -94,14 +94,14 @@ def progression_targets() -> tuple[ProgressionTarget, ...]:
                 2 * 1.959964
             )
         else:
-            se = float(row["log_standard_error"])  # type: ignore[arg-type]
+            se = float(row["log_standard_error"])
         out.append(
             ProgressionTarget(
                 key=str(row["key"]),
                 source_key=str(row["source_key"]),
-                glucose_low_mmol_per_l=float(row["fasting_glucose_low_mmol_per_l"]),  # type: ignore[arg-type]
-                glucose_high_mmol_per_l=float(row["fasting_glucose_high_mmol_per_l"]),  # type: ignore[arg-type]
-                incidence_per_1000_person_years=float(row["incidence_per_1000_person_years"]),  # type: ignore[arg-type]
+                glucose_low_mmol_per_l=float(row["fasting_glucose_low_mmol_per_l"]),
+                glucose_high_mmol_per_l=float(row["fasting_glucose_high_mmol_per_l"]),
+                incidence_per_1000_person_years=float(row["incidence_per_1000_person_years"]),
                 log_standard_error=se,
                 note=str(row["note"]),
             )
@@ -161,23 +161,25 @@ def ifg_cohort(
             if serum_mg_mmol_per_l is None
             else serum_mg_mmol_per_l
         )
-        labs = {
-            "fasting_glucose_mmol_per_l": float(row["fasting_glucose_mmol_per_l"]),  # type: ignore[arg-type]
-            "fasting_insulin_uiu_per_ml": float(row["fasting_insulin_uiu_per_ml"]),  # type: ignore[arg-type]
-            "hba1c_percent": float(row["hba1c_percent"]),  # type: ignore[arg-type]
-        }
+        fasting_glucose = float(row["fasting_glucose_mmol_per_l"])
         try:
-            fit = fit_person(**labs, serum_mg_mmol_per_l=serum, base=base)
+            fit = fit_person(
+                fasting_glucose_mmol_per_l=fasting_glucose,
+                fasting_insulin_uiu_per_ml=float(row["fasting_insulin_uiu_per_ml"]),
+                hba1c_percent=float(row["hba1c_percent"]),
+                serum_mg_mmol_per_l=serum,
+                base=base,
+            )
         except ValueError as error:
             excluded.append(f"seqn {row['seqn']}: {error}")
             continue
-        if not bool(fit.feasible[0]):
+        if fit.feasible is not None and not bool(fit.feasible[0]):
             excluded.append(f"seqn {row['seqn']}: {'; '.join(fit.warnings)}")
             continue
         params.append(fit.parameters.values[0])
         states.append(fit.initial_state[0])
-        weights.append(float(row["weight"]))  # type: ignore[arg-type]
-        glucose.append(labs["fasting_glucose_mmol_per_l"])
+        weights.append(float(row["weight"]))
+        glucose.append(fasting_glucose)
     return IfgCohort(
         parameters=ParameterSet(np.array(params), label="nhanes_ifg"),
         initial_state=np.array(states),
@@ -261,8 +263,8 @@ def predict_incidence(
     )
     glucose = result.output(Output.FASTING_GLUCOSE)
     t_years = np.asarray(result.time_days) / DAYS_PER_YEAR
-    crossed = glucose >= DIABETES_FASTING_GLUCOSE_MMOL_PER_L
-    event = crossed.any(axis=1)
+    crossed = np.asarray(glucose >= DIABETES_FASTING_GLUCOSE_MMOL_PER_L, dtype=bool)
+    event = np.asarray(crossed.any(axis=1), dtype=bool)
     # Crossing time interpolated between monthly saves, so that incidence varies smoothly with
     # the parameters (the fit differentiates it numerically).
     after = np.maximum(np.argmax(crossed, axis=1), 1)
@@ -278,7 +280,7 @@ def predict_incidence(
     }
     strata["all"] = (-np.inf, np.inf)
     for key, (low, high) in strata.items():
-        inside = (glucose0 >= low) & (glucose0 < high)
+        inside = np.asarray((glucose0 >= low) & (glucose0 < high), dtype=bool)
         out[key] = float(
             1000.0
             * np.sum(weight[inside] * event[inside])

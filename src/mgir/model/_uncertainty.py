@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,8 +38,8 @@ def parameter_draws(base: ParameterSet, n_draws: int, *, seed: int = 0) -> Param
 
     Draws are multivariate normal in log space (``data/calibrated.toml`` ``[uncertainty]``) and
     clipped to each parameter's plausible range; the person's progression rate is drawn from
-    the population's log-normal spread (``[progression]``) around the base value. Without a shipped calibration every draw
-    equals the base.
+    the population's log-normal spread (``[progression]``) around the base value. Without a
+    shipped calibration every draw equals the base.
     """
     if n_draws < 1:
         raise InvalidInputError(field="n_draws", value=n_draws, allowed=">= 1")
