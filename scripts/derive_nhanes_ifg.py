@@ -25,6 +25,9 @@ OUT = ROOT / "src" / "mgir" / "model" / "data" / "nhanes_ifg_adults.csv"
 
 def read(name: str, columns: list[str]) -> pd.DataFrame:
     frame = pd.read_sas(RAW / f"{name}.XPT", format="xport")
+    # SAS transport stores a zero as 5.4e-79, which pandas reads as is: without this, people
+    # outside the fasting subsample (weight zero) would pass ``weight > 0``.
+    frame = frame.mask(frame.abs() < 1e-30, 0.0)
     return frame[["SEQN", *columns]]
 
 

@@ -298,8 +298,14 @@ def test_gap9_the_no_change_band_is_centred_on_the_labs() -> None:
     for name in ("serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir"):
         series = baseline[name]
         start = series.central[0]
-        assert np.allclose(series.low, start, rtol=1e-6), name
-        assert np.allclose(series.high, start, rtol=1e-6), name
+        # Every draw starts on the labs ...
+        assert series.low[0] == pytest.approx(start, rel=1e-9), name
+        assert series.high[0] == pytest.approx(start, rel=1e-9), name
+        # ... and stays near them: at fasting glucose 5.4 mmol/L only the slow drift towards
+        # diabetes (whose rate differs between draws) moves the band, by well under 1 % in
+        # the 16 weeks shown (the old, off-steady-state band spanned ±20 %).
+        assert np.allclose(series.low, start, rtol=5e-3), name
+        assert np.allclose(series.high, start, rtol=5e-3), name
     assert evaluation.projection.draws_used == 60
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mgir.model import calibration_record, default_parameters, parameter_info
+from mgir.model import Param, calibration_record, default_parameters, parameter_info
 from mgir.model._calibration import FREE_PARAMETERS, calibration_targets, predict_targets
 from mgir.reference import source
 
@@ -17,9 +17,11 @@ def test_targets_cite_resolving_sources_and_have_positive_errors() -> None:
 
 def test_shipped_calibration_covers_the_free_parameters() -> None:
     record = calibration_record()
-    assert set(record["parameters"]) == {p.value for p in FREE_PARAMETERS}
+    # The trial stage's free parameters, then the progression stage's drift rate.
+    fitted = (*FREE_PARAMETERS, Param.PROGRESSION_RATE)
+    assert set(record["parameters"]) == {p.value for p in fitted}
     info = parameter_info()
-    for p in FREE_PARAMETERS:
+    for p in fitted:
         assert info[p].role == "calibrated"
         assert info[p].value == record["parameters"][p.value]
 

@@ -25,6 +25,7 @@ from mgir.model._parameters import default_parameters as default_parameters
 from mgir.model._parameters import parameter_info as parameter_info
 from mgir.model._population import SerumMgPrior as SerumMgPrior
 from mgir.model._population import population_serum_mg as population_serum_mg
+from mgir.model._progression import progression_checks as progression_checks
 from mgir.model._result import Output as Output
 from mgir.model._result import SimulationResult as SimulationResult
 from mgir.model._sbml import export_sbml as export_sbml
@@ -81,6 +82,7 @@ __all__ = [
     "parameter_draws",
     "parameter_info",
     "population_serum_mg",
+    "progression_checks",
     "salt_info",
     "salt_names",
     "simulate",

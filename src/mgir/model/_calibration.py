@@ -210,7 +210,13 @@ def _urine_ratio(p: FloatArray) -> float:
 
 
 def predict_targets(base: ParameterSet, *, dt_days: float = 0.25) -> dict[str, float]:
-    """Model predictions for every target, keyed by target key, using ``base`` (one row)."""
+    """Model predictions for every target, keyed by target key, using ``base`` (one row).
+
+    The drift towards diabetes is held off here: the trials last weeks to months while the drift
+    acts over years, and it is fitted in its own stage (:mod:`mgir.model._progression`) after
+    this one; holding it off keeps this stage's fit independent of that stage's result.
+    """
+    base = base.replace(**{Param.PROGRESSION_RATE: 0.0})
     arms = trial_arms()
     fits = [
         fit_person(

@@ -2,11 +2,16 @@
 
 A trial spec (``specs/trial-spec.md``) describes a randomised trial as its paper does;
 :func:`predict_typical` runs its typical participant through the model, and
-:func:`score_validation` scores the model on published trials it was not fitted to.
+:func:`score_validation` scores the model on published trials and cohorts it was not fitted to
+and on the NHANES cross-section of HOMA-IR by Mg intake (:func:`nhanes_intake_cross_section`).
 """
 
 from __future__ import annotations
 
+from mgir.trials._cross_section import IntakeCrossSection as IntakeCrossSection
+from mgir.trials._cross_section import (
+    nhanes_intake_cross_section as nhanes_intake_cross_section,
+)
 from mgir.trials._spec import CONDITIONS as CONDITIONS
 from mgir.trials._spec import ENDPOINTS as ENDPOINTS
 from mgir.trials._spec import Arm as Arm
@@ -23,8 +28,10 @@ __all__ = [
     "ENDPOINTS",
     "Arm",
     "Distribution",
+    "IntakeCrossSection",
     "TrialSpec",
     "ValidationScore",
+    "nhanes_intake_cross_section",
     "parse_trial_spec",
     "predict_typical",
     "read_trial_spec",

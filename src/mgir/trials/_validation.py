@@ -14,24 +14,50 @@ the published between-arm effects with their 95 % confidence intervals and sourc
     ci95 = [0.02, 0.06]
     unit = "mmol/L"
 
-An effect scores *inside* when the model's difference lies within the published interval, and
-*sign agrees* when the model's difference has the sign of the published estimate (counted only
-where the interval excludes zero). The calibration never reads this folder, and the trials the
-project reserves for its independent validation are in neither.
+A cohort entry holds ``cohort.toml`` instead: published incidence ratios of diabetes that the
+progression model predicts in its virtual IFG cohort (:func:`mgir.model.progression_checks`)::
+
+    source_key = "dong2011_mg_intake_diabetes"
+    note = "what was read, and how the model's ratio is made"
+
+    [[effects]]
+    check = "incidence_ratio_per_100_mg_intake"
+    estimate = 0.86
+    ci95 = [0.82, 0.89]
+
+A cross-section entry holds ``cross_section.toml``: the survey's own relation of ln HOMA-IR to
+dietary Mg intake, computed from the package's NHANES table, against the model's
+(:func:`mgir.trials.nhanes_intake_cross_section`)::
+
+    source_key = "nhanes_2015_2016"
+    note = "what is compared"
+
+    [[effects]]
+    check = "ln_homa_ir_per_100_mg_intake"
+    adjustment = "crude"                 # or adjusted (energy intake, age, sex, BMI)
+
+An effect scores *inside* when the model's difference (or ratio) lies within the published
+interval, and *sign agrees* when the model's effect is on the side of no effect (0 for a
+difference, 1 for a ratio) that the published estimate is on (counted only where the interval
+excludes no effect). The calibration never reads this folder, and the trials the project
+reserves for its independent validation are in neither.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from mgir._errors import InvalidInputError, InvalidInputErrors
 from mgir._records import Record, input_errors
+from mgir.model import progression_checks
 from mgir.reference import source
+from mgir.trials._cross_section import IntakeCrossSection, nhanes_intake_cross_section
 from mgir.trials._spec import read_trial_spec
 from mgir.trials._typical import predict_typical
 
@@ -69,6 +95,50 @@ class _Observed(BaseModel):
     effects: list[_Effect] = Field(min_length=1)
 
 
+_COHORT_CHECKS: Final[dict[str, str]] = {
+    # published measure -> key of mgir.model.progression_checks
+    "incidence_ratio_per_100_mg_intake": "rate_ratio_per_100_mg_intake",
+    "incidence_ratio_lowest_vs_highest_serum_mg": "rate_ratio_lowest_vs_highest_serum_mg",
+}
+
+
+class _CohortEffect(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    check: Literal[
+        "incidence_ratio_per_100_mg_intake", "incidence_ratio_lowest_vs_highest_serum_mg"
+    ]
+    estimate: float = Field(gt=0)
+    ci95: tuple[float, float]
+    note: str = ""
+
+
+class _Cohort(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source_key: str
+    note: str
+    effects: list[_CohortEffect] = Field(min_length=1)
+
+
+class _CrossSectionEffect(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    check: Literal["ln_homa_ir_per_100_mg_intake"]
+    adjustment: Literal["crude", "adjusted"]
+
+
+class _CrossSection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source_key: str
+    note: str
+    effects: list[_CrossSectionEffect] = Field(min_length=1)
+
+
+_T = TypeVar("_T", _Observed, _Cohort, _CrossSection)
+
+
 class ValidationScore(Record):
     """One published effect against the model's prediction for the trial's typical subject."""
 
@@ -89,22 +159,93 @@ class ValidationScore(Record):
     source_key: str
 
 
-def _read_observed(path: Path) -> _Observed:
+def _read_observed(path: Path, kind: type[_T]) -> _T:
     try:
         document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        observed = _Observed.model_validate(document)
+        observed = kind.model_validate(document)
     except OSError as exc:
         raise InvalidInputError(
             field="observed", value=str(path), allowed=f"a readable file ({exc.strerror})"
         ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(
+            field="observed", value=str(path), allowed=f"TOML ({exc})"
+        ) from None
     except pydantic.ValidationError as exc:
-        InvalidInputErrors.raise_if_any(input_errors(exc, _Observed, prefix=str(path)))
+        InvalidInputErrors.raise_if_any(input_errors(exc, kind, prefix=str(path)))
         raise  # pragma: no cover
     source(observed.source_key)
     return observed
 
 
-def score_validation(folder: str | Path, *, dt_days: float = 0.5) -> list[ValidationScore]:
+def _score_cohort(entry: Path, checks: Mapping[str, float]) -> list[ValidationScore]:
+    cohort = _read_observed(entry / "cohort.toml", _Cohort)
+    rows = []
+    for effect in cohort.effects:
+        low, high = sorted(effect.ci95)
+        value = float(checks[_COHORT_CHECKS[effect.check]])
+        significant = not (low <= 1.0 <= high)
+        rows.append(
+            ValidationScore(
+                entry=entry.name,
+                trial="IFG cohort (NHANES 2017-2020), 5 years",
+                endpoint="incident_diabetes",
+                arm="",
+                reference="",
+                measure=effect.check,
+                unit="ratio",
+                observed=effect.estimate,
+                ci_low=low,
+                ci_high=high,
+                predicted=value,
+                inside=low <= value <= high,
+                significant=significant,
+                sign_agrees=((value - 1.0) * (effect.estimate - 1.0) > 0) if significant else None,
+                source_key=cohort.source_key,
+            )
+        )
+    return rows
+
+
+def _score_cross_section(entry: Path, section: IntakeCrossSection) -> list[ValidationScore]:
+    described = _read_observed(entry / "cross_section.toml", _CrossSection)
+    rows = []
+    for effect in described.effects:
+        low, high = section.observed_ci95[effect.adjustment]
+        observed = section.observed_slope[effect.adjustment]
+        value = section.model_slope
+        significant = not (low <= 0.0 <= high)
+        rows.append(
+            ValidationScore(
+                entry=entry.name,
+                trial=f"NHANES 2015-2016 adults without diabetes (n = {section.n_people})",
+                endpoint="homa_ir",
+                arm="",
+                reference="",
+                measure=f"{effect.check} ({effect.adjustment})",
+                unit="ln",
+                observed=observed,
+                ci_low=low,
+                ci_high=high,
+                predicted=value,
+                inside=low <= value <= high,
+                significant=significant,
+                sign_agrees=(value * observed > 0) if significant else None,
+                source_key=described.source_key,
+            )
+        )
+    return rows
+
+
+def score_validation(
+    folder: str | Path,
+    *,
+    dt_days: float = 0.5,
+    cohort_checks: Mapping[str, float] | Callable[[], Mapping[str, float]] = progression_checks,
+    cross_section: IntakeCrossSection | Callable[[], IntakeCrossSection] = (
+        nhanes_intake_cross_section
+    ),
+) -> list[ValidationScore]:
     """Score the model on every entry (sub-folder) of a validation suite.
 
     Parameters
@@ -114,6 +255,14 @@ def score_validation(folder: str | Path, *, dt_days: float = 0.5) -> list[Valida
         ``spec.toml`` and ``observed.toml``.
     dt_days : float
         Solver step (days).
+    cohort_checks : mapping or callable
+        The progression model's incidence ratios for cohort entries, or what computes them
+        (default :func:`mgir.model.progression_checks`: fits the virtual IFG cohort, about a
+        minute); computed once, and only when the suite has a cohort entry.
+    cross_section : IntakeCrossSection or callable
+        The NHANES intake cross-section, or what computes it (default
+        :func:`mgir.trials.nhanes_intake_cross_section`); computed once, and only when the suite
+        has a cross-section entry.
 
     Returns
     -------
@@ -128,9 +277,21 @@ def score_validation(folder: str | Path, *, dt_days: float = 0.5) -> list[Valida
     """
     rows: list[ValidationScore] = []
     entries = sorted(p for p in Path(folder).iterdir() if p.is_dir())
+    checks: Mapping[str, float] | None = None
+    section: IntakeCrossSection | None = None
     for entry in entries:
+        if (entry / "cross_section.toml").is_file():
+            if section is None:
+                section = cross_section() if callable(cross_section) else cross_section
+            rows += _score_cross_section(entry, section)
+            continue
+        if (entry / "cohort.toml").is_file():
+            if checks is None:
+                checks = cohort_checks() if callable(cohort_checks) else cohort_checks
+            rows += _score_cohort(entry, checks)
+            continue
         spec = read_trial_spec(entry / "spec.toml")
-        observed = _read_observed(entry / "observed.toml")
+        observed = _read_observed(entry / "observed.toml", _Observed)
         predicted = predict_typical(spec, dt_days=dt_days)
         for i, effect in enumerate(observed.effects):
             where = f"{entry.name}/observed.toml effects[{i}]"
