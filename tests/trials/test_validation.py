@@ -35,15 +35,91 @@ def test_reserved_trials_are_in_neither_the_suite_nor_the_calibration() -> None:
     assert RESERVED.search("Guerrero-Romero 2015")  # the pattern does catch the reserved one
 
 
+def _entries(kind: str) -> list[Path]:
+    return sorted(p for p in SUITE.iterdir() if (p / kind).is_file())
+
+
 def test_suite_entries_are_valid_specs_outside_the_calibration() -> None:
-    calibration = (REPO / "src/mgir/model/data/calibration_targets.csv").read_text("utf-8")
-    entries = sorted(p for p in SUITE.iterdir() if p.is_dir())
-    assert len(entries) >= 3
-    for entry in entries:
-        read_trial_spec(entry / "spec.toml")
-        key = re.search(r'source_key = "([^"]+)"', (entry / "observed.toml").read_text("utf-8"))
+    calibration = "\n".join(
+        (REPO / "src/mgir/model/data" / name).read_text("utf-8")
+        for name in ("calibration_targets.csv", "progression_targets.csv")
+    )
+    trials = _entries("observed.toml")
+    assert len(trials) >= 3
+    assert len(_entries("cohort.toml")) >= 2
+    assert len(_entries("cross_section.toml")) == 1
+    every = sorted(p for p in SUITE.iterdir() if p.is_dir())
+    assert every == sorted([*trials, *_entries("cohort.toml"), *_entries("cross_section.toml")])
+    for entry in every:
+        if entry in trials:
+            read_trial_spec(entry / "spec.toml")
+        text = next(f.read_text("utf-8") for f in entry.iterdir() if f.name != "spec.toml")
+        key = re.search(r'source_key = "([^"]+)"', text)
         assert key is not None
         assert key.group(1) not in calibration, entry
+
+
+def _shipped_checks() -> dict[str, float]:
+    from mgir.model import calibration_record
+
+    return dict(calibration_record()["progression"]["checks"])
+
+
+def test_cohort_entries_score_the_progression_checks(tmp_path: Path) -> None:
+    """A cohort ratio is inside its interval or not, and its sign is taken against 1."""
+    entry = tmp_path / "suite" / "dong"
+    entry.mkdir(parents=True)
+    (entry / "cohort.toml").write_text(
+        (SUITE / "dong2011_intake_cohorts" / "cohort.toml").read_text("utf-8"), encoding="utf-8"
+    )
+    for ratio, inside, agrees in ((0.85, True, True), (0.95, False, True), (1.1, False, False)):
+        checks = {**_shipped_checks(), "rate_ratio_per_100_mg_intake": ratio}
+        (row,) = score_validation(tmp_path / "suite", cohort_checks=checks)
+        assert (row.predicted, row.inside, row.sign_agrees) == (ratio, inside, agrees)
+        assert (row.observed, row.ci_low, row.ci_high) == (0.86, 0.82, 0.89)
+
+
+def test_an_unknown_cohort_check_is_an_error_naming_it(tmp_path: Path) -> None:
+    from mgir._errors import InvalidInputError
+
+    entry = tmp_path / "suite" / "one"
+    entry.mkdir(parents=True)
+    (entry / "cohort.toml").write_text(
+        'source_key = "dong2011_mg_intake_diabetes"\nnote = "x"\n[[effects]]\n'
+        'check = "hazard_ratio_per_serum_sd"\nestimate = 0.8\nci95 = [0.7, 0.9]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError, match="hazard_ratio_per_serum_sd"):
+        score_validation(tmp_path / "suite", cohort_checks=_shipped_checks())
+
+
+@pytest.mark.slow
+def test_nhanes_cross_section_is_computed_from_the_table() -> None:
+    """The observed slope is recomputed here independently (pandas + numpy weighted least
+    squares) and agrees with the statsmodels one; the model's slope has the observed sign."""
+    import numpy as np
+    import pandas as pd
+
+    from mgir.trials import nhanes_intake_cross_section
+
+    section = nhanes_intake_cross_section()
+    table = pd.read_csv(REPO / "src/mgir/model/data/nhanes_mg_intake_adults.csv")
+    ln_homa = np.log(
+        table["fasting_glucose_mmol_per_l"] * table["fasting_insulin_uiu_per_ml"] / 22.5
+    )
+    design = np.column_stack([np.ones(len(table)), table["mg_intake_mg_per_day"] / 100.0])
+    root_w = np.sqrt(table["weight"].to_numpy())
+    beta = np.linalg.lstsq(design * root_w[:, None], ln_homa * root_w, rcond=None)[0]
+    assert section.observed_slope["crude"] == pytest.approx(beta[1], rel=1e-9)
+    low, high = section.observed_ci95["crude"]
+    assert low < section.observed_slope["crude"] < high < 0
+    assert section.n_people == len(table)
+    assert 0.9 * section.n_people < section.n_fitted <= section.n_people
+    assert len(section.excluded) == section.n_people - section.n_fitted
+    assert section.model_slope < 0
+    # Quartile means of intake rise, and the model's HOMA-IR falls with them.
+    assert np.all(np.diff(section.quartile_intake_mg_per_day) > 0)
+    assert np.all(np.diff(section.model_quartile_homa_ir) < 0)
 
 
 @pytest.mark.slow

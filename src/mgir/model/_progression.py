@@ -37,7 +37,7 @@ from mgir.model._population import population_serum_mg
 from mgir.model._result import Output
 from mgir.model._simulate import simulate
 from mgir.model._solvers import QuasiSteadyState
-from mgir.model._steady_state import fit_person, steady_state
+from mgir.model._steady_state import fit_person_or_reason, steady_state
 from mgir.model._tables import load_model_table
 
 __all__ = [
@@ -163,19 +163,15 @@ def ifg_cohort(
             else serum_mg_mmol_per_l
         )
         fasting_glucose = float(row["fasting_glucose_mmol_per_l"])
-        try:
-            fit = fit_person(
-                fasting_glucose_mmol_per_l=fasting_glucose,
-                fasting_insulin_uiu_per_ml=float(row["fasting_insulin_uiu_per_ml"]),
-                hba1c_percent=float(row["hba1c_percent"]),
-                serum_mg_mmol_per_l=serum,
-                base=base,
-            )
-        except ValueError as error:
-            excluded.append(f"seqn {row['seqn']}: {error}")
-            continue
-        if fit.feasible is not None and not bool(fit.feasible[0]):
-            excluded.append(f"seqn {row['seqn']}: {'; '.join(fit.warnings)}")
+        fit = fit_person_or_reason(
+            fasting_glucose_mmol_per_l=fasting_glucose,
+            fasting_insulin_uiu_per_ml=float(row["fasting_insulin_uiu_per_ml"]),
+            hba1c_percent=float(row["hba1c_percent"]),
+            serum_mg_mmol_per_l=serum,
+            base=base,
+        )
+        if isinstance(fit, str):
+            excluded.append(f"seqn {row['seqn']}: {fit}")
             continue
         params.append(fit.parameters.values[0])
         states.append(fit.initial_state[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +32,7 @@ from mgir.model._parameters import (
 from mgir.model._states import N_STATES, State
 from mgir.reference import MG_G_PER_MOL
 
-__all__ = ["LAB_BOUNDS", "PersonFit", "fit_person", "steady_state"]
+__all__ = ["LAB_BOUNDS", "PersonFit", "fit_person", "fit_person_or_reason", "steady_state"]
 
 FloatArray = NDArray[np.float64]
 
@@ -429,3 +430,18 @@ def fit_person(
         medicines=effects,
         medicines_not_modelled=not_modelled,
     )
+
+
+def fit_person_or_reason(**labs: Any) -> PersonFit | str:
+    """:func:`fit_person` for one member of a survey sample: the fit, or why it cannot be made.
+
+    Returns the reason (the input error's message, or the fit's warnings when it is not
+    feasible) instead of raising, so that a cohort can list whom it leaves out and why.
+    """
+    try:
+        fit = fit_person(**labs)
+    except ValueError as error:
+        return str(error)
+    if fit.feasible is not None and not bool(fit.feasible[0]):
+        return "; ".join(fit.warnings)
+    return fit

@@ -26,12 +26,12 @@ from mgir.model import (
     Param,
     ParameterSet,
     State,
-    fit_person,
     homa_ir,
     population_serum_mg,
     steady_state,
 )
 from mgir.model._equations import GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+from mgir.model._steady_state import fit_person_or_reason
 from mgir.model._tables import load_model_table
 
 __all__ = ["IntakeCrossSection", "nhanes_intake_cross_section"]
@@ -126,8 +126,9 @@ def nhanes_intake_cross_section(*, seed: int = 20261201) -> IntakeCrossSection:
     IntakeCrossSection
     """
     rows = load_model_table("nhanes_mg_intake_adults").rows
+    glucose_mmol_per_l = np.array([float(r["fasting_glucose_mmol_per_l"]) for r in rows])
     columns = {
-        "glucose_mg_per_dl": np.array([float(r["fasting_glucose_mmol_per_l"]) for r in rows]),
+        "glucose_mg_per_dl": glucose_mmol_per_l * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L,
         "insulin": np.array([float(r["fasting_insulin_uiu_per_ml"]) for r in rows]),
         "intake": np.array([float(r["mg_intake_mg_per_day"]) for r in rows]),
         "energy": np.array([float(r["energy_intake_kcal_per_day"]) for r in rows]),
@@ -136,8 +137,6 @@ def nhanes_intake_cross_section(*, seed: int = 20261201) -> IntakeCrossSection:
         "weight": np.array([float(r["weight"]) for r in rows]),
         "cluster": np.array([int(r["stratum"]) * 10 + int(r["psu"]) for r in rows], dtype=float),
     }
-    glucose_mmol_per_l = columns["glucose_mg_per_dl"].copy()
-    columns["glucose_mg_per_dl"] = glucose_mmol_per_l * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
     male = np.array([r["sex"] == "male" for r in rows])
     slopes, intervals = _observed(columns, male)
 
@@ -150,18 +149,14 @@ def nhanes_intake_cross_section(*, seed: int = 20261201) -> IntakeCrossSection:
         conditions = ("prediabetes",) if glucose >= PREDIABETES_FASTING_GLUCOSE_MMOL_PER_L else ()
         prior = population_serum_mg(sex=str(row["sex"]), conditions=conditions)
         serum = float(prior.draw(1, rng)[0])
-        try:
-            fit = fit_person(
-                fasting_glucose_mmol_per_l=glucose,
-                fasting_insulin_uiu_per_ml=float(columns["insulin"][i]),
-                serum_mg_mmol_per_l=serum,
-                dietary_intake_mg_per_day=float(columns["intake"][i]),
-            )
-        except ValueError as error:
-            excluded.append(f"seqn {row['seqn']}: {error}")
-            continue
-        if fit.feasible is not None and not bool(fit.feasible[0]):
-            excluded.append(f"seqn {row['seqn']}: {'; '.join(fit.warnings)}")
+        fit = fit_person_or_reason(
+            fasting_glucose_mmol_per_l=glucose,
+            fasting_insulin_uiu_per_ml=float(columns["insulin"][i]),
+            serum_mg_mmol_per_l=serum,
+            dietary_intake_mg_per_day=float(columns["intake"][i]),
+        )
+        if isinstance(fit, str):
+            excluded.append(f"seqn {row['seqn']}: {fit}")
             continue
         fitted.append(fit.parameters.values[0])
         kept.append(i)
