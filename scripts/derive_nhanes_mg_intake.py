@@ -66,9 +66,9 @@ def main() -> None:
             "sex": out["RIAGENDR"].map({1.0: "male", 2.0: "female"}),
             "age_years": out["RIDAGEYR"].astype(int),
             "bmi_kg_per_m2": out["BMXBMI"].round(1),
-            "fasting_glucose_mmol_per_l": (
-                out["LBXGLU"] / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
-            ).round(4),
+            "fasting_glucose_mmol_per_l": (out["LBXGLU"] / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L).round(
+                4
+            ),
             "fasting_insulin_uiu_per_ml": out["LBXIN"].round(2),
             "mg_intake_mg_per_day": out["MAGN"].round(1),
             "energy_intake_kcal_per_day": out["KCAL"].round(0).astype(int),

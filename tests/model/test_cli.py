@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -266,10 +267,25 @@ def test_model_calibrate_command_writes_a_calibration(app: typer.Typer, tmp_path
     import tomllib
 
     target = tmp_path / "calibrated.toml"
-    res = CliRunner().invoke(app, ["model", "calibrate", "--no-progression", "-o", str(target)])
+    res = CliRunner().invoke(
+        app,
+        ["model", "calibrate", "--no-progression", "--posterior-steps", "30", "-o", str(target)],
+    )
     assert res.exit_code == 0, res.output
     record = tomllib.loads(target.read_text(encoding="utf-8"))
-    from mgir.model import Param, calibration_record
+    from mgir.model import Param, calibration_record, parameter_info
+
+    # A short posterior run: 32 walkers x (30 - 10 burn-in) steps, one in 10 kept.
+    posterior = record["posterior"]
+    draws = np.exp(np.asarray(posterior["log_draws"]))
+    assert draws.shape == (64, len(posterior["names"]))
+    assert len(posterior["chi_square"]) == 64
+    info = parameter_info(calibrated=False)
+    for j, name in enumerate(posterior["names"]):
+        assert info[Param(name)].lower <= draws[:, j].min()
+        assert draws[:, j].max() <= info[Param(name)].upper
+    # No draw beats the least-squares optimum by more than the optimiser's tolerance.
+    assert min(posterior["chi_square"]) >= record["fit"]["chi_square"] - 0.05
 
     shipped = calibration_record()
     for name, value in shipped["parameters"].items():

@@ -117,13 +117,33 @@ def calibrate_command(
             "without it the file has no progression stage and the table's default rate applies.",
         ),
     ] = True,
+    posterior_steps: Annotated[
+        int,
+        typer.Option(
+            "--posterior-steps",
+            min=0,
+            help="Steps of each of 32 emcee walkers for the posterior sample the projections "
+            "draw from (0: none; the file's draws then come from the Laplace approximation). "
+            "Needs the 'calibrate' extra.",
+        ),
+    ] = 1200,
+    processes: Annotated[
+        int, typer.Option("--processes", min=1, help="Processes for the posterior sampler.")
+    ] = 2,
 ) -> None:
     """Refit the calibrated parameters (see scripts/calibrate_model.py for the full report)."""
     from mgir.model import default_parameters  # noqa: PLC0415
-    from mgir.model._calibration import calibrate  # noqa: PLC0415
+    from mgir.model._calibration import calibrate, sample_calibration_posterior  # noqa: PLC0415
     from mgir.model._progression import calibrate_progression  # noqa: PLC0415
 
     outcome = calibrate()
+    posterior = (
+        sample_calibration_posterior(
+            outcome, n_steps=posterior_steps, burn_in=posterior_steps // 3, processes=processes
+        )
+        if posterior_steps > 0
+        else None
+    )
     drift = (
         calibrate_progression(default_parameters(calibrated=False).replace(**outcome.estimate))
         if progression
@@ -132,15 +152,24 @@ def calibrate_command(
     write_text(
         output,
         outcome.to_toml(
-            {"command": "mgir model calibrate", "solver_dt_days": 0.5}, progression=drift
+            {"command": "mgir model calibrate", "solver_dt_days": 0.5},
+            progression=drift,
+            posterior=posterior,
         ),
         field="-o",
     )
     table = Table(title=f"calibration: χ² = {outcome.chi_square:.2f} on {outcome.dof} dof")
-    for col in ("parameter", "estimate", "95 % interval"):
+    for col in ("parameter", "estimate", "95 % interval (Laplace)", "95 % posterior"):
         table.add_column(col)
+    quantiles = posterior.quantiles() if posterior is not None else {}
     for name, (lo, hi) in outcome.standard_errors().items():
-        table.add_row(name, f"{outcome.estimate[name]:.4g}", f"{lo:.3g}–{hi:.3g}")
+        q = quantiles.get(name)
+        table.add_row(
+            name,
+            f"{outcome.estimate[name]:.4g}",
+            f"{lo:.3g}–{hi:.3g}",
+            f"{q[0]:.3g}–{q[-1]:.3g}" if q is not None else "not sampled",
+        )
     console.print(table)
     console.print(f"wrote {output}", markup=False)
 

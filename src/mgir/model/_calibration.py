@@ -6,8 +6,9 @@ dose for the trial's duration; the model's end-of-study values are compared with
 ones. Two physiological constraints enter directly: the fall of insulin sensitivity with
 intracellular Mg depletion (Nadler 1993) and fractional Mg excretion at a given serum Mg and
 glycaemia (Lübeck 2000). Residuals are divided by the standard errors; the fit is a bounded
-least-squares fit in log-parameter space, and uncertainty is its Laplace approximation
-(covariance ``(JᵀJ)⁻¹``, inflated by the reduced χ² when that exceeds 1).
+least-squares fit in log-parameter space; its Laplace approximation (covariance ``(JᵀJ)⁻¹``,
+inflated by the reduced χ² when that exceeds 1) is reported, and the uncertainty the
+projections use is a posterior sample around the optimum (:func:`sample_calibration_posterior`).
 
 Assumptions that are not in the sources (baseline glucose where a trial did not report it,
 elemental dose of "2.5 g MgCl₂", group sizes) are written next to each target.
@@ -33,6 +34,7 @@ from mgir.model._equations import (
 )
 from mgir.model._inputs import DoseSegment, Regimen, model_salt_name
 from mgir.model._parameters import Param, ParameterSet, default_parameters, parameter_info
+from mgir.model._posterior import PosteriorSample, sample_log_space_posterior
 from mgir.model._result import Output
 from mgir.model._simulate import simulate
 from mgir.model._solvers import QuasiSteadyState
@@ -49,6 +51,7 @@ __all__ = [
     "calibrate",
     "calibration_targets",
     "predict_targets",
+    "sample_calibration_posterior",
     "trial_arms",
 ]
 
@@ -324,8 +327,9 @@ class CalibrationOutcome:
         extra: Mapping[str, Any] | None = None,
         *,
         progression: ProgressionOutcome | None = None,
+        posterior: PosteriorSample | None = None,
     ) -> str:
-        """Serialise as ``calibrated.toml`` text (with the progression stage when given)."""
+        """Serialise as ``calibrated.toml`` text (with the posterior and progression if given)."""
         lines = [
             "# Written by scripts/calibrate_model.py; do not edit by hand.",
             "",
@@ -357,6 +361,8 @@ class CalibrationOutcome:
         lines += [f"{k} = {v!r}" for k, v in self.predictions.items()]
         lines += ["", "[fit.residuals]"]
         lines += [f"{k} = {v!r}" for k, v in self.residuals.items()]
+        if posterior is not None:
+            lines += ["", posterior.to_toml().rstrip("\n")]
         if progression is not None:
             lines += ["", progression.to_toml().rstrip("\n")]
         return "\n".join(lines) + "\n"
@@ -370,6 +376,51 @@ def _residuals(
     targets = calibration_targets()
     res = np.array([(pred[t.key] - t.observed) / t.standard_error for t in targets])
     return res, pred
+
+
+class _LogSpaceResiduals:
+    """Picklable standardised residuals at log-parameters (for worker processes)."""
+
+    def __init__(self, base: ParameterSet, dt_days: float) -> None:
+        self.base = base
+        self.dt_days = dt_days
+
+    def __call__(self, x: FloatArray) -> FloatArray:
+        return _residuals(np.exp(x), self.base, self.dt_days)[0]
+
+
+def sample_calibration_posterior(
+    outcome: CalibrationOutcome,
+    *,
+    dt_days: float = 0.5,
+    n_walkers: int = 32,
+    n_steps: int = 1000,
+    burn_in: int = 300,
+    thin: int = 10,
+    seed: int = 0,
+    processes: int = 1,
+) -> PosteriorSample:
+    """Sample the posterior of :data:`FREE_PARAMETERS` around the fit in ``outcome`` (emcee).
+
+    Flat prior over each log-parameter's plausible range; likelihood ``exp(-χ²/(2 T))`` with
+    ``T`` the fit's reduced χ² when above 1 (see :mod:`mgir.model._posterior`). The projections'
+    uncertainty draws resample these draws. Needs the ``calibrate`` extra (emcee).
+    """
+    info = parameter_info(calibrated=False)
+    return sample_log_space_posterior(
+        _LogSpaceResiduals(default_parameters(calibrated=False), dt_days),
+        outcome.names,
+        outcome.log_mean,
+        np.log([info[p].lower for p in FREE_PARAMETERS]),
+        np.log([info[p].upper for p in FREE_PARAMETERS]),
+        temperature=max(1.0, outcome.chi_square / outcome.dof),
+        n_walkers=n_walkers,
+        n_steps=n_steps,
+        burn_in=burn_in,
+        thin=thin,
+        seed=seed,
+        processes=processes,
+    )
 
 
 def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOutcome:

@@ -157,11 +157,14 @@ def _table_info() -> Mapping[Param, ParameterInfo]:
 
 
 @cache
+@cache
 def calibration_record() -> Mapping[str, object]:
     """Return the shipped calibration (``data/calibrated.toml``), or an empty mapping.
 
     The record holds ``parameters`` (fitted values), ``uncertainty`` (names, log-space mean and
-    covariance of the Laplace approximation) and ``fit`` (targets, residuals, settings).
+    covariance of the Laplace approximation), ``posterior`` (the sampled posterior the
+    projections draw from), ``fit`` (targets, residuals, settings) and ``progression``. Read
+    once per process (``calibration_record.cache_clear()`` rereads it).
     """
     try:
         text = model_data_text("calibrated.toml")

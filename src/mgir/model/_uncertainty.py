@@ -20,6 +20,7 @@ from mgir.model._parameters import (
     parameter_info,
 )
 from mgir.model._population import SerumMgPrior
+from mgir.model._posterior import PosteriorSample
 from mgir.model._result import Output, SimulationResult
 from mgir.model._simulate import simulate
 from mgir.model._solvers import AbstractSolver
@@ -36,27 +37,37 @@ OVERSAMPLING = 4
 def parameter_draws(base: ParameterSet, n_draws: int, *, seed: int = 0) -> ParameterSet:
     """Return copies of ``base``'s first row with calibrated parameters drawn from the calibration.
 
-    Draws are multivariate normal in log space (``data/calibrated.toml`` ``[uncertainty]``) and
-    clipped to each parameter's plausible range; the person's progression rate is drawn from
-    the population's log-normal spread (``[progression]``) around the base value. Without a
-    shipped calibration every draw equals the base.
+    Draws resample the calibration's posterior sample (``data/calibrated.toml`` ``[posterior]``,
+    an emcee ensemble over the plausible ranges), or, in a record without one, are multivariate
+    normal in log space from its Laplace approximation (``[uncertainty]``) clipped to each
+    parameter's plausible range. The person's progression rate is drawn from the population's
+    log-normal spread (``[progression]``) around the base value. Without a shipped calibration
+    every draw equals the base.
     """
     if n_draws < 1:
         raise InvalidInputError(field="n_draws", value=n_draws, allowed=">= 1")
     out = base.repeat(n_draws)
-    unc = calibration_record().get("uncertainty")
-    if not isinstance(unc, Mapping):
-        return out
-    names = [Param(n) for n in unc["names"]]
-    mean = np.asarray(unc["log_mean"], dtype=float)
-    cov = np.asarray(unc["log_covariance"], dtype=float)
+    record = calibration_record()
     rng = np.random.default_rng(seed)
-    draws = rng.multivariate_normal(mean, cov, size=n_draws, method="eigh")
     info = parameter_info()
-    changes = {}
-    for j, p in enumerate(names):
-        changes[p.value] = np.clip(np.exp(draws[:, j]), info[p].lower, info[p].upper)
-    progression = calibration_record().get("progression")
+    changes: dict[str, FloatArray] = {}
+    posterior = record.get("posterior")
+    unc = record.get("uncertainty")
+    if isinstance(posterior, Mapping):
+        sample = PosteriorSample.from_record(posterior)
+        rows = sample.log_draws[rng.integers(0, sample.log_draws.shape[0], n_draws)]
+        for j, name in enumerate(sample.names):
+            changes[Param(name).value] = np.exp(rows[:, j])
+    elif isinstance(unc, Mapping):
+        mean = np.asarray(unc["log_mean"], dtype=float)
+        cov = np.asarray(unc["log_covariance"], dtype=float)
+        draws = rng.multivariate_normal(mean, cov, size=n_draws, method="eigh")
+        for j, name in enumerate(unc["names"]):
+            p = Param(name)
+            changes[p.value] = np.clip(np.exp(draws[:, j]), info[p].lower, info[p].upper)
+    else:
+        return out
+    progression = record.get("progression")
     if isinstance(progression, Mapping):
         # A person's own drift rate is unknown: draw it from the population's log-normal
         # spread, widened by the uncertainty of the fitted median.
