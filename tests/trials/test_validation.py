@@ -155,3 +155,71 @@ def test_an_effect_on_an_endpoint_the_spec_does_not_list_is_an_error(tmp_path: P
     )
     with pytest.raises(InvalidInputError, match="homa_ir"):
         score_validation(tmp_path / "suite")
+
+
+def _time_course_entry(tmp_path: Path, published_weeks: float, endpoint: str) -> Path:
+    entry = tmp_path / "suite" / "zhang"
+    entry.mkdir(parents=True)
+    (entry / "spec.toml").write_text(
+        (SUITE / "zhang2016_mg_status" / "spec.toml").read_text("utf-8"), encoding="utf-8"
+    )
+    (entry / "time_course.toml").write_text(
+        'source_key = "zhang2016_mg_status_meta"\nnote = "x"\nhorizon_weeks = 26\n'
+        f'agreement_factor = 2.0\n[[plateaus]]\nendpoint = "{endpoint}"\narm = "magnesium"\n'
+        f"published_weeks = {published_weeks}\n",
+        encoding="utf-8",
+    )
+    return tmp_path / "suite"
+
+
+def test_time_course_plateau_is_the_first_week_at_90_percent_of_the_horizon_effect(
+    tmp_path: Path,
+) -> None:
+    from mgir.trials import predict_typical, score_time_course
+
+    suite = _time_course_entry(tmp_path, 20, "serum_magnesium")
+    (row,) = score_time_course(suite)
+    spec = read_trial_spec(suite / "zhang" / "spec.toml")
+
+    def effect(weeks: float) -> float:
+        p = predict_typical(spec, duration_weeks=weeks)
+        return (
+            p["magnesium"]["serum_magnesium"]["change"] - p["placebo"]["serum_magnesium"]["change"]
+        )
+
+    # Recomputed independently at the reported week and the week before.
+    horizon = effect(26)
+    assert row.effect_at_horizon == pytest.approx(horizon, rel=1e-12)
+    assert abs(effect(row.model_weeks)) >= 0.9 * abs(horizon)
+    if row.model_weeks > 1:
+        assert abs(effect(row.model_weeks - 1)) < 0.9 * abs(horizon)
+    # Agreement is a factor of two either way of the published plateau.
+    assert row.agrees == (row.model_weeks / 2 <= 20 <= row.model_weeks * 2)
+
+
+def test_time_course_agreement_follows_the_published_plateau(tmp_path: Path) -> None:
+    from mgir.trials import score_time_course
+
+    (near,) = score_time_course(_time_course_entry(tmp_path / "a", 1.0, "serum_magnesium"))
+    (far,) = score_time_course(_time_course_entry(tmp_path / "b", 400.0, "serum_magnesium"))
+    assert near.model_weeks == far.model_weeks
+    assert near.agrees is (0.5 <= near.model_weeks <= 2.0)
+    assert far.agrees is False
+
+
+def test_time_course_on_an_endpoint_the_spec_does_not_list_is_an_error(tmp_path: Path) -> None:
+    from mgir._errors import InvalidInputError
+    from mgir.trials import score_time_course
+
+    with pytest.raises(InvalidInputError, match=r"plateaus\[0\]\.endpoint"):
+        score_time_course(_time_course_entry(tmp_path, 20, "homa_ir"))
+
+
+def test_published_time_course_is_the_current_model_s() -> None:
+    from mgir.trials import score_time_course
+
+    page = (REPO / "docs" / "validation.md").read_text(encoding="utf-8")
+    for c in score_time_course(SUITE):
+        assert (
+            f"| `{c.entry}` | {c.endpoint} | ≈ {c.published_weeks:g} | {c.model_weeks:g} |" in page
+        )

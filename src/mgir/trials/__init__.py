@@ -20,20 +20,26 @@ from mgir.trials._spec import TrialSpec as TrialSpec
 from mgir.trials._spec import parse_trial_spec as parse_trial_spec
 from mgir.trials._spec import read_trial_spec as read_trial_spec
 from mgir.trials._typical import predict_typical as predict_typical
+from mgir.trials._validation import PLATEAU_FRACTION as PLATEAU_FRACTION
+from mgir.trials._validation import TimeCourseScore as TimeCourseScore
 from mgir.trials._validation import ValidationScore as ValidationScore
+from mgir.trials._validation import score_time_course as score_time_course
 from mgir.trials._validation import score_validation as score_validation
 
 __all__ = [
     "CONDITIONS",
     "ENDPOINTS",
+    "PLATEAU_FRACTION",
     "Arm",
     "Distribution",
     "IntakeCrossSection",
+    "TimeCourseScore",
     "TrialSpec",
     "ValidationScore",
     "nhanes_intake_cross_section",
     "parse_trial_spec",
     "predict_typical",
     "read_trial_spec",
+    "score_time_course",
     "score_validation",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from mgir._errors import InvalidInputError
 from mgir.trials._spec import TrialSpec
 
 __all__ = ["POPULATION_OF_CONDITION", "TypicalPrediction", "predict_typical"]
@@ -30,7 +31,9 @@ TypicalPrediction = dict[str, dict[str, dict[str, float]]]
 """``arm -> endpoint -> {"baseline", "end", "change"}`` in canonical units."""
 
 
-def predict_typical(spec: TrialSpec, *, dt_days: float = 0.5) -> TypicalPrediction:
+def predict_typical(
+    spec: TrialSpec, *, dt_days: float = 0.5, duration_weeks: float | None = None
+) -> TypicalPrediction:
     """Predict every arm's endpoints for the spec's typical participant.
 
     Parameters
@@ -39,6 +42,9 @@ def predict_typical(spec: TrialSpec, *, dt_days: float = 0.5) -> TypicalPredicti
         A validated spec (:func:`mgir.trials.parse_trial_spec`).
     dt_days : float
         Step of the quasi-steady-state solver (days).
+    duration_weeks : float, optional
+        Read the endpoints after this many weeks instead of the spec's duration (the same
+        trial run shorter or longer: how an effect depends on duration).
 
     Returns
     -------
@@ -96,7 +102,10 @@ def predict_typical(spec: TrialSpec, *, dt_days: float = 0.5) -> TypicalPredicti
         for i, arm in enumerate(spec.arms)
         if arm.salt is not None
     )
-    days = spec.duration_weeks * 7.0
+    weeks = spec.duration_weeks if duration_weeks is None else duration_weeks
+    if not weeks > 0:
+        raise InvalidInputError(field="duration_weeks", value=weeks, unit="week", allowed="> 0")
+    days = weeks * 7.0
     result = simulate(
         params,
         days=days,

@@ -61,7 +61,13 @@ from mgir.trials._cross_section import IntakeCrossSection, nhanes_intake_cross_s
 from mgir.trials._spec import read_trial_spec
 from mgir.trials._typical import predict_typical
 
-__all__ = ["ValidationScore", "score_validation"]
+__all__ = [
+    "PLATEAU_FRACTION",
+    "TimeCourseScore",
+    "ValidationScore",
+    "score_time_course",
+    "score_validation",
+]
 
 _CANONICAL_UNIT: Final[dict[str, str]] = {
     "serum_magnesium": "mmol/L",
@@ -136,7 +142,48 @@ class _CrossSection(BaseModel):
     effects: list[_CrossSectionEffect] = Field(min_length=1)
 
 
-_T = TypeVar("_T", _Observed, _Cohort, _CrossSection)
+class _Plateau(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    endpoint: str
+    arm: str
+    published_weeks: float = Field(gt=0)
+    note: str = ""
+
+
+class _TimeCourse(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source_key: str
+    note: str
+    horizon_weeks: int = Field(gt=1, le=260)
+    agreement_factor: float = Field(gt=1)
+    plateaus: list[_Plateau] = Field(min_length=1)
+
+
+_T = TypeVar("_T", _Observed, _Cohort, _CrossSection, _TimeCourse)
+
+PLATEAU_FRACTION: Final = 0.9
+"""The model's plateau time: the first week its effect reaches this share of its horizon effect."""
+
+
+class TimeCourseScore(Record):
+    """When a published effect plateaus against when the model's does."""
+
+    entry: str
+    endpoint: str
+    arm: str
+    reference: str
+    unit: str
+    published_weeks: float
+    model_weeks: float
+    """First whole week at which the model's effect reaches 90 % of its effect at the horizon."""
+    horizon_weeks: int
+    effect_at_horizon: float
+    agrees: bool
+    """Model plateau within ``agreement_factor`` (either way) of the published one."""
+    agreement_factor: float
+    source_key: str
 
 
 class ValidationScore(Record):
@@ -334,6 +381,80 @@ def score_validation(
                     significant=significant,
                     sign_agrees=(value * effect.estimate > 0) if significant else None,
                     source_key=observed.source_key,
+                )
+            )
+    return rows
+
+
+def score_time_course(folder: str | Path, *, dt_days: float = 0.5) -> list[TimeCourseScore]:
+    """Score when the model's effects plateau, for every entry with ``time_course.toml``.
+
+    The entry's trial spec is run to every whole week up to ``horizon_weeks``; the model's
+    plateau is the first week its between-arm effect reaches :data:`PLATEAU_FRACTION` of its
+    effect at the horizon. It *agrees* when it lies within ``agreement_factor`` of the published
+    plateau (either way): published plateaus are read off meta-regression curves, without an
+    interval. The file::
+
+        source_key = "zhang2016_mg_status_meta"
+        note = "what was read"
+        horizon_weeks = 52
+        agreement_factor = 2.0
+
+        [[plateaus]]
+        endpoint = "serum_magnesium"
+        arm = "magnesium"
+        published_weeks = 20
+
+    Raises
+    ------
+    InvalidInputError
+        A file that does not validate, an endpoint the spec does not list, or a reference arm.
+    """
+    rows: list[TimeCourseScore] = []
+    for entry in sorted(p for p in Path(folder).iterdir() if (p / "time_course.toml").is_file()):
+        spec = read_trial_spec(entry / "spec.toml")
+        course = _read_observed(entry / "time_course.toml", _TimeCourse)
+        for i, plateau in enumerate(course.plateaus):
+            where = f"{entry.name}/time_course.toml plateaus[{i}]"
+            if plateau.endpoint not in spec.endpoints:
+                raise InvalidInputError(
+                    field=f"{where}.endpoint",
+                    value=plateau.endpoint,
+                    allowed=f"an endpoint of the spec: {', '.join(spec.endpoints)}",
+                )
+            if plateau.arm not in {a.name for a in spec.arms} or plateau.arm == spec.reference_arm:
+                raise InvalidInputError(
+                    field=f"{where}.arm", value=plateau.arm, allowed="a non-reference arm"
+                )
+        weeks = range(1, course.horizon_weeks + 1)
+        runs = [predict_typical(spec, dt_days=dt_days, duration_weeks=w) for w in weeks]
+        for plateau in course.plateaus:
+            effect = [
+                r[plateau.arm][plateau.endpoint]["change"]
+                - r[spec.reference_arm][plateau.endpoint]["change"]
+                for r in runs
+            ]
+            final = effect[-1]
+            reached = next(
+                w
+                for w, e in zip(weeks, effect, strict=True)
+                if abs(e) >= PLATEAU_FRACTION * abs(final)
+            )
+            ratio = reached / plateau.published_weeks
+            rows.append(
+                TimeCourseScore(
+                    entry=entry.name,
+                    endpoint=plateau.endpoint,
+                    arm=plateau.arm,
+                    reference=spec.reference_arm,
+                    unit=_CANONICAL_UNIT[plateau.endpoint],
+                    published_weeks=plateau.published_weeks,
+                    model_weeks=float(reached),
+                    horizon_weeks=course.horizon_weeks,
+                    effect_at_horizon=final,
+                    agrees=1.0 / course.agreement_factor <= ratio <= course.agreement_factor,
+                    agreement_factor=course.agreement_factor,
+                    source_key=course.source_key,
                 )
             )
     return rows
