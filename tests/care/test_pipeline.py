@@ -432,3 +432,31 @@ def test_projection_names_unrecognised_medicines_and_an_extrapolated_hba1c() -> 
     assert "furosemide" in codes["medicines_modelled"].message
     assert "extrapolation" in codes["hba1c_extrapolated"].message
     assert projection.arms[0].outputs["hba1c"].anchored == "population"
+
+
+def test_a_diary_that_cannot_sustain_the_serum_mg_starts_the_person_losing_mg() -> None:
+    doc = {
+        "spec_version": 1,
+        "person": {"age_years": 45, "sex": "male"},
+        "labs": [
+            {"name": "fasting_glucose", "value": 5.8, "unit": "mmol/L"},
+            {"name": "fasting_insulin", "value": 12, "unit": "µIU/mL"},
+            {"name": "serum_magnesium", "value": 0.86, "unit": "mmol/L"},
+            {"name": "creatinine", "value": 1.0, "unit": "mg/dL"},
+        ],
+        "diet": [{"food": "09040", "amount": {"value": 118, "unit": "g"}}],  # one banana
+    }
+    evaluation = run(parse_person(doc), draws=20)
+    projection = evaluation.projection
+    notice = next(n for n in projection.notices if n.code == "mg_negative_balance")
+    assert "losing about" in notice.message and "mmol/L" in notice.message
+    serum = projection.arms[0].outputs["serum_magnesium"]
+    # Starts on the lab, then falls without a supplement: the bands follow the same course.
+    assert serum.central[0] == pytest.approx(0.86, rel=1e-9)
+    assert serum.central[-1] < serum.central[0] - 0.01
+    assert serum.high[-1] < serum.central[0]
+    # The same person with a diary that sustains the lab stays at steady state, without notice.
+    doc["diet"] = [{"food": "12061", "amount": {"value": 150, "unit": "g"}}]  # almonds
+    steady = run(parse_person(doc), draws=20).projection
+    assert "mg_negative_balance" not in codes(steady.notices)
+    assert steady.arms[0].outputs["serum_magnesium"].central[-1] == pytest.approx(0.86, rel=2e-3)

@@ -29,6 +29,7 @@ __all__ = [
     "ProjectionArm",
     "fit_person_model",
     "model_labs",
+    "model_mg_balance",
     "plan_regimen",
     "project",
     "serum_mg_prior",
@@ -207,18 +208,34 @@ def plan_regimen(plan: Plan) -> Regimen:
     return Regimen.constant(model_salt_name(supplement.salt), supplement.elemental_mg_per_day)
 
 
+def model_mg_balance(labs: dict[str, Any]) -> Literal["steady_state", "intake"]:
+    """How the person's Mg balance starts in the model.
+
+    ``intake`` when their recorded intake cannot sustain their measured serum Mg (they are
+    losing Mg, or the diary under-counts), else ``steady_state`` (see
+    :func:`mgir.model.fit_person`).
+    """
+    from mgir.model import fit_person  # noqa: PLC0415
+
+    if labs.get("serum_mg_mmol_per_l") is None or not labs.get("dietary_intake_mg_per_day"):
+        return "steady_state"
+    possible = fit_person(**labs).mg_steady_state_possible
+    return "intake" if possible is not None and not bool(possible[0]) else "steady_state"
+
+
 def fit_person_model(assessment: Assessment) -> tuple[PersonFit, SerumMgPrior | None]:
     """The person fitted to their labs as the projection's central run starts them.
 
     A missing serum Mg is the population mean (:func:`serum_mg_prior`, returned so that the
-    caller can say so).
+    caller can say so); a recorded intake that cannot sustain the measured serum Mg starts the
+    person losing Mg (:func:`model_mg_balance`).
     """
     from mgir.model import fit_person  # noqa: PLC0415
 
     labs = model_labs(assessment)
     prior = serum_mg_prior(assessment)
     if prior is None:
-        return fit_person(**labs), None
+        return fit_person(**labs, mg_balance=model_mg_balance(labs)), None
     labs["serum_mg_mmol_per_l"] = prior.mean_mmol_per_l
     return fit_person(**labs, serum_mg_source="population"), prior
 
@@ -248,6 +265,7 @@ def project(
     labs = model_labs(assessment)
     # A missing serum Mg comes from the person's population, with its spread in the bands.
     prior = serum_mg_prior(assessment)
+    mg_balance = model_mg_balance(labs) if prior is None else "steady_state"
     days = weeks * 7.0
     outputs = {
         "serum_magnesium": Output.SERUM_MG,
@@ -266,6 +284,7 @@ def project(
             seed=seed,
             quantiles=quantiles,
             serum_mg_prior=prior,
+            mg_balance=mg_balance,
             **labs,
         )
 
@@ -319,6 +338,22 @@ def project(
                 f"{prior.describe()}, and its bands include that spread. Measure serum "
                 "magnesium to project this person.",
                 source=";".join(prior.source_keys),
+                severity="caution",
+            )
+        )
+    if mg_balance == "intake":
+        fitted = baseline.fit.fitted
+        notices.append(
+            Notice(
+                code="mg_negative_balance",
+                message=f"At the recorded intake of {labs['dietary_intake_mg_per_day']:.0f} "
+                f"mg/day, serum magnesium {labs['serum_mg_mmol_per_l']:.2f} mmol/L cannot be a "
+                "steady state: the projection starts this person losing about "
+                f"{-fitted['net_mg_balance_mg_per_day']:.0f} mg/day, so without a supplement "
+                "serum magnesium falls towards "
+                f"{fitted['serum_mg_at_intake_steady_state_mmol_per_l']:.2f} mmol/L. Check the "
+                "diary (intake is often under-recorded) before reading this as a loss.",
+                source="mgir_model_choice",
                 severity="caution",
             )
         )

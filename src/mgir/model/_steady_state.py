@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -144,6 +144,16 @@ class PersonFit:
     medicines, medicines_not_modelled
         The person's medicines that act on the model (each a multiplier of renal excretion or
         absorption, with sources), and those that waste Mg without a known effect size.
+    mg_balance
+        ``"steady_state"`` (absorption equals urinary loss at the measured serum Mg) or
+        ``"intake"`` (the recorded intake with the population's absorption; the person gains or
+        loses Mg from day 0, see :func:`fit_person`).
+    mg_steady_state_possible
+        Per row, for a ``"steady_state"`` fit with a measured serum Mg: whether the intake can
+        sustain that serum Mg at all (the urinary loss at that serum Mg is less than the gut
+        could absorb from the intake). ``False`` means the person is losing Mg (or the diary
+        under-counts): :func:`fit_person` with ``mg_balance="intake"`` starts them so. ``None``
+        when the balance was not fitted.
     """
 
     parameters: ParameterSet
@@ -154,6 +164,8 @@ class PersonFit:
     feasible: NDArray[np.bool_] | None = None
     medicines: tuple[MedicineEffect, ...] = ()
     medicines_not_modelled: tuple[str, ...] = ()
+    mg_balance: Literal["steady_state", "intake"] = "steady_state"
+    mg_steady_state_possible: NDArray[np.bool_] | None = None
 
     def model_labs(self) -> dict[str, float]:
         """Labs implied by the fitted steady state (first row), canonical units."""
@@ -272,6 +284,7 @@ def fit_person(
     base: ParameterSet | None = None,
     serum_mg_source: str = "measured",
     medicines: Iterable[str] = (),
+    mg_balance: Literal["steady_state", "intake"] = "steady_state",
 ) -> PersonFit:
     """Fit a person's hidden parameters so the model's steady state matches their labs.
 
@@ -307,6 +320,15 @@ def fit_person(
         (``medicine_effects.csv``), before the Mg balance is fitted: the same serum Mg then
         needs more absorption (renal wasting) or is explained by poorer absorption rather than
         a low intake (PPI), and a supplement acts accordingly.
+    mg_balance : {"steady_state", "intake"}
+        ``"steady_state"`` (default): the person's Mg balance is fitted so that the measured
+        serum Mg is a steady state. ``"intake"`` (needs a measured serum Mg and intake): the
+        person need not be at steady state. Absorption keeps the population's value (times the
+        medicines' factors), the Mg pools start in exchange equilibrium with the measured
+        serum Mg, and the recorded intake drives the balance from day 0: a person whose diary
+        cannot sustain their serum Mg loses Mg and their serum Mg falls towards the intake's
+        own steady state. ``fitted`` then holds ``net_mg_balance_mg_per_day`` (absorbed minus
+        urinary Mg at day 0) and ``serum_mg_at_intake_steady_state_mmol_per_l``.
 
     Returns
     -------
@@ -346,6 +368,16 @@ def fit_person(
     egfr = _check("egfr_ml_per_min_1_73m2", egfr_ml_per_min_1_73m2)
     intake = _check("dietary_intake_mg_per_day", dietary_intake_mg_per_day)
     hba1c = _check("hba1c_percent", hba1c_percent)
+    if mg_balance not in ("steady_state", "intake"):
+        raise InvalidInputError(
+            field="mg_balance", value=mg_balance, allowed="steady_state or intake"
+        )
+    if mg_balance == "intake" and (serum is None or intake is None or intake == 0.0):
+        raise InvalidInputError(
+            field="mg_balance",
+            value=mg_balance,
+            allowed="intake only with a measured serum Mg and a dietary intake above 0 mg/day",
+        )
     info = parameter_info()
     used = {
         "fasting_glucose_mmol_per_l": "measured" if glucose_mmol is not None else "default",
@@ -370,9 +402,20 @@ def fit_person(
     glucose = p[:, Param.BETA_SETPOINT_INITIAL.pos].copy()
     action = _insulin_action(p, glucose)
     warnings: list[str] = []
+    mg_possible: NDArray[np.bool_] | None = None
     if serum is None:
         _, absorbed = absorption_mmol_per_day(p, np.zeros(p.shape[0]))
         serum_arr = _serum_for_absorbed(p, absorbed, glucose, action)
+    elif mg_balance == "intake":
+        serum_arr = serum_rows if serum_rows is not None else np.full(p.shape[0], serum)
+        _, absorbed = absorption_mmol_per_day(p, np.zeros(p.shape[0]))
+        urinary, _ = renal_excretion_mmol_per_day(
+            p, serum_arr * p[:, Param.ECF_VOLUME.pos], glucose, action
+        )
+        fitted["net_mg_balance_mg_per_day"] = float((absorbed[0] - urinary[0]) * MG_G_PER_MOL)
+        fitted["serum_mg_at_intake_steady_state_mmol_per_l"] = float(
+            _serum_for_absorbed(p, absorbed, glucose, action)[0]
+        )
     else:
         serum_arr = serum_rows if serum_rows is not None else np.full(p.shape[0], serum)
         params, mg_fitted, balanced = _fit_mg_balance(params, serum_arr, glucose, action, intake)
@@ -392,6 +435,7 @@ def fit_person(
                     f"[{info[name].lower}, {info[name].upper}] {info[name].unit}"
                 )
         p = params.values
+        mg_possible = balanced
         for name in (Param.ABSORPTION_SCALE, Param.DIETARY_INTAKE):
             values = p[:, name.pos]
             feasible &= (values >= info[name].lower) & (values <= info[name].upper)
@@ -429,6 +473,8 @@ def fit_person(
         feasible=feasible,
         medicines=effects,
         medicines_not_modelled=not_modelled,
+        mg_balance=mg_balance,
+        mg_steady_state_possible=mg_possible,
     )
 
 

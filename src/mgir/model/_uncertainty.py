@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -155,6 +155,7 @@ def simulate_person(
     hba1c_percent: float | None = None,
     serum_mg_prior: SerumMgPrior | None = None,
     medicines: tuple[str, ...] = (),
+    mg_balance: Literal["steady_state", "intake"] = "steady_state",
     n_draws: int = 200,
     quantiles: tuple[float, ...] = (0.05, 0.5, 0.95),
     seed: int = 0,
@@ -186,6 +187,9 @@ def simulate_person(
         missing serum Mg takes the reference adult's steady state (the old behaviour).
     medicines : tuple of str
         The person's medicine names (see :func:`mgir.model.fit_person`).
+    mg_balance : {"steady_state", "intake"}
+        How the person's Mg balance starts (see :func:`mgir.model.fit_person`): at steady
+        state, or driven by the recorded intake from day 0 (a person who is losing Mg).
     n_draws : int
         Number of parameter draws.
     quantiles : tuple of float
@@ -210,7 +214,12 @@ def simulate_person(
     if from_population:
         assert serum_mg_prior is not None
         labs["serum_mg_mmol_per_l"] = serum_mg_prior.mean_mmol_per_l
-    fit = fit_person(**labs, serum_mg_source=source, medicines=medicines)  # type: ignore[arg-type]
+    fit = fit_person(
+        **labs,  # type: ignore[arg-type]
+        serum_mg_source=source,
+        medicines=medicines,
+        mg_balance=mg_balance,
+    )
     central = simulate(
         fit.parameters,
         days=days,
@@ -228,7 +237,11 @@ def simulate_person(
         rng = np.random.default_rng([seed, 1])
         draw_labs["serum_mg_mmol_per_l"] = serum_mg_prior.draw(draws_base.n_subjects, rng)
     fit_draws = fit_person(
-        **draw_labs, base=draws_base, serum_mg_source=source, medicines=medicines
+        **draw_labs,
+        base=draws_base,
+        serum_mg_source=source,
+        medicines=medicines,
+        mg_balance=mg_balance,
     )
     feasible = (
         np.ones(draws_base.n_subjects, dtype=bool)
