@@ -297,11 +297,13 @@ def main() -> None:
         f"{max(c.model_weeks for c in courses):g} weeks of starting a supplement, where the "
         "trials' meta-regression shows them rising for about 20 and 40 weeks. In the model the "
         "absorbed extra Mg is excreted as soon as serum Mg crosses the renal threshold, because "
-        "its body pools exchange linearly with serum and are nearly full at a small rise; the "
-        "trials imply a store that keeps taking up Mg for months (repletion of a deficit). The "
-        "same missing store would explain why the model's urinary Mg rise at 12 weeks is too "
-        "large. Fitting that store needs duration-resolved data the calibration does not hold "
-        "yet (docs/calibration.md, 'Checks not used in the fit', has the glucose side).",
+        "its body pools exchange linearly with serum and fill within weeks at a small rise. One "
+        "reading is a store that keeps taking up Mg for months (repletion of a deficit), which "
+        "would also explain why the model's urinary Mg rise at 12 weeks is too large; another is "
+        "that longer trials differed in dose and population, which a meta-regression across "
+        "trials cannot separate from duration. Telling them apart needs trials with repeated "
+        "measurements, which the calibration does not hold yet (docs/calibration.md, 'Checks "
+        "not used in the fit', has the glucose side).",
         "- Trial entries are meta-analyses whose abstracts give no pooled baseline, dose or "
         "duration: the specs' assumptions are written at their top, and they move the "
         "predictions. Trials with their own baseline tables would score the model more sharply.",

@@ -460,3 +460,33 @@ def test_a_diary_that_cannot_sustain_the_serum_mg_starts_the_person_losing_mg() 
     steady = run(parse_person(doc), draws=20).projection
     assert "mg_negative_balance" not in codes(steady.notices)
     assert steady.arms[0].outputs["serum_magnesium"].central[-1] == pytest.approx(0.86, rel=2e-3)
+
+
+def test_a_missing_insulin_comes_from_people_like_the_person() -> None:
+    who = person(insulin=None, glucose=5.9, serum=0.78)
+    projection = run(who, draws=30).projection
+    notice = next(n for n in projection.notices if n.code == "insulin_from_population")
+    assert "NHANES 2017–2020" in notice.message and "age and sex" in notice.message
+    no_change = projection.arms[0].outputs
+    assert no_change["fasting_insulin"].anchored == "population"
+    assert no_change["homa_ir"].anchored == "population"
+    assert projection.labs_used["fasting_insulin_uiu_per_ml"] == "population"
+    from mgir.model import population_insulin
+
+    prior = population_insulin(fasting_glucose_mmol_per_l=5.9, sex="male", age_years=50)
+    assert no_change["fasting_insulin"].central[0] == pytest.approx(prior.median_uiu_per_ml)
+    # The band carries the population's spread (the measured-insulin band starts as a point).
+    assert no_change["fasting_insulin"].high[0] > 1.5 * no_change["fasting_insulin"].low[0]
+    measured = run(person(glucose=5.9, serum=0.78), draws=30).projection
+    assert "insulin_from_population" not in codes(measured.notices)
+    assert measured.arms[0].outputs["fasting_insulin"].anchored == "measured"
+
+
+def test_no_population_insulin_under_insulin_therapy_or_without_glucose() -> None:
+    for who in (
+        person(insulin=None, glucose=None),
+        person(insulin=None, medications=("insulin glargine",), conditions=("t2d",)),
+    ):
+        projection = run(who, draws=10).projection
+        if projection is not None:
+            assert "insulin_from_population" not in codes(projection.notices)

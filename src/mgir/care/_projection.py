@@ -21,13 +21,14 @@ from mgir.planning import Plan
 from mgir.reference import check_medications, serum_magnesium_bands
 
 if TYPE_CHECKING:
-    from mgir.model import PersonFit, Regimen, SerumMgPrior
+    from mgir.model import InsulinPrior, PersonFit, Regimen, SerumMgPrior
 
 __all__ = [
     "OutputSeries",
     "Projection",
     "ProjectionArm",
     "fit_person_model",
+    "insulin_prior",
     "model_labs",
     "model_mg_balance",
     "plan_regimen",
@@ -198,6 +199,35 @@ def serum_mg_prior(assessment: Assessment) -> SerumMgPrior | None:
     return population_serum_mg(sex=person.sex, conditions=person.conditions)
 
 
+def insulin_prior(assessment: Assessment) -> InsulinPrior | None:
+    """Fasting insulin of people like the person, or None.
+
+    Given when the person's fasting glucose is measured but their insulin is not, for adults
+    not on insulin therapy (:func:`mgir.model.population_insulin`).
+    """
+    from mgir.model import population_insulin  # noqa: PLC0415  (the model loads on demand)
+
+    person = assessment.person
+    glucose = person.lab("fasting_glucose")
+    if person.lab("fasting_insulin") is not None or glucose is None or person.age_years < 20:
+        return None
+    if any(effect == "not_interpreted" for _, effect, _, _ in homa_caveats(person)):
+        return None  # injected insulin: the survey's fasting insulin does not describe them
+    bmi = (
+        person.weight_kg / (person.height_cm / 100.0) ** 2
+        if person.weight_kg is not None and person.height_cm is not None
+        else None
+    )
+    hba1c = person.lab("hba1c")
+    return population_insulin(
+        fasting_glucose_mmol_per_l=glucose,
+        sex=person.sex,
+        age_years=person.age_years,
+        bmi_kg_per_m2=bmi,
+        diabetes="t2d" in person.conditions or (hba1c is not None and hba1c >= 6.5),
+    )
+
+
 def plan_regimen(plan: Plan) -> Regimen:
     """The plan's supplement as a model regimen from day 0 (no supplement: none)."""
     from mgir.model import Regimen, model_salt_name  # noqa: PLC0415
@@ -234,10 +264,18 @@ def fit_person_model(assessment: Assessment) -> tuple[PersonFit, SerumMgPrior | 
 
     labs = model_labs(assessment)
     prior = serum_mg_prior(assessment)
+    insulin = insulin_prior(assessment)
+    insulin_source = "measured"
+    if insulin is not None:
+        labs["fasting_insulin_uiu_per_ml"] = insulin.median_uiu_per_ml
+        insulin_source = "population"
     if prior is None:
-        return fit_person(**labs, mg_balance=model_mg_balance(labs)), None
+        return (
+            fit_person(**labs, mg_balance=model_mg_balance(labs), insulin_source=insulin_source),
+            None,
+        )
     labs["serum_mg_mmol_per_l"] = prior.mean_mmol_per_l
-    return fit_person(**labs, serum_mg_source="population"), prior
+    return fit_person(**labs, serum_mg_source="population", insulin_source=insulin_source), prior
 
 
 def project(
@@ -265,6 +303,8 @@ def project(
     labs = model_labs(assessment)
     # A missing serum Mg comes from the person's population, with its spread in the bands.
     prior = serum_mg_prior(assessment)
+    # A missing fasting insulin comes from people like the person (glucose, age, sex, BMI).
+    insulin = insulin_prior(assessment)
     mg_balance = model_mg_balance(labs) if prior is None else "steady_state"
     days = weeks * 7.0
     outputs = {
@@ -284,6 +324,7 @@ def project(
             seed=seed,
             quantiles=quantiles,
             serum_mg_prior=prior,
+            insulin_prior=insulin,
             mg_balance=mg_balance,
             **labs,
         )
@@ -293,8 +334,10 @@ def project(
         for name, output in outputs.items():
             band = result.bands(output)
             measured = all(lab in person.labs for lab in _LABS_OF[name])
-            from_population = name == "serum_magnesium" or (
-                name == "hba1c" and "fasting_glucose" in person.labs
+            from_population = (
+                name == "serum_magnesium"
+                or (name == "hba1c" and "fasting_glucose" in person.labs)
+                or (name in ("fasting_insulin", "homa_ir") and insulin is not None)
             )
             anchored: Literal["measured", "population", "reference_adult"] = (
                 "measured" if measured else "population" if from_population else "reference_adult"
@@ -338,6 +381,17 @@ def project(
                 f"{prior.describe()}, and its bands include that spread. Measure serum "
                 "magnesium to project this person.",
                 source=";".join(prior.source_keys),
+                severity="caution",
+            )
+        )
+    if insulin is not None:
+        notices.append(
+            Notice(
+                code="insulin_from_population",
+                message="Fasting insulin was not measured: the projection starts from the "
+                f"{insulin.describe()}, and its bands include that spread. Measure fasting "
+                "insulin to project this person's insulin resistance.",
+                source=";".join(insulin.source_keys),
                 severity="caution",
             )
         )

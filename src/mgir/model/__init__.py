@@ -23,7 +23,9 @@ from mgir.model._parameters import ParameterSet as ParameterSet
 from mgir.model._parameters import calibration_record as calibration_record
 from mgir.model._parameters import default_parameters as default_parameters
 from mgir.model._parameters import parameter_info as parameter_info
+from mgir.model._population import InsulinPrior as InsulinPrior
 from mgir.model._population import SerumMgPrior as SerumMgPrior
+from mgir.model._population import population_insulin as population_insulin
 from mgir.model._population import population_serum_mg as population_serum_mg
 from mgir.model._progression import progression_checks as progression_checks
 from mgir.model._result import Output as Output
@@ -57,6 +59,7 @@ __all__ = [
     "STATE_UNITS",
     "AbstractSolver",
     "DoseSegment",
+    "InsulinPrior",
     "Output",
     "Param",
     "ParameterInfo",
@@ -81,6 +84,7 @@ __all__ = [
     "package_version",
     "parameter_draws",
     "parameter_info",
+    "population_insulin",
     "population_serum_mg",
     "progression_checks",
     "salt_info",

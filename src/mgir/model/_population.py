@@ -6,10 +6,17 @@ serum Mg now comes from the distribution of serum Mg in the person's population:
 diabetes, prediabetes, PCOS or adults without these, by sex (``data/population_serum_mg.csv``,
 every number with its source). :func:`mgir.model.simulate_person` draws each parameter draw's
 serum Mg from it, so the band carries that spread.
+
+A missing fasting insulin, for a person whose fasting glucose is measured, comes from the
+survey-weighted log-linear model of fasting insulin on fasting glucose, age, sex and BMI in US
+adults (NHANES 2017–March 2020, ``data/population_insulin.csv``, derived by
+``scripts/derive_nhanes_insulin.py``), separately for people with and without diabetes by their
+labs; its residual spread goes into the band the same way.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -22,9 +29,18 @@ from mgir._errors import InvalidInputError
 from mgir.model._steady_state import LAB_BOUNDS
 from mgir.model._tables import load_model_table
 
-__all__ = ["POPULATIONS", "SerumMgPrior", "population_serum_mg"]
+__all__ = [
+    "POPULATIONS",
+    "InsulinPrior",
+    "SerumMgPrior",
+    "population_insulin",
+    "population_serum_mg",
+]
 
 FloatArray = NDArray[np.float64]
+
+NHANES_TOP_AGE_YEARS: Final = 80.0
+"""NHANES records every age of 80 or over as 80; the insulin model's age covariate means that."""
 
 POPULATIONS: Final[tuple[str, ...]] = ("t2d", "prediabetes", "pcos", "adult")
 """In order of precedence: a person with several conditions belongs to the first that applies."""
@@ -115,3 +131,136 @@ def population_serum_mg(*, sex: str, conditions: Iterable[str] = ()) -> SerumMgP
     present = set(conditions)
     population = next((p for p in POPULATIONS if p in present and (p, sex) in _table()), "adult")
     return _table()[population, sex]
+
+
+@dataclass(frozen=True, slots=True)
+class InsulinPrior:
+    """Log-normal distribution of fasting insulin (µIU/mL) for people like the person.
+
+    Attributes
+    ----------
+    group
+        ``no_diabetes`` or ``diabetes`` (the regression's sample).
+    covariates
+        ``glucose_age_sex_bmi`` or ``glucose_age_sex``.
+    median_uiu_per_ml
+        The model's geometric mean at the person's covariates.
+    log_sd
+        SD of ln insulin between people with the same covariates.
+    n
+        Adults in the regression.
+    source_keys, evidence
+        Where the numbers come from.
+    """
+
+    group: str
+    covariates: str
+    median_uiu_per_ml: float
+    log_sd: float
+    n: int
+    source_keys: tuple[str, ...]
+    evidence: str
+
+    def draw(self, n: int, rng: np.random.Generator) -> FloatArray:
+        """``n`` fasting insulin values (µIU/mL), redrawn where outside the fit's range."""
+        low, high, _ = LAB_BOUNDS["fasting_insulin_uiu_per_ml"]
+        mu = math.log(self.median_uiu_per_ml)
+        values = np.exp(rng.normal(mu, self.log_sd, n))
+        outside = (values < low) | (values > high)
+        while bool(np.any(outside)):
+            values[outside] = np.exp(rng.normal(mu, self.log_sd, int(outside.sum())))
+            outside = (values < low) | (values > high)
+        return values
+
+    def describe(self) -> str:
+        """One line for a notice: who, the geometric mean and the 90 % range."""
+        who = "adults with diabetes" if self.group == "diabetes" else "adults without diabetes"
+        by = (
+            "fasting glucose, age, sex and BMI"
+            if "bmi" in self.covariates
+            else ("fasting glucose, age and sex")
+        )
+        spread = math.exp(1.645 * self.log_sd)
+        return (
+            f"fasting insulin of US {who} with the same {by} (NHANES 2017–2020, "
+            f"n = {self.n:,}): {self.median_uiu_per_ml:.1f} µIU/mL, 90 % of people between "
+            f"{self.median_uiu_per_ml / spread:.1f} and {self.median_uiu_per_ml * spread:.1f}"
+        )
+
+
+@cache
+def _insulin_table() -> dict[tuple[str, str], dict[str, object]]:
+    return {
+        (str(row["group"]), str(row["covariates"])): dict(row)
+        for row in load_model_table("population_insulin").rows
+    }
+
+
+def population_insulin(
+    *,
+    fasting_glucose_mmol_per_l: float,
+    sex: str,
+    age_years: float,
+    bmi_kg_per_m2: float | None = None,
+    diabetes: bool = False,
+) -> InsulinPrior:
+    """Fasting insulin of US adults like the person, for a person without an insulin lab.
+
+    Parameters
+    ----------
+    fasting_glucose_mmol_per_l : float
+        The person's measured fasting glucose (mmol/L).
+    sex : {"female", "male"}
+    age_years : float
+        Age (years, >= 20: the survey's adults). Ages over 80 use 80, as NHANES codes them.
+    bmi_kg_per_m2 : float, optional
+        BMI (kg/m²); without it the model without BMI is used (wider spread).
+    diabetes : bool
+        Whether the person has diabetes (a diagnosis, or fasting glucose >= 7.0 mmol/L, which
+        selects the diabetes model whatever this says).
+
+    Raises
+    ------
+    InvalidInputError
+        For a sex other than female or male, an age under 20 years, or a glucose or BMI
+        outside the accepted range.
+    """
+    if sex not in ("female", "male"):
+        raise InvalidInputError(field="sex", value=sex, allowed="female or male")
+    if not age_years >= 20.0:
+        raise InvalidInputError(
+            field="age_years", value=age_years, unit="year", allowed=">= 20 (the survey's adults)"
+        )
+    low, high, unit = LAB_BOUNDS["fasting_glucose_mmol_per_l"]
+    if not low <= fasting_glucose_mmol_per_l <= high:
+        raise InvalidInputError(
+            field="fasting_glucose_mmol_per_l",
+            value=fasting_glucose_mmol_per_l,
+            unit=unit,
+            allowed=f"[{low}, {high}]",
+        )
+    if bmi_kg_per_m2 is not None and not 12.0 <= bmi_kg_per_m2 <= 80.0:
+        raise InvalidInputError(
+            field="bmi_kg_per_m2", value=bmi_kg_per_m2, unit="kg/m²", allowed="[12, 80]"
+        )
+    group = "diabetes" if diabetes or fasting_glucose_mmol_per_l >= 7.0 else "no_diabetes"
+    covariates = "glucose_age_sex" if bmi_kg_per_m2 is None else "glucose_age_sex_bmi"
+    row = _insulin_table()[group, covariates]
+    age = min(age_years, NHANES_TOP_AGE_YEARS)
+    ln_insulin = (
+        float(row["intercept"])  # type: ignore[arg-type]
+        + float(row["ln_glucose"]) * math.log(fasting_glucose_mmol_per_l)  # type: ignore[arg-type]
+        + float(row["age_per_10_years"]) * (age - 50.0) / 10.0  # type: ignore[arg-type]
+        + float(row["female"]) * (sex == "female")  # type: ignore[arg-type]
+    )
+    if bmi_kg_per_m2 is not None:
+        ln_insulin += float(row["ln_bmi"]) * math.log(bmi_kg_per_m2 / 27.0)  # type: ignore[arg-type]
+    return InsulinPrior(
+        group=group,
+        covariates=covariates,
+        median_uiu_per_ml=math.exp(ln_insulin),
+        log_sd=float(row["residual_sd"]),  # type: ignore[arg-type]
+        n=int(row["n"]),  # type: ignore[call-overload]
+        source_keys=(str(row["source_key"]),),
+        evidence=str(row["evidence"]),
+    )

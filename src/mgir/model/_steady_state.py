@@ -276,7 +276,7 @@ def _fit_mg_balance(
 def fit_person(
     *,
     fasting_glucose_mmol_per_l: float | None = None,
-    fasting_insulin_uiu_per_ml: float | None = None,
+    fasting_insulin_uiu_per_ml: float | FloatArray | None = None,
     serum_mg_mmol_per_l: float | FloatArray | None = None,
     egfr_ml_per_min_1_73m2: float | None = None,
     dietary_intake_mg_per_day: float | None = None,
@@ -285,6 +285,7 @@ def fit_person(
     serum_mg_source: str = "measured",
     medicines: Iterable[str] = (),
     mg_balance: Literal["steady_state", "intake"] = "steady_state",
+    insulin_source: str = "measured",
 ) -> PersonFit:
     """Fit a person's hidden parameters so the model's steady state matches their labs.
 
@@ -293,7 +294,9 @@ def fit_person(
     fasting_glucose_mmol_per_l : float, optional
         Fasting plasma glucose (mmol/L). Sets the β-cell glucose set point.
     fasting_insulin_uiu_per_ml : float, optional
-        Fasting insulin (µIU/mL). With glucose, sets the person's insulin-sensitivity scale.
+        Fasting insulin (µIU/mL). With glucose, sets the person's insulin-sensitivity scale. An
+        array gives one value per row of ``base`` (drawn from the population, see
+        :func:`mgir.model.population_insulin`).
     serum_mg_mmol_per_l : float, optional
         Serum Mg (mmol/L). Sets the person's Mg balance so that absorption equals urinary loss
         at this serum Mg: with a measured intake the absorption scale is fitted; without one,
@@ -311,9 +314,9 @@ def fit_person(
     base : ParameterSet, optional
         Population parameters (default: the calibrated set). Several rows (e.g. uncertainty
         draws) give one fit per row.
-    serum_mg_source : str
-        What ``labs_used`` reports for a given serum Mg: ``measured`` (default) or
-        ``population`` (drawn from the person's population, not measured).
+    serum_mg_source, insulin_source : str
+        What ``labs_used`` reports for a given serum Mg or insulin: ``measured`` (default) or
+        ``population`` (from the person's population, not measured).
     medicines : iterable of str
         The person's medicine names. Loop and thiazide diuretics and calcineurin inhibitors
         multiply urinary Mg at a given serum Mg, proton-pump inhibitors the absorbed fraction
@@ -346,8 +349,16 @@ def fit_person(
     5.0 mmol/L, serum Mg from intake at steady state, intake 300 mg/day, eGFR 100.
     """
     glucose_mmol = _check("fasting_glucose_mmol_per_l", fasting_glucose_mmol_per_l)
-    insulin = _check("fasting_insulin_uiu_per_ml", fasting_insulin_uiu_per_ml)
     params = base if base is not None else default_parameters()
+    insulin_rows: FloatArray | None = None
+    insulin: float | None
+    if fasting_insulin_uiu_per_ml is not None and np.ndim(fasting_insulin_uiu_per_ml) > 0:
+        insulin_rows = _check_per_row(
+            "fasting_insulin_uiu_per_ml", np.asarray(fasting_insulin_uiu_per_ml), params.n_subjects
+        )
+        insulin = float(insulin_rows[0])
+    else:
+        insulin = _check("fasting_insulin_uiu_per_ml", fasting_insulin_uiu_per_ml)  # type: ignore[arg-type]
     effects, not_modelled = medicine_effects(medicines)
     if effects:
         factors: dict[str, float] = {}
@@ -381,7 +392,7 @@ def fit_person(
     info = parameter_info()
     used = {
         "fasting_glucose_mmol_per_l": "measured" if glucose_mmol is not None else "default",
-        "fasting_insulin_uiu_per_ml": "measured" if insulin is not None else "default",
+        "fasting_insulin_uiu_per_ml": insulin_source if insulin is not None else "default",
         "serum_mg_mmol_per_l": serum_mg_source if serum is not None else "default",
         "egfr_ml_per_min_1_73m2": "measured" if egfr is not None else "default",
         "dietary_intake_mg_per_day": "measured" if intake is not None else "default",
@@ -444,7 +455,8 @@ def fit_person(
         # S_I needed = action / insulin; scale the person's sensitivity to reach it.
         icf = y0[:, State.MG_INTRACELLULAR.pos]
         si_now = effective_insulin_sensitivity(p, icf)
-        scale_si = p[:, Param.INSULIN_SENSITIVITY_SCALE.pos] * (action / insulin) / si_now
+        insulin_arr = insulin_rows if insulin_rows is not None else np.full(p.shape[0], insulin)
+        scale_si = p[:, Param.INSULIN_SENSITIVITY_SCALE.pos] * (action / insulin_arr) / si_now
         params = params.replace(**{Param.INSULIN_SENSITIVITY_SCALE: scale_si})
         fitted[Param.INSULIN_SENSITIVITY_SCALE.value] = float(scale_si[0])
         y0 = _assemble(params.values, glucose, action, serum_arr)

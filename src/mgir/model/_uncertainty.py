@@ -19,7 +19,7 @@ from mgir.model._parameters import (
     default_parameters,
     parameter_info,
 )
-from mgir.model._population import SerumMgPrior
+from mgir.model._population import InsulinPrior, SerumMgPrior
 from mgir.model._posterior import PosteriorSample
 from mgir.model._result import Output, SimulationResult
 from mgir.model._simulate import simulate
@@ -154,6 +154,7 @@ def simulate_person(
     dietary_intake_mg_per_day: float | None = None,
     hba1c_percent: float | None = None,
     serum_mg_prior: SerumMgPrior | None = None,
+    insulin_prior: InsulinPrior | None = None,
     medicines: tuple[str, ...] = (),
     mg_balance: Literal["steady_state", "intake"] = "steady_state",
     n_draws: int = 200,
@@ -185,6 +186,11 @@ def simulate_person(
         population (:func:`mgir.model.population_serum_mg`), so the bands carry the spread of
         serum Mg in that population. ``fit.labs_used`` says ``population``. Without it a
         missing serum Mg takes the reference adult's steady state (the old behaviour).
+    insulin_prior : InsulinPrior, optional
+        Used when ``fasting_insulin_uiu_per_ml`` is missing: the central run starts at the
+        prior's geometric mean and every parameter draw at its own draw
+        (:func:`mgir.model.population_insulin`), so the bands carry the spread of insulin in
+        people like the person. ``fit.labs_used`` says ``population``.
     medicines : tuple of str
         The person's medicine names (see :func:`mgir.model.fit_person`).
     mg_balance : {"steady_state", "intake"}
@@ -214,9 +220,15 @@ def simulate_person(
     if from_population:
         assert serum_mg_prior is not None
         labs["serum_mg_mmol_per_l"] = serum_mg_prior.mean_mmol_per_l
+    insulin_from_population = fasting_insulin_uiu_per_ml is None and insulin_prior is not None
+    insulin_source = "population" if insulin_from_population else "measured"
+    if insulin_from_population:
+        assert insulin_prior is not None
+        labs["fasting_insulin_uiu_per_ml"] = insulin_prior.median_uiu_per_ml
     fit = fit_person(
         **labs,  # type: ignore[arg-type]
         serum_mg_source=source,
+        insulin_source=insulin_source,
         medicines=medicines,
         mg_balance=mg_balance,
     )
@@ -236,10 +248,16 @@ def simulate_person(
         # Its own stream, so the parameter draws stay those of the same seed.
         rng = np.random.default_rng([seed, 1])
         draw_labs["serum_mg_mmol_per_l"] = serum_mg_prior.draw(draws_base.n_subjects, rng)
+    if insulin_from_population:
+        assert insulin_prior is not None
+        draw_labs["fasting_insulin_uiu_per_ml"] = insulin_prior.draw(
+            draws_base.n_subjects, np.random.default_rng([seed, 2])
+        )
     fit_draws = fit_person(
         **draw_labs,
         base=draws_base,
         serum_mg_source=source,
+        insulin_source=insulin_source,
         medicines=medicines,
         mg_balance=mg_balance,
     )
