@@ -26,6 +26,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from mgir.model import (
     Output,
@@ -69,6 +70,10 @@ def _posterior_figure(outcome, posterior) -> str:  # type: ignore[no-untyped-def
         ax.axvline(outcome.estimate[name], color="tab:red", lw=1.0, label="least squares")
         ax.set_xscale("log")
         ax.set_xlim(info[p].lower, info[p].upper)
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on short ranges
+        ticks = np.geomspace(info[p].lower, info[p].upper, 5)
+        ax.set_xticks(ticks, [f"{t:.3g}" for t in ticks])
+        ax.tick_params(axis="x", labelsize=7)
         ax.set_title(name, fontsize=8)
         ax.set_yticks([])
     np.ravel(axes)[0].legend(fontsize=7)
