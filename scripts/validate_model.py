@@ -274,7 +274,8 @@ def main() -> None:
         "Entries with `time_course.toml` state when a published effect stops growing with "
         "trial duration. The entry's trial is run to every whole week up to the horizon; the "
         f"model's plateau is the first week its effect against the reference arm reaches "
-        f"{PLATEAU_FRACTION * 100:.0f} % of its effect at the horizon (`mgir.trials.score_time_course`). "
+        f"{PLATEAU_FRACTION * 100:.0f} % of its effect at the horizon "
+        "(`mgir.trials.score_time_course`). "
         "Published plateaus are read off meta-regression curves, without an interval: the "
         "model agrees when its plateau is within the entry's factor of the published one. "
         "These are not in the share above.",
