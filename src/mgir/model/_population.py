@@ -17,7 +17,7 @@ labs; its residual spread goes into the band the same way.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -46,6 +46,19 @@ POPULATIONS: Final[tuple[str, ...]] = ("t2d", "prediabetes", "pcos", "adult")
 """In order of precedence: a person with several conditions belongs to the first that applies."""
 
 
+def _draw_inside(
+    sample: Callable[[int], FloatArray], n: int, bounds: tuple[float, float, str]
+) -> FloatArray:
+    """``n`` values of ``sample``, each redrawn until inside the fit's accepted range."""
+    low, high, _ = bounds
+    values = sample(n)
+    outside = (values < low) | (values > high)
+    while bool(np.any(outside)):
+        values[outside] = sample(int(outside.sum()))
+        outside = (values < low) | (values > high)
+    return values
+
+
 @dataclass(frozen=True, slots=True)
 class SerumMgPrior:
     """Normal distribution of serum Mg (mmol/L) in a population.
@@ -71,13 +84,11 @@ class SerumMgPrior:
 
     def draw(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``n`` serum Mg values (mmol/L), redrawn where outside the fit's accepted range."""
-        low, high, _ = LAB_BOUNDS["serum_mg_mmol_per_l"]
-        values = rng.normal(self.mean_mmol_per_l, self.sd_mmol_per_l, n)
-        outside = (values < low) | (values > high)
-        while bool(np.any(outside)):
-            values[outside] = rng.normal(self.mean_mmol_per_l, self.sd_mmol_per_l, outside.sum())
-            outside = (values < low) | (values > high)
-        return values
+        return _draw_inside(
+            lambda k: rng.normal(self.mean_mmol_per_l, self.sd_mmol_per_l, k),
+            n,
+            LAB_BOUNDS["serum_mg_mmol_per_l"],
+        )
 
     def describe(self) -> str:
         """One line for a notice: population, mean ± SD, evidence."""
@@ -163,14 +174,12 @@ class InsulinPrior:
 
     def draw(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``n`` fasting insulin values (µIU/mL), redrawn where outside the fit's range."""
-        low, high, _ = LAB_BOUNDS["fasting_insulin_uiu_per_ml"]
         mu = math.log(self.median_uiu_per_ml)
-        values = np.exp(rng.normal(mu, self.log_sd, n))
-        outside = (values < low) | (values > high)
-        while bool(np.any(outside)):
-            values[outside] = np.exp(rng.normal(mu, self.log_sd, int(outside.sum())))
-            outside = (values < low) | (values > high)
-        return values
+        return _draw_inside(
+            lambda k: np.exp(rng.normal(mu, self.log_sd, k)),
+            n,
+            LAB_BOUNDS["fasting_insulin_uiu_per_ml"],
+        )
 
     def describe(self) -> str:
         """One line for a notice: who, the geometric mean and the 90 % range."""

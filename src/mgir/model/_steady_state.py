@@ -225,6 +225,16 @@ def _check_per_row(name: str, value: FloatArray, n_rows: int) -> FloatArray:
     return values
 
 
+def _check_scalar_or_rows(
+    name: str, value: float | FloatArray | None, n_rows: int
+) -> tuple[float | None, FloatArray | None]:
+    """A lab given once or per parameter row: (first value or None, the rows or None)."""
+    if value is not None and np.ndim(value) > 0:
+        rows = _check_per_row(name, np.asarray(value), n_rows)
+        return float(rows[0]), rows
+    return _check(name, value), None  # type: ignore[arg-type]
+
+
 def _fit_mg_balance(
     params: ParameterSet,
     serum: FloatArray,
@@ -350,15 +360,9 @@ def fit_person(
     """
     glucose_mmol = _check("fasting_glucose_mmol_per_l", fasting_glucose_mmol_per_l)
     params = base if base is not None else default_parameters()
-    insulin_rows: FloatArray | None = None
-    insulin: float | None
-    if fasting_insulin_uiu_per_ml is not None and np.ndim(fasting_insulin_uiu_per_ml) > 0:
-        insulin_rows = _check_per_row(
-            "fasting_insulin_uiu_per_ml", np.asarray(fasting_insulin_uiu_per_ml), params.n_subjects
-        )
-        insulin = float(insulin_rows[0])
-    else:
-        insulin = _check("fasting_insulin_uiu_per_ml", fasting_insulin_uiu_per_ml)  # type: ignore[arg-type]
+    insulin, insulin_rows = _check_scalar_or_rows(
+        "fasting_insulin_uiu_per_ml", fasting_insulin_uiu_per_ml, params.n_subjects
+    )
     effects, not_modelled = medicine_effects(medicines)
     if effects:
         factors: dict[str, float] = {}
@@ -367,15 +371,9 @@ def fit_person(
                 effect.factor
             )
         params = params.replace(**factors)
-    serum_rows: FloatArray | None = None
-    serum: float | None
-    if serum_mg_mmol_per_l is not None and np.ndim(serum_mg_mmol_per_l) > 0:
-        serum_rows = _check_per_row(
-            "serum_mg_mmol_per_l", np.asarray(serum_mg_mmol_per_l), params.n_subjects
-        )
-        serum = float(serum_rows[0])
-    else:
-        serum = _check("serum_mg_mmol_per_l", serum_mg_mmol_per_l)  # type: ignore[arg-type]
+    serum, serum_rows = _check_scalar_or_rows(
+        "serum_mg_mmol_per_l", serum_mg_mmol_per_l, params.n_subjects
+    )
     egfr = _check("egfr_ml_per_min_1_73m2", egfr_ml_per_min_1_73m2)
     intake = _check("dietary_intake_mg_per_day", dietary_intake_mg_per_day)
     hba1c = _check("hba1c_percent", hba1c_percent)
