@@ -9,6 +9,7 @@ rosanoff2022).
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -490,3 +491,37 @@ def test_no_population_insulin_under_insulin_therapy_or_without_glucose() -> Non
         projection = run(who, draws=10).projection
         if projection is not None:
             assert "insulin_from_population" not in codes(projection.notices)
+
+
+def test_follow_up_lab_bands_add_the_sourced_biological_and_assay_variation() -> None:
+    from mgir.reference import lab_variability
+
+    projection = run(person(glucose=6.0, insulin=14, serum=0.70), draws=30).projection
+    outputs = projection.arms[-1].outputs
+    glucose = lab_variability("fasting_glucose")
+    insulin = lab_variability("fasting_insulin")
+    assert glucose is not None and insulin is not None
+
+    def log_sd(*variations: object) -> float:
+        return math.sqrt(
+            sum(
+                math.log1p((cv / 100.0) ** 2)
+                for v in variations
+                for cv in (v.cvi_percent, v.cva_percent)  # type: ignore[attr-defined]
+            )
+        )
+
+    # Day 0: every draw is on the lab, so the lab band is the lab's own variation (90 %).
+    z = 1.6448536269514722
+    for name, sd, lab in (
+        ("fasting_glucose", log_sd(glucose), 6.0),
+        ("fasting_insulin", log_sd(insulin), 14.0),
+        ("homa_ir", log_sd(glucose, insulin), 6.0 * 14 / 22.5),
+    ):
+        series = outputs[name]
+        assert series.lab_low is not None and series.lab_high is not None
+        assert series.lab_low[0] == pytest.approx(lab * math.exp(-z * sd), rel=1e-6), name
+        assert series.lab_high[0] == pytest.approx(lab * math.exp(z * sd), rel=1e-6), name
+        assert all(lo <= b for lo, b in zip(series.lab_low, series.low, strict=True))
+    # No sourced variation for serum Mg: no lab band rather than a guessed one.
+    assert outputs["serum_magnesium"].lab_low is None

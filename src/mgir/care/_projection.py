@@ -11,6 +11,7 @@ band and a person outside the model's calibrated population are flagged.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from mgir._records import Record
 from mgir.assessment import Assessment, Notice, homa_caveats
 from mgir.planning import Plan
-from mgir.reference import check_medications, serum_magnesium_bands
+from mgir.reference import check_medications, lab_variability, serum_magnesium_bands
 
 if TYPE_CHECKING:
     from mgir.model import InsulinPrior, PersonFit, Regimen, SerumMgPrior
@@ -58,6 +59,10 @@ class OutputSeries(Record):
 
     ``anchored``: ``measured`` when the person's own labs set its starting point, else
     ``reference_adult`` (the model's reference adult stands in for a missing lab).
+    ``low``/``high`` bound the person's true value; ``lab_low``/``lab_high`` bound a single
+    follow-up measurement, which also scatters by the person's day-to-day biological variation
+    and the assay's imprecision (``lab_variability.csv``). They are ``None`` where mgir has no
+    sourced variation (serum Mg).
     """
 
     name: OutputName
@@ -67,6 +72,8 @@ class OutputSeries(Record):
     low: tuple[float, ...]
     median: tuple[float, ...]
     high: tuple[float, ...]
+    lab_low: tuple[float, ...] | None = None
+    lab_high: tuple[float, ...] | None = None
 
     @property
     def start(self) -> float:
@@ -141,6 +148,23 @@ class Projection(Record):
             for series in arm.outputs.values()
             for k, day in enumerate(self.days)
         ]
+
+
+def _measurement_log_sd(name: str) -> float | None:
+    """SD of ln(measured / true) for one lab: within-person biological and analytical CVs.
+
+    HOMA-IR is glucose times insulin, so its log-variances add. None where a component has no
+    sourced variation.
+    """
+    parts = {"homa_ir": ("fasting_glucose", "fasting_insulin")}.get(name, (name,))
+    variance = 0.0
+    for lab in parts:
+        variation = lab_variability(lab)
+        if variation is None:
+            return None
+        for cv_percent in (variation.cvi_percent, variation.cva_percent):
+            variance += math.log1p((cv_percent / 100.0) ** 2)
+    return math.sqrt(variance)
 
 
 def _outside_calibration(assessment: Assessment) -> list[Notice]:
@@ -342,6 +366,8 @@ def project(
             anchored: Literal["measured", "population", "reference_adult"] = (
                 "measured" if measured else "population" if from_population else "reference_adult"
             )
+            log_sd = _measurement_log_sd(name)
+            lab_band = None if log_sd is None else result.measured_bands(output, log_sd)
             out[name] = OutputSeries(
                 name=name,
                 unit=_UNITS[name],
@@ -350,6 +376,8 @@ def project(
                 low=tuple(float(v) for v in band[0]),
                 median=tuple(float(v) for v in band[1]),
                 high=tuple(float(v) for v in band[-1]),
+                lab_low=None if lab_band is None else tuple(float(v) for v in lab_band[0]),
+                lab_high=None if lab_band is None else tuple(float(v) for v in lab_band[-1]),
             )
         return out
 
