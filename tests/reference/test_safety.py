@@ -93,9 +93,21 @@ def test_synonyms_brands_and_classes(name: str, drug: str) -> None:
 
 
 def test_unknown_medicine_is_not_checked() -> None:
-    check = check_medications(["metformin", "levothyroxine", "unobtainium"])
-    assert check.not_checked == ("metformin", "unobtainium")
+    check = check_medications(["atorvastatin", "levothyroxine", "unobtainium"])
+    assert check.not_checked == ("atorvastatin", "unobtainium")
     assert set(check.matches) == {"levothyroxine"}
+
+
+def test_metformin_is_known_as_an_association_without_a_modelled_effect() -> None:
+    from mgir.model import fit_person
+
+    (rule,) = find_interactions("Glucophage")
+    assert (rule.drug, rule.mechanism, rule.severity) == ("metformin", "association", "caution")
+    assert check_medications(["metformin"]).not_checked == ()
+    # Not a Mg-losing mechanism: nothing multiplies the model, and it is not reported as a
+    # known loss the model leaves out.
+    fit = fit_person(serum_mg_mmol_per_l=0.75, medicines=["metformin"])
+    assert fit.medicines == () and fit.medicines_not_modelled == ()
 
 
 def test_rows_are_consistent() -> None:
@@ -111,6 +123,7 @@ def test_rows_are_consistent() -> None:
             "renal_wasting",
             "retention",
             "additive",
+            "association",
         )
         for key in rule.source_key.split(";"):
             assert source(key).citation
