@@ -489,8 +489,8 @@ def test_no_population_insulin_under_insulin_therapy_or_without_glucose() -> Non
         person(insulin=None, medications=("insulin glargine",), conditions=("t2d",)),
     ):
         projection = run(who, draws=10).projection
-        if projection is not None:
-            assert "insulin_from_population" not in codes(projection.notices)
+        assert projection is not None
+        assert "insulin_from_population" not in codes(projection.notices)
 
 
 def test_follow_up_lab_bands_add_the_sourced_biological_and_assay_variation() -> None:
@@ -525,3 +525,53 @@ def test_follow_up_lab_bands_add_the_sourced_biological_and_assay_variation() ->
         assert all(lo <= b for lo, b in zip(series.lab_low, series.low, strict=True))
     # No sourced variation for serum Mg: no lab band rather than a guessed one.
     assert outputs["serum_magnesium"].lab_low is None
+
+
+def test_population_insulin_is_not_used_in_pregnancy_and_drops_an_out_of_range_bmi() -> None:
+    pregnant = person(insulin=None, sex="female", age=30, pregnant=True)
+    projection = run(pregnant, draws=10).projection
+    assert projection is not None
+    assert "insulin_from_population" not in codes(projection.notices)
+    # A BMI the person file accepts but the survey does not cover: BMI is left out, and said so.
+    doc = {
+        "spec_version": 1,
+        "person": {"age_years": 45, "sex": "male", "weight_kg": 250, "height_cm": 162},
+        "labs": [
+            {"name": "fasting_glucose", "value": 5.6, "unit": "mmol/L"},
+            {"name": "serum_magnesium", "value": 0.8, "unit": "mmol/L"},
+            {"name": "creatinine", "value": 1.0, "unit": "mg/dL"},
+        ],
+    }
+    heavy = run(parse_person(doc), draws=10).projection
+    notice = next(n for n in heavy.notices if n.code == "insulin_from_population")
+    assert "outside the survey's range" in notice.message
+    assert "age and sex" in notice.message
+
+
+def _low_diary_person(**extra: object) -> Any:
+    doc: dict[str, Any] = {
+        "spec_version": 1,
+        "person": {"age_years": 45, "sex": "male"},
+        "labs": [
+            {"name": "fasting_glucose", "value": 5.4, "unit": "mmol/L"},
+            {"name": "fasting_insulin", "value": 9, "unit": "µIU/mL"},
+            {"name": "serum_magnesium", "value": 0.90, "unit": "mmol/L"},
+            {"name": "creatinine", "value": 1.0, "unit": "mg/dL"},
+        ],
+        # Almonds, 60 g: about 160 mg/day, too little to sustain a serum Mg of 0.90.
+        "diet": [{"food": "12061", "amount": {"value": 60, "unit": "g"}}],
+        **extra,
+    }
+    return parse_person(doc)
+
+
+def test_the_losing_mg_notice_leads_with_an_incomplete_diary() -> None:
+    projection = run(_low_diary_person(), draws=10).projection
+    notice = next(n for n in projection.notices if n.code == "mg_negative_balance")
+    assert "diary is incomplete" in notice.message and "(1 day)" in notice.message
+
+
+def test_a_person_taking_a_supplement_stays_at_steady_state() -> None:
+    supplement = [{"salt": "magnesium oxide", "elemental": {"value": 250, "unit": "mg/day"}}]
+    projection = run(_low_diary_person(supplements=supplement), draws=10).projection
+    assert "mg_negative_balance" not in codes(projection.notices)

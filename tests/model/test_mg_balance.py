@@ -59,6 +59,23 @@ def test_a_diary_too_low_for_the_serum_mg_is_flagged_and_can_start_off_steady_st
     assert homa[180] > homa[0]
 
 
+def test_an_absorption_beyond_its_plausible_range_is_not_a_steady_state_either() -> None:
+    labs = {
+        "fasting_glucose_mmol_per_l": 5.4,
+        "fasting_insulin_uiu_per_ml": 9.0,
+        "serum_mg_mmol_per_l": 0.90,
+    }
+    # 250 mg/day: the gut could cover the loss, but only with absorption odds of about 26,
+    # above the plausible 20; 300 mg/day needs about 4.9.
+    edge = fit_person(**labs, dietary_intake_mg_per_day=250.0)
+    assert edge.fitted["absorption_scale"] > 20.0
+    assert edge.mg_steady_state_possible is not None
+    assert not edge.mg_steady_state_possible[0]
+    fine = fit_person(**labs, dietary_intake_mg_per_day=300.0)
+    assert fine.mg_steady_state_possible is not None
+    assert fine.mg_steady_state_possible[0]
+
+
 def test_a_diary_that_sustains_the_serum_mg_keeps_the_steady_state() -> None:
     steady = fit_person(**LABS, dietary_intake_mg_per_day=400.0)
     assert steady.mg_steady_state_possible is not None

@@ -95,19 +95,24 @@ def test_insulin_rises_with_glucose_and_bmi_without_diabetes(
     assert base.group == "no_diabetes"
     assert higher_glucose.median_uiu_per_ml > base.median_uiu_per_ml
     assert heavier.median_uiu_per_ml > base.median_uiu_per_ml
-    # Ages over 80 are the survey's "80 and over".
+    # Ages over 80 are the survey's "80 and over", and the description says so.
     if age > 80:
         at_80 = population_insulin(
             fasting_glucose_mmol_per_l=glucose, sex=sex, age_years=80, bmi_kg_per_m2=bmi
         )
         assert base.median_uiu_per_ml == at_80.median_uiu_per_ml
+        assert "80 and over" in base.describe() and "80 and over" not in at_80.describe()
 
 
 def test_diabetes_selects_its_own_model_and_a_missing_bmi_widens_the_spread() -> None:
     kw = {"sex": "male", "age_years": 60.0}
     assert population_insulin(fasting_glucose_mmol_per_l=7.2, **kw).group == "diabetes"
-    assert population_insulin(fasting_glucose_mmol_per_l=6.0, diabetes=True, **kw).group == (
+    # By the labs, as the survey's groups were made: HbA1c >= 6.5 % also selects diabetes.
+    assert population_insulin(fasting_glucose_mmol_per_l=6.0, hba1c_percent=6.6, **kw).group == (
         "diabetes"
+    )
+    assert population_insulin(fasting_glucose_mmol_per_l=6.0, hba1c_percent=6.2, **kw).group == (
+        "no_diabetes"
     )
     with_bmi = population_insulin(fasting_glucose_mmol_per_l=5.5, bmi_kg_per_m2=30.0, **kw)
     without = population_insulin(fasting_glucose_mmol_per_l=5.5, **kw)
@@ -134,6 +139,7 @@ def test_draws_are_log_normal_with_the_model_s_median_and_spread() -> None:
         ({"age_years": 15.0}, "age_years"),
         ({"sex": "other"}, "sex"),
         ({"bmi_kg_per_m2": 5.0}, "bmi_kg_per_m2"),
+        ({"bmi_kg_per_m2": 95.0}, "bmi_kg_per_m2"),
         ({"fasting_glucose_mmol_per_l": 50.0}, "fasting_glucose_mmol_per_l"),
     ],
 )

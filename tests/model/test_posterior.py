@@ -160,3 +160,44 @@ def test_shipped_posterior_is_consistent_with_its_fit() -> None:
         values = np.exp(sample.log_draws[:, j])
         assert info[Param(name)].lower <= values.min() <= values.max() <= info[Param(name)].upper
     assert 0.15 < sample.acceptance_fraction < 0.7
+
+
+def test_a_run_too_short_to_keep_a_draw_is_an_error_and_an_empty_record_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="n_steps"):
+        sample_log_space_posterior(
+            _Gaussian(np.zeros(2), np.ones(2)),
+            ("a", "b"),
+            [0.0, 0.0],
+            [-1.0, -1.0],
+            [1.0, 1.0],
+            n_walkers=8,
+            n_steps=5,
+            burn_in=1,
+            thin=10,
+        )
+    record = tomllib.loads(calibration_record_text())["posterior"]
+    record["log_draws"] = []
+    with pytest.raises(InvalidInputError, match="log_draws"):
+        PosteriorSample.from_record(record)
+
+
+def calibration_record_text() -> str:
+    from mgir.model._tables import model_data_text
+
+    return model_data_text("calibrated.toml")
+
+
+def test_the_record_cache_rereads_after_clearing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mgir.model._parameters as parameters
+
+    calibration_record.cache_clear()
+    first = calibration_record()
+    assert calibration_record() is first  # read once
+    monkeypatch.setattr(parameters, "model_data_text", lambda name: "[parameters]\n")
+    calibration_record.cache_clear()
+    try:
+        assert dict(calibration_record()) == {"parameters": {}}
+    finally:
+        monkeypatch.undo()
+        calibration_record.cache_clear()
+    assert "posterior" in calibration_record()

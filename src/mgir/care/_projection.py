@@ -227,29 +227,39 @@ def insulin_prior(assessment: Assessment) -> InsulinPrior | None:
     """Fasting insulin of people like the person, or None.
 
     Given when the person's fasting glucose is measured but their insulin is not, for adults
-    not on insulin therapy (:func:`mgir.model.population_insulin`).
+    (20 years or older: the survey's adults) who are not pregnant or lactating (excluded from
+    the survey sample, and insulin resistance rises in pregnancy) and not on insulin therapy
+    (:func:`mgir.model.population_insulin`). A BMI outside the survey's range leaves BMI out.
     """
-    from mgir.model import population_insulin  # noqa: PLC0415  (the model loads on demand)
+    from mgir.model import (  # noqa: PLC0415  (the model loads on demand)
+        INSULIN_MODEL_BMI_RANGE_KG_PER_M2,
+        population_insulin,
+    )
 
     person = assessment.person
     glucose = person.lab("fasting_glucose")
     if person.lab("fasting_insulin") is not None or glucose is None or person.age_years < 20:
         return None
+    if person.pregnant or person.lactating:
+        return None
     if any(effect == "not_interpreted" for _, effect, _, _ in homa_caveats(person)):
         return None  # injected insulin: the survey's fasting insulin does not describe them
-    bmi = (
-        person.weight_kg / (person.height_cm / 100.0) ** 2
-        if person.weight_kg is not None and person.height_cm is not None
-        else None
-    )
-    hba1c = person.lab("hba1c")
+    bmi = _bmi(assessment)
+    low, high = INSULIN_MODEL_BMI_RANGE_KG_PER_M2
     return population_insulin(
         fasting_glucose_mmol_per_l=glucose,
         sex=person.sex,
         age_years=person.age_years,
-        bmi_kg_per_m2=bmi,
-        diabetes="t2d" in person.conditions or (hba1c is not None and hba1c >= 6.5),
+        bmi_kg_per_m2=bmi if bmi is not None and low <= bmi <= high else None,
+        hba1c_percent=person.lab("hba1c"),
     )
+
+
+def _bmi(assessment: Assessment) -> float | None:
+    person = assessment.person
+    if person.weight_kg is None or person.height_cm is None:
+        return None
+    return float(person.weight_kg / (person.height_cm / 100.0) ** 2)
 
 
 def plan_regimen(plan: Plan) -> Regimen:
@@ -262,16 +272,21 @@ def plan_regimen(plan: Plan) -> Regimen:
     return Regimen.constant(model_salt_name(supplement.salt), supplement.elemental_mg_per_day)
 
 
-def model_mg_balance(labs: dict[str, Any]) -> Literal["steady_state", "intake"]:
+def model_mg_balance(assessment: Assessment) -> Literal["steady_state", "intake"]:
     """How the person's Mg balance starts in the model.
 
     ``intake`` when their recorded intake cannot sustain their measured serum Mg (they are
     losing Mg, or the diary under-counts), else ``steady_state`` (see
-    :func:`mgir.model.fit_person`).
+    :func:`mgir.model.fit_person`). A person who already takes a supplement stays at steady
+    state: the supplement is not in the model's "no change" run, and the steady-state fit
+    accounts for it where a diary-driven balance would not.
     """
     from mgir.model import fit_person  # noqa: PLC0415
 
-    if labs.get("serum_mg_mmol_per_l") is None or not labs.get("dietary_intake_mg_per_day"):
+    labs = model_labs(assessment)
+    if labs["serum_mg_mmol_per_l"] is None or not labs["dietary_intake_mg_per_day"]:
+        return "steady_state"
+    if assessment.person.supplements:
         return "steady_state"
     possible = fit_person(**labs).mg_steady_state_possible
     return "intake" if possible is not None and not bool(possible[0]) else "steady_state"
@@ -295,7 +310,9 @@ def fit_person_model(assessment: Assessment) -> tuple[PersonFit, SerumMgPrior | 
         insulin_source = "population"
     if prior is None:
         return (
-            fit_person(**labs, mg_balance=model_mg_balance(labs), insulin_source=insulin_source),
+            fit_person(
+                **labs, mg_balance=model_mg_balance(assessment), insulin_source=insulin_source
+            ),
             None,
         )
     labs["serum_mg_mmol_per_l"] = prior.mean_mmol_per_l
@@ -329,7 +346,7 @@ def project(
     prior = serum_mg_prior(assessment)
     # A missing fasting insulin comes from people like the person (glucose, age, sex, BMI).
     insulin = insulin_prior(assessment)
-    mg_balance = model_mg_balance(labs) if prior is None else "steady_state"
+    mg_balance = model_mg_balance(assessment) if prior is None else "steady_state"
     days = weeks * 7.0
     outputs = {
         "serum_magnesium": Output.SERUM_MG,
@@ -413,28 +430,40 @@ def project(
             )
         )
     if insulin is not None:
+        bmi = _bmi(assessment)
+        left_out = (
+            f" BMI {bmi:.1f} kg/m² is outside the survey's range, so BMI is left out."
+            if bmi is not None and "bmi" not in insulin.covariates
+            else ""
+        )
         notices.append(
             Notice(
                 code="insulin_from_population",
                 message="Fasting insulin was not measured: the projection starts from the "
-                f"{insulin.describe()}, and its bands include that spread. Measure fasting "
-                "insulin to project this person's insulin resistance.",
+                f"{insulin.describe()}, and its bands include that spread.{left_out} Measure "
+                "fasting insulin to project this person's insulin resistance.",
                 source=";".join(insulin.source_keys),
                 severity="caution",
             )
         )
     if mg_balance == "intake":
         fitted = baseline.fit.fitted
+        diary = assessment.intake.diary
+        n_days = len(diary.days) if diary is not None else 0
+        serum_band = baseline.bands(Output.SERUM_MG)
         notices.append(
             Notice(
                 code="mg_negative_balance",
-                message=f"At the recorded intake of {labs['dietary_intake_mg_per_day']:.0f} "
-                f"mg/day, serum magnesium {labs['serum_mg_mmol_per_l']:.2f} mmol/L cannot be a "
-                "steady state: the projection starts this person losing about "
-                f"{-fitted['net_mg_balance_mg_per_day']:.0f} mg/day, so without a supplement "
-                "serum magnesium falls towards "
-                f"{fitted['serum_mg_at_intake_steady_state_mmol_per_l']:.2f} mmol/L. Check the "
-                "diary (intake is often under-recorded) before reading this as a loss.",
+                message=f"The food diary ({n_days} day{'s' if n_days != 1 else ''}) gives "
+                f"{labs['dietary_intake_mg_per_day']:.0f} mg/day, which cannot sustain serum "
+                f"magnesium {labs['serum_mg_mmol_per_l']:.2f} mmol/L. Either the diary is "
+                "incomplete (common: check it first) or the person is losing magnesium. The "
+                "projection takes the diary as right: it starts the person losing about "
+                f"{-fitted['net_mg_balance_mg_per_day']:.0f} mg/day, both arms start off "
+                "steady state, and without a supplement serum magnesium heads towards "
+                f"{fitted['serum_mg_at_intake_steady_state_mmol_per_l']:.2f} mmol/L "
+                f"({serum_band[0, -1]:.2f}–{serum_band[-1, -1]:.2f} at {weeks:g} weeks over "
+                "the model's uncertainty).",
                 source="mgir_model_choice",
                 severity="caution",
             )

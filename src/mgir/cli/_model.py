@@ -56,6 +56,19 @@ def export_sbml_command(
                 f"serum magnesium not measured: starting from the {prior.describe()}",
                 markup=False,
             )
+        if fit.labs_used.get("fasting_insulin_uiu_per_ml") == "population":
+            console.print(
+                "fasting insulin not measured: starting from people like this person, "
+                f"{fit.model_labs()['fasting_insulin_uiu_per_ml']:.1f} µIU/mL (NHANES)",
+                markup=False,
+            )
+        if fit.mg_balance == "intake":
+            console.print(
+                "the diary cannot sustain the measured serum magnesium: the exported model "
+                f"starts off steady state, losing "
+                f"{-fit.fitted['net_mg_balance_mg_per_day']:.0f} mg/day",
+                markup=False,
+            )
         parameters, initial_state = fit.parameters, fit.initial_state[0]
         if with_plan:
             if evaluation.plan is None or evaluation.plan.supplement is None:

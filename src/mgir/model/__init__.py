@@ -23,6 +23,9 @@ from mgir.model._parameters import ParameterSet as ParameterSet
 from mgir.model._parameters import calibration_record as calibration_record
 from mgir.model._parameters import default_parameters as default_parameters
 from mgir.model._parameters import parameter_info as parameter_info
+from mgir.model._population import (
+    INSULIN_MODEL_BMI_RANGE_KG_PER_M2 as INSULIN_MODEL_BMI_RANGE_KG_PER_M2,
+)
 from mgir.model._population import InsulinPrior as InsulinPrior
 from mgir.model._population import SerumMgPrior as SerumMgPrior
 from mgir.model._population import population_insulin as population_insulin
@@ -52,6 +55,7 @@ from mgir.model._uncertainty import parameter_draws as parameter_draws
 from mgir.model._uncertainty import simulate_person as simulate_person
 
 __all__ = [
+    "INSULIN_MODEL_BMI_RANGE_KG_PER_M2",
     "LAB_BOUNDS",
     "MODEL_VERSION",
     "N_PARAMS",

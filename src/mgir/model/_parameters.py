@@ -157,7 +157,6 @@ def _table_info() -> Mapping[Param, ParameterInfo]:
 
 
 @cache
-@cache
 def calibration_record() -> Mapping[str, object]:
     """Return the shipped calibration (``data/calibrated.toml``), or an empty mapping.
 

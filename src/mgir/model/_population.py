@@ -30,6 +30,7 @@ from mgir.model._steady_state import LAB_BOUNDS
 from mgir.model._tables import load_model_table
 
 __all__ = [
+    "INSULIN_MODEL_BMI_RANGE_KG_PER_M2",
     "POPULATIONS",
     "InsulinPrior",
     "SerumMgPrior",
@@ -38,6 +39,9 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+
+INSULIN_MODEL_BMI_RANGE_KG_PER_M2: Final = (15.0, 92.0)
+"""BMI the insulin model covers: the survey sample's range (15.4–92.3 kg/m²)."""
 
 NHANES_TOP_AGE_YEARS: Final = 80.0
 """NHANES records every age of 80 or over as 80; the insulin model's age covariate means that."""
@@ -171,6 +175,8 @@ class InsulinPrior:
     n: int
     source_keys: tuple[str, ...]
     evidence: str
+    age_at_survey_top: bool = False
+    """The person is older than 80: the survey's ages of 80 and over are all coded 80."""
 
     def draw(self, n: int, rng: np.random.Generator) -> FloatArray:
         """``n`` fasting insulin values (µIU/mL), redrawn where outside the fit's range."""
@@ -190,8 +196,9 @@ class InsulinPrior:
             else ("fasting glucose, age and sex")
         )
         spread = math.exp(1.645 * self.log_sd)
+        age = " (ages of 80 and over, as the survey codes them)" if self.age_at_survey_top else ""
         return (
-            f"fasting insulin of US {who} with the same {by} (NHANES 2017–2020, "
+            f"fasting insulin of US {who} with the same {by}{age} (NHANES 2017–2020, "
             f"n = {self.n:,}): {self.median_uiu_per_ml:.1f} µIU/mL, 90 % of people between "
             f"{self.median_uiu_per_ml / spread:.1f} and {self.median_uiu_per_ml * spread:.1f}"
         )
@@ -211,7 +218,7 @@ def population_insulin(
     sex: str,
     age_years: float,
     bmi_kg_per_m2: float | None = None,
-    diabetes: bool = False,
+    hba1c_percent: float | None = None,
 ) -> InsulinPrior:
     """Fasting insulin of US adults like the person, for a person without an insulin lab.
 
@@ -223,10 +230,13 @@ def population_insulin(
     age_years : float
         Age (years, >= 20: the survey's adults). Ages over 80 use 80, as NHANES codes them.
     bmi_kg_per_m2 : float, optional
-        BMI (kg/m²); without it the model without BMI is used (wider spread).
-    diabetes : bool
-        Whether the person has diabetes (a diagnosis, or fasting glucose >= 7.0 mmol/L, which
-        selects the diabetes model whatever this says).
+        BMI (kg/m², within :data:`INSULIN_MODEL_BMI_RANGE_KG_PER_M2`, the survey's range);
+        without it the model without BMI is used (wider spread).
+    hba1c_percent : float, optional
+        HbA1c (%). The model of people with diabetes applies when fasting glucose is
+        >= 7.0 mmol/L or HbA1c >= 6.5 %: by the labs, as the survey's groups were made (the
+        files hold no diagnosis or treatment, so people treated to normal labs are in the group
+        without diabetes there too).
 
     Raises
     ------
@@ -248,11 +258,18 @@ def population_insulin(
             unit=unit,
             allowed=f"[{low}, {high}]",
         )
-    if bmi_kg_per_m2 is not None and not 12.0 <= bmi_kg_per_m2 <= 80.0:
+    bmi_low, bmi_high = INSULIN_MODEL_BMI_RANGE_KG_PER_M2
+    if bmi_kg_per_m2 is not None and not bmi_low <= bmi_kg_per_m2 <= bmi_high:
         raise InvalidInputError(
-            field="bmi_kg_per_m2", value=bmi_kg_per_m2, unit="kg/m²", allowed="[12, 80]"
+            field="bmi_kg_per_m2",
+            value=bmi_kg_per_m2,
+            unit="kg/m²",
+            allowed=f"[{bmi_low:g}, {bmi_high:g}] (the survey's range)",
         )
-    group = "diabetes" if diabetes or fasting_glucose_mmol_per_l >= 7.0 else "no_diabetes"
+    diabetes = fasting_glucose_mmol_per_l >= 7.0 or (
+        hba1c_percent is not None and hba1c_percent >= 6.5
+    )
+    group = "diabetes" if diabetes else "no_diabetes"
     covariates = "glucose_age_sex" if bmi_kg_per_m2 is None else "glucose_age_sex_bmi"
     row = _insulin_table()[group, covariates]
     age = min(age_years, NHANES_TOP_AGE_YEARS)
@@ -272,4 +289,5 @@ def population_insulin(
         n=int(row["n"]),  # type: ignore[call-overload]
         source_keys=(str(row["source_key"]),),
         evidence=str(row["evidence"]),
+        age_at_survey_top=age_years > NHANES_TOP_AGE_YEARS,
     )

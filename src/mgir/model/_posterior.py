@@ -108,9 +108,17 @@ class PosteriorSample:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> PosteriorSample:
         """Read the ``[posterior]`` table written by :meth:`to_toml`."""
+        names = tuple(record["names"])
+        draws = np.asarray(record["log_draws"], dtype=float)
+        if draws.ndim != 2 or draws.shape[0] < 1 or draws.shape[1] != len(names):
+            raise InvalidInputError(
+                field="posterior.log_draws",
+                value=list(draws.shape),
+                allowed=f"at least one draw of {len(names)} values (one per name)",
+            )
         return cls(
-            names=tuple(record["names"]),
-            log_draws=np.asarray(record["log_draws"], dtype=float),
+            names=names,
+            log_draws=draws,
             chi_square=np.asarray(record["chi_square"], dtype=float),
             temperature=float(record["temperature"]),
             n_walkers=int(record["n_walkers"]),
@@ -199,6 +207,12 @@ def sample_log_space_posterior(
         raise InvalidInputError(field="n_walkers", value=n_walkers, allowed=f">= {2 * k}")
     if not 0 <= burn_in < n_steps:
         raise InvalidInputError(field="burn_in", value=burn_in, allowed=f"0 to {n_steps - 1}")
+    if thin < 1 or (n_steps - burn_in) // thin < 1:
+        raise InvalidInputError(
+            field="n_steps",
+            value=n_steps,
+            allowed=f"at least burn_in + thin ({burn_in} + {thin}) so that draws are kept",
+        )
     if temperature < 1.0:
         raise InvalidInputError(field="temperature", value=temperature, allowed=">= 1")
     rng = np.random.default_rng(seed)

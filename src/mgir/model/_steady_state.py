@@ -150,10 +150,11 @@ class PersonFit:
         loses Mg from day 0, see :func:`fit_person`).
     mg_steady_state_possible
         Per row, for a ``"steady_state"`` fit with a measured serum Mg: whether the intake can
-        sustain that serum Mg at all (the urinary loss at that serum Mg is less than the gut
-        could absorb from the intake). ``False`` means the person is losing Mg (or the diary
-        under-counts): :func:`fit_person` with ``mg_balance="intake"`` starts them so. ``None``
-        when the balance was not fitted.
+        sustain that serum Mg (the urinary loss at that serum Mg is less than the gut can
+        absorb from the intake, with an absorption odds ratio inside its plausible range).
+        ``False`` means the person is losing Mg (or the diary under-counts):
+        :func:`fit_person` with ``mg_balance="intake"`` starts them so. ``None`` when the
+        balance was not fitted.
     """
 
     parameters: ParameterSet
@@ -444,7 +445,11 @@ def fit_person(
                     f"[{info[name].lower}, {info[name].upper}] {info[name].unit}"
                 )
         p = params.values
-        mg_possible = balanced
+        # The intake cannot sustain the serum Mg when the gut would have to absorb more than it
+        # can (the cap) or absorb it with odds above the plausible range.
+        mg_possible = balanced & (
+            params.values[:, Param.ABSORPTION_SCALE.pos] <= info[Param.ABSORPTION_SCALE].upper
+        )
         for name in (Param.ABSORPTION_SCALE, Param.DIETARY_INTAKE):
             values = p[:, name.pos]
             feasible &= (values >= info[name].lower) & (values <= info[name].upper)

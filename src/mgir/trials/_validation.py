@@ -45,6 +45,7 @@ reserves for its independent validation are in neither.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -435,6 +436,13 @@ def score_time_course(folder: str | Path, *, dt_days: float = 0.5) -> list[TimeC
                 for r in runs
             ]
             final = effect[-1]
+            if not (math.isfinite(final) and final != 0.0):
+                raise InvalidInputError(
+                    field=f"{entry.name}/time_course.toml {plateau.endpoint}",
+                    value=final,
+                    unit=_CANONICAL_UNIT[plateau.endpoint],
+                    allowed="an endpoint the arm moves (no plateau without an effect)",
+                )
             reached = next(
                 w
                 for w, e in zip(weeks, effect, strict=True)
