@@ -456,6 +456,8 @@ def test_a_diary_that_cannot_sustain_the_serum_mg_starts_the_person_losing_mg() 
     assert serum.central[0] == pytest.approx(0.86, rel=1e-9)
     assert serum.central[-1] < serum.central[0] - 0.01
     assert serum.high[-1] < serum.central[0]
+    # A fall into the deficient range (< 0.75 mmol/L) is flagged; from 0.86 it is not reached.
+    assert ("projected_serum_mg_low" in codes(projection.notices)) == (min(serum.low) < 0.75)
     # The same person with a diary that sustains the lab stays at steady state, without notice.
     doc["diet"] = [{"food": "12061", "amount": {"value": 150, "unit": "g"}}]  # almonds
     steady = run(parse_person(doc), draws=20).projection
@@ -575,3 +577,22 @@ def test_a_person_taking_a_supplement_stays_at_steady_state() -> None:
     supplement = [{"salt": "magnesium oxide", "elemental": {"value": 250, "unit": "mg/day"}}]
     projection = run(_low_diary_person(supplements=supplement), draws=10).projection
     assert "mg_negative_balance" not in codes(projection.notices)
+
+
+def test_a_projected_fall_into_the_deficient_range_is_flagged() -> None:
+    doc = {
+        "spec_version": 1,
+        "person": {"age_years": 45, "sex": "male"},
+        "labs": [
+            {"name": "fasting_glucose", "value": 5.8, "unit": "mmol/L"},
+            {"name": "fasting_insulin", "value": 12, "unit": "µIU/mL"},
+            {"name": "serum_magnesium", "value": 0.78, "unit": "mmol/L"},
+            {"name": "creatinine", "value": 1.0, "unit": "mg/dL"},
+        ],
+        "diet": [{"food": "09040", "amount": {"value": 118, "unit": "g"}}],  # one banana
+    }
+    projection = run(parse_person(doc), draws=30).projection
+    serum = projection.arms[0].outputs["serum_magnesium"]
+    assert min(serum.low) < 0.75 <= serum.start
+    notice = next(n for n in projection.notices if n.code == "projected_serum_mg_low")
+    assert notice.message.startswith("no change:") and f"{min(serum.low):.2f}" in notice.message

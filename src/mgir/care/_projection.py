@@ -481,6 +481,21 @@ def project(
                     source=";".join(high.references),
                 )
             )
+    deficient = next(b for b in serum_magnesium_bands("status") if b.code == "deficient")
+    for arm in arms:
+        serum = arm.outputs["serum_magnesium"]
+        trough = min(serum.low)
+        if not deficient.contains(serum.start) and bool(deficient.contains(trough)):
+            notices.append(
+                Notice(
+                    code="projected_serum_mg_low",
+                    message=f"{arm.label}: projected serum magnesium may fall to {trough:.2f} "
+                    f"mmol/L (lower band) within {weeks:g} weeks, in mgir's 'deficient' range "
+                    f"({deficient.description}). Recheck serum magnesium.",
+                    source=";".join(deficient.references),
+                    severity="caution",
+                )
+            )
     fit = baseline.fit
     if fit.medicines:
         described = "; ".join(
