@@ -435,18 +435,23 @@ def test_projection_names_unrecognised_medicines_and_an_extrapolated_hba1c() -> 
     assert projection.arms[0].outputs["hba1c"].anchored == "population"
 
 
-def test_a_diary_that_cannot_sustain_the_serum_mg_starts_the_person_losing_mg() -> None:
-    doc = {
+def _one_banana_diary(serum_mmol_per_l: float) -> dict[str, Any]:
+    """A man with a one-day diary of one banana (about 32 mg/day) and the given serum Mg."""
+    return {
         "spec_version": 1,
         "person": {"age_years": 45, "sex": "male"},
         "labs": [
             {"name": "fasting_glucose", "value": 5.8, "unit": "mmol/L"},
             {"name": "fasting_insulin", "value": 12, "unit": "µIU/mL"},
-            {"name": "serum_magnesium", "value": 0.86, "unit": "mmol/L"},
+            {"name": "serum_magnesium", "value": serum_mmol_per_l, "unit": "mmol/L"},
             {"name": "creatinine", "value": 1.0, "unit": "mg/dL"},
         ],
-        "diet": [{"food": "09040", "amount": {"value": 118, "unit": "g"}}],  # one banana
+        "diet": [{"food": "09040", "amount": {"value": 118, "unit": "g"}}],
     }
+
+
+def test_a_diary_that_cannot_sustain_the_serum_mg_starts_the_person_losing_mg() -> None:
+    doc = _one_banana_diary(0.86)
     evaluation = run(parse_person(doc), draws=20)
     projection = evaluation.projection
     notice = next(n for n in projection.notices if n.code == "mg_negative_balance")
@@ -580,18 +585,7 @@ def test_a_person_taking_a_supplement_stays_at_steady_state() -> None:
 
 
 def test_a_projected_fall_into_the_deficient_range_is_flagged() -> None:
-    doc = {
-        "spec_version": 1,
-        "person": {"age_years": 45, "sex": "male"},
-        "labs": [
-            {"name": "fasting_glucose", "value": 5.8, "unit": "mmol/L"},
-            {"name": "fasting_insulin", "value": 12, "unit": "µIU/mL"},
-            {"name": "serum_magnesium", "value": 0.78, "unit": "mmol/L"},
-            {"name": "creatinine", "value": 1.0, "unit": "mg/dL"},
-        ],
-        "diet": [{"food": "09040", "amount": {"value": 118, "unit": "g"}}],  # one banana
-    }
-    projection = run(parse_person(doc), draws=30).projection
+    projection = run(parse_person(_one_banana_diary(0.78)), draws=30).projection
     serum = projection.arms[0].outputs["serum_magnesium"]
     assert min(serum.low) < 0.75 <= serum.start
     notice = next(n for n in projection.notices if n.code == "projected_serum_mg_low")
