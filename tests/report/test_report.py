@@ -253,3 +253,17 @@ def test_the_labs_table_reads_a_change_against_its_variation() -> None:
     rows = [r for r in page(html).lab_rows if len(r) == 5]
     hba1c = next(r for r in rows if r[1] == "2026-09-15" and r[0].startswith("HbA1c"))
     assert re.search(r"\+6\.\d % since 2026-03-02: within the 7\.8 %", hba1c[4]), hba1c[4]
+
+
+def test_new_projection_notices_have_titles_and_the_figure_describes_the_follow_up_lab() -> None:
+    for code in ("projected_serum_mg_low", "mg_negative_balance", "insulin_from_population"):
+        assert has_title(code), code
+    t2d = next(p for p in example_files() if p.stem == "t2d_low_magnesium")
+    html = render_report(evaluation_of(t2d))
+    # Glucose has a sourced day-to-day variation, serum Mg has none: only glucose gets a range.
+    labels = re.findall(r'aria-label="([^"]*)"', html)
+    described = next(text for text in labels if "Fasting glucose" in text)
+    glucose = described[described.index("Fasting glucose") :]
+    serum = described[: described.index("Fasting glucose")]
+    assert "a follow-up lab" in glucose
+    assert "a follow-up lab" not in serum

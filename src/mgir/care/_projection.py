@@ -59,6 +59,8 @@ class OutputSeries(Record):
 
     ``anchored``: ``measured`` when the person's own labs set its starting point, else
     ``reference_adult`` (the model's reference adult stands in for a missing lab).
+    ``central`` is the median over the parameter draws (equal to ``median``): the run at the
+    least-squares estimate can sit outside the band where the posterior is skewed.
     ``low``/``high`` bound the person's true value; ``lab_low``/``lab_high`` bound a single
     follow-up measurement, which also scatters by the person's day-to-day biological variation
     and the assay's imprecision (``lab_variability.csv``). They are ``None`` where mgir has no
@@ -389,7 +391,9 @@ def project(
                 name=name,
                 unit=_UNITS[name],
                 anchored=anchored,
-                central=tuple(float(v) for v in result.central.output(output)[0]),
+                # The draws' median, not the least-squares run: where the posterior is skewed
+                # (a parameter the trials barely constrain) that run can sit outside the band.
+                central=tuple(float(v) for v in band[1]),
                 low=tuple(float(v) for v in band[0]),
                 median=tuple(float(v) for v in band[1]),
                 high=tuple(float(v) for v in band[-1]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mgir.report._labels import output_label
 
@@ -75,7 +75,13 @@ def figure_alt_text(projection: Projection, person: Person) -> str:
         )
         arms = "; ".join(
             f"{arm.label}: {arm.outputs[name].start:.3g} to {arm.outputs[name].end:.3g} "
-            f"(band {arm.outputs[name].low[-1]:.3g}-{arm.outputs[name].high[-1]:.3g})"
+            f"(band {arm.outputs[name].low[-1]:.3g}-{arm.outputs[name].high[-1]:.3g}"
+            + (
+                f"; a follow-up lab {arm.outputs[name].lab_low[-1]:.3g}-"  # type: ignore[index]
+                f"{arm.outputs[name].lab_high[-1]:.3g})"  # type: ignore[index]
+                if arm.outputs[name].lab_low is not None
+                else ")"
+            )
             for arm in projection.arms
         )
         unit = _UNITS.get(name, "")
@@ -114,6 +120,11 @@ def projection_figure(
                     lw=2,
                     label=f"projected: {arm.label}",
                 )
+                if series.lab_low is not None and series.lab_high is not None:
+                    # Where one follow-up lab may fall: the band widened by day-to-day
+                    # biological variation and assay imprecision.
+                    for edge in (series.lab_low, series.lab_high):
+                        ax.plot(weeks, edge, ":", color=colour, lw=1, label="_lab band")
             if person is not None:
                 points = measured_points(person, name)
                 if points:
@@ -142,9 +153,20 @@ def projection_figure(
             ax.grid(alpha=0.3)
         for ax in axes.flat[len(names) :]:
             ax.set_visible(False)
-        handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=False)
-        fig.tight_layout(rect=(0, 0.1 if rows == 1 else 0.06, 1, 1))
+        # Every panel's entries, once each (serum Mg has no follow-up-lab band).
+        entries: dict[str, Any] = {}
+        for ax in axes.flat[: len(names)]:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                entries.setdefault(label, handle)
+        if any(arm.outputs[name].lab_low is not None for arm in projection.arms for name in names):
+            from matplotlib.lines import Line2D  # noqa: PLC0415
+
+            entries["dotted: where one follow-up lab may fall (90 %)"] = Line2D(
+                [], [], ls=":", color="grey", lw=1
+            )
+        handles, labels = list(entries.values()), list(entries)
+        fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+        fig.tight_layout(rect=(0, 0.16 if rows == 1 else 0.09, 1, 1))
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
         plt.close(fig)

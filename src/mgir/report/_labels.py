@@ -121,6 +121,9 @@ _TITLES = {
     "medicines_not_modelled": "Medicines not in the model",
     "medicines_not_recognised": "Medicines not recognised",
     "hba1c_extrapolated": "HbA1c extrapolated",
+    "projected_serum_mg_low": "Projected magnesium low",
+    "mg_negative_balance": "Diary intake cannot sustain serum magnesium",
+    "insulin_from_population": "Fasting insulin not measured",
 }
 
 _UNITS = {"1": "", "%": "%", "µIU/mL": "µIU/mL", "mL/min/1.73 m²": "mL/min/1.73 m²"}
