@@ -490,10 +490,7 @@ def main() -> None:
     if args.posterior_steps < 30:
         parser.error("--posterior-steps must be at least 30 (the report needs a posterior)")
     posterior = sample_calibration_posterior(
-        outcome,
-        n_steps=args.posterior_steps,
-        burn_in=args.posterior_steps // 3,
-        processes=args.processes,
+        outcome, n_steps=args.posterior_steps, processes=args.processes
     )
     base = default_parameters(calibrated=False).replace(**outcome.estimate)
     progression = calibrate_progression(base)

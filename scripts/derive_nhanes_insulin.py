@@ -22,12 +22,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mgir.model._population import (
+    INSULIN_MODEL_AGE_CENTRE_YEARS,
+    INSULIN_MODEL_BMI_CENTRE_KG_PER_M2,
+    in_diabetes_range,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "data" / "nhanes_2017_2020_raw"
 OUT = ROOT / "src" / "mgir" / "model" / "data" / "population_insulin.csv"
 GLUCOSE_MG_PER_DL_PER_MMOL_PER_L = 18.0156
-AGE_CENTRE_YEARS = 50.0
-BMI_CENTRE_KG_PER_M2 = 27.0
 
 
 def read(name: str, columns: list[str]) -> pd.DataFrame:
@@ -60,7 +64,11 @@ def sample() -> pd.DataFrame:
     )
     out = frame.loc[keep].copy()
     out["glucose_mmol_per_l"] = out["LBXGLU"] / GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
-    out["diabetes"] = (out["glucose_mmol_per_l"] >= 7.0) | (out["LBXGH"] >= 6.5)
+    # The ADA diabetes range of either lab (mgir's glycaemic categories), as the package applies it.
+    out["diabetes"] = [
+        in_diabetes_range(glucose, hba1c)
+        for glucose, hba1c in zip(out["glucose_mmol_per_l"], out["LBXGH"], strict=True)
+    ]
     return out
 
 
@@ -69,11 +77,11 @@ def design(frame: pd.DataFrame, *, with_bmi: bool) -> np.ndarray:
     columns = [
         np.ones(len(frame)),
         np.log(frame["glucose_mmol_per_l"].to_numpy()),
-        (frame["RIDAGEYR"].to_numpy() - AGE_CENTRE_YEARS) / 10.0,
+        (frame["RIDAGEYR"].to_numpy() - INSULIN_MODEL_AGE_CENTRE_YEARS) / 10.0,
         (frame["RIAGENDR"].to_numpy() == 2.0).astype(float),
     ]
     if with_bmi:
-        columns.append(np.log(frame["BMXBMI"].to_numpy() / BMI_CENTRE_KG_PER_M2))
+        columns.append(np.log(frame["BMXBMI"].to_numpy() / INSULIN_MODEL_BMI_CENTRE_KG_PER_M2))
     return np.column_stack(columns)
 
 

@@ -159,14 +159,10 @@ def _measurement_log_sd(name: str) -> float | None:
     sourced variation.
     """
     parts = {"homa_ir": ("fasting_glucose", "fasting_insulin")}.get(name, (name,))
-    variance = 0.0
-    for lab in parts:
-        variation = lab_variability(lab)
-        if variation is None:
-            return None
-        for cv_percent in (variation.cvi_percent, variation.cva_percent):
-            variance += math.log1p((cv_percent / 100.0) ** 2)
-    return math.sqrt(variance)
+    variations = [lab_variability(lab) for lab in parts]
+    if any(v is None for v in variations):
+        return None
+    return math.hypot(*(v.measurement_log_sd for v in variations if v is not None))
 
 
 def _outside_calibration(assessment: Assessment) -> list[Notice]:

@@ -151,9 +151,7 @@ def calibrate_command(
 
     outcome = calibrate()
     posterior = (
-        sample_calibration_posterior(
-            outcome, n_steps=posterior_steps, burn_in=posterior_steps // 3, processes=processes
-        )
+        sample_calibration_posterior(outcome, n_steps=posterior_steps, processes=processes)
         if posterior_steps > 0
         else None
     )

@@ -378,6 +378,15 @@ def _residuals(
     return res, pred
 
 
+def _log_bounds() -> tuple[FloatArray, FloatArray]:
+    """Natural logs of the free parameters' plausible ranges (lower, upper)."""
+    info = parameter_info(calibrated=False)
+    return (
+        np.log([info[p].lower for p in FREE_PARAMETERS]),
+        np.log([info[p].upper for p in FREE_PARAMETERS]),
+    )
+
+
 class _LogSpaceResiduals:
     """Picklable standardised residuals at log-parameters (for worker processes)."""
 
@@ -394,8 +403,8 @@ def sample_calibration_posterior(
     *,
     dt_days: float = 0.5,
     n_walkers: int = 32,
-    n_steps: int = 1000,
-    burn_in: int = 300,
+    n_steps: int = 1200,
+    burn_in: int | None = None,
     thin: int = 10,
     seed: int = 0,
     processes: int = 1,
@@ -403,20 +412,21 @@ def sample_calibration_posterior(
     """Sample the posterior of :data:`FREE_PARAMETERS` around the fit in ``outcome`` (emcee).
 
     Flat prior over each log-parameter's plausible range; likelihood ``exp(-χ²/(2 T))`` with
-    ``T`` the fit's reduced χ² when above 1 (see :mod:`mgir.model._posterior`). The projections'
-    uncertainty draws resample these draws. Needs the ``calibrate`` extra (emcee).
+    ``T`` the fit's reduced χ² when above 1 (see :mod:`mgir.model._posterior`). The first third
+    of the steps is discarded unless ``burn_in`` says otherwise. The projections' uncertainty
+    draws resample these draws. Needs the ``calibrate`` extra (emcee).
     """
-    info = parameter_info(calibrated=False)
+    lower, upper = _log_bounds()
     return sample_log_space_posterior(
         _LogSpaceResiduals(default_parameters(calibrated=False), dt_days),
         outcome.names,
         outcome.log_mean,
-        np.log([info[p].lower for p in FREE_PARAMETERS]),
-        np.log([info[p].upper for p in FREE_PARAMETERS]),
+        lower,
+        upper,
         temperature=max(1.0, outcome.chi_square / outcome.dof),
         n_walkers=n_walkers,
         n_steps=n_steps,
-        burn_in=burn_in,
+        burn_in=n_steps // 3 if burn_in is None else burn_in,
         thin=thin,
         seed=seed,
         processes=processes,
@@ -439,8 +449,7 @@ def calibrate(*, dt_days: float = 0.5, profile_points: int = 0) -> CalibrationOu
     info = parameter_info(calibrated=False)
     base = default_parameters(calibrated=False)
     names = tuple(p.value for p in FREE_PARAMETERS)
-    lo = np.log([info[p].lower for p in FREE_PARAMETERS])
-    hi = np.log([info[p].upper for p in FREE_PARAMETERS])
+    lo, hi = _log_bounds()
     x0 = np.log([info[p].value for p in FREE_PARAMETERS])
 
     def fun(x: FloatArray) -> FloatArray:

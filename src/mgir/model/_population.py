@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,8 +28,11 @@ from numpy.typing import NDArray
 from mgir._errors import InvalidInputError
 from mgir.model._steady_state import LAB_BOUNDS
 from mgir.model._tables import load_model_table
+from mgir.reference import glycaemic_categories
 
 __all__ = [
+    "INSULIN_MODEL_AGE_CENTRE_YEARS",
+    "INSULIN_MODEL_BMI_CENTRE_KG_PER_M2",
     "INSULIN_MODEL_BMI_RANGE_KG_PER_M2",
     "POPULATIONS",
     "InsulinPrior",
@@ -42,6 +45,12 @@ FloatArray = NDArray[np.float64]
 
 INSULIN_MODEL_BMI_RANGE_KG_PER_M2: Final = (15.0, 92.0)
 """BMI the insulin model covers: the survey sample's range (15.4–92.3 kg/m²)."""
+
+INSULIN_MODEL_AGE_CENTRE_YEARS: Final = 50.0
+"""Age the insulin model's age term is centred on (its covariate is (age - 50) / 10 years)."""
+
+INSULIN_MODEL_BMI_CENTRE_KG_PER_M2: Final = 27.0
+"""BMI the insulin model's BMI term is centred on (its covariate is ln(BMI / 27))."""
 
 NHANES_TOP_AGE_YEARS: Final = 80.0
 """NHANES records every age of 80 or over as 80; the insulin model's age covariate means that."""
@@ -204,12 +213,48 @@ class InsulinPrior:
         )
 
 
+_INSULIN_COLUMNS: Final = (
+    "intercept",
+    "ln_glucose",
+    "age_per_10_years",
+    "female",
+    "ln_bmi",
+    "residual_sd",
+    "n",
+)
+
+
 @cache
-def _insulin_table() -> dict[tuple[str, str], dict[str, object]]:
+def _insulin_table() -> dict[tuple[str, str], tuple[dict[str, float], str, str]]:
+    """(group, covariates) -> (the row's numbers, its source key, its evidence)."""
     return {
-        (str(row["group"]), str(row["covariates"])): dict(row)
+        (str(row["group"]), str(row["covariates"])): (
+            {column: float(row[column]) for column in _INSULIN_COLUMNS},
+            str(row["source_key"]),
+            str(row["evidence"]),
+        )
         for row in load_model_table("population_insulin").rows
     }
+
+
+def in_diabetes_range(
+    fasting_glucose_mmol_per_l: float | None, hba1c_percent: float | None = None
+) -> bool:
+    """Whether fasting glucose or HbA1c lies in the ADA diabetes range (``glycaemic_categories``).
+
+    The insulin model's groups are made this way, from the survey's labs.
+    """
+    labs: tuple[tuple[Literal["fasting_glucose", "hba1c"], float | None], ...] = (
+        ("fasting_glucose", fasting_glucose_mmol_per_l),
+        ("hba1c", hba1c_percent),
+    )
+    for analyte, value in labs:
+        if value is None:
+            continue
+        band = next(b for b in glycaemic_categories(analyte) if b.code == "diabetes")
+        if bool(band.contains(value)):
+            return True
+    return False
 
 
 def population_insulin(
@@ -266,28 +311,26 @@ def population_insulin(
             unit="kg/m²",
             allowed=f"[{bmi_low:g}, {bmi_high:g}] (the survey's range)",
         )
-    diabetes = fasting_glucose_mmol_per_l >= 7.0 or (
-        hba1c_percent is not None and hba1c_percent >= 6.5
-    )
+    diabetes = in_diabetes_range(fasting_glucose_mmol_per_l, hba1c_percent)
     group = "diabetes" if diabetes else "no_diabetes"
     covariates = "glucose_age_sex" if bmi_kg_per_m2 is None else "glucose_age_sex_bmi"
-    row = _insulin_table()[group, covariates]
+    row, source_key, evidence = _insulin_table()[group, covariates]
     age = min(age_years, NHANES_TOP_AGE_YEARS)
     ln_insulin = (
-        float(row["intercept"])  # type: ignore[arg-type]
-        + float(row["ln_glucose"]) * math.log(fasting_glucose_mmol_per_l)  # type: ignore[arg-type]
-        + float(row["age_per_10_years"]) * (age - 50.0) / 10.0  # type: ignore[arg-type]
-        + float(row["female"]) * (sex == "female")  # type: ignore[arg-type]
+        row["intercept"]
+        + row["ln_glucose"] * math.log(fasting_glucose_mmol_per_l)
+        + row["age_per_10_years"] * (age - INSULIN_MODEL_AGE_CENTRE_YEARS) / 10.0
+        + row["female"] * (sex == "female")
     )
     if bmi_kg_per_m2 is not None:
-        ln_insulin += float(row["ln_bmi"]) * math.log(bmi_kg_per_m2 / 27.0)  # type: ignore[arg-type]
+        ln_insulin += row["ln_bmi"] * math.log(bmi_kg_per_m2 / INSULIN_MODEL_BMI_CENTRE_KG_PER_M2)
     return InsulinPrior(
         group=group,
         covariates=covariates,
         median_uiu_per_ml=math.exp(ln_insulin),
-        log_sd=float(row["residual_sd"]),  # type: ignore[arg-type]
-        n=int(row["n"]),  # type: ignore[call-overload]
-        source_keys=(str(row["source_key"]),),
-        evidence=str(row["evidence"]),
+        log_sd=row["residual_sd"],
+        n=int(row["n"]),
+        source_keys=(source_key,),
+        evidence=evidence,
         age_at_survey_top=age_years > NHANES_TOP_AGE_YEARS,
     )

@@ -31,6 +31,16 @@ class LabVariability:
     evidence: str
 
     @property
+    def measurement_log_sd(self) -> float:
+        """SD of ln(measured / true value) of one result: ``√(ln(1 + CVI²) + ln(1 + CVA²))``.
+
+        The log-normal SDs of the biological and analytical components, which add in variance.
+        """
+        return math.sqrt(
+            sum(math.log1p((cv / 100.0) ** 2) for cv in (self.cvi_percent, self.cva_percent))
+        )
+
+    @property
     def reference_change_percent(self) -> float:
         """Smallest change (percent of the first result) beyond week-to-week variation, 95 %."""
         return Z_TWO_SIDED_95 * math.sqrt(2.0) * math.hypot(self.cvi_percent, self.cva_percent)

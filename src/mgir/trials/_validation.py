@@ -59,7 +59,7 @@ from mgir._records import Record, input_errors
 from mgir.model import progression_checks
 from mgir.reference import source
 from mgir.trials._cross_section import IntakeCrossSection, nhanes_intake_cross_section
-from mgir.trials._spec import read_trial_spec
+from mgir.trials._spec import TrialSpec, read_trial_spec
 from mgir.trials._typical import predict_typical
 
 __all__ = [
@@ -285,6 +285,18 @@ def _score_cross_section(entry: Path, section: IntakeCrossSection) -> list[Valid
     return rows
 
 
+def _check_endpoint_and_arm(spec: TrialSpec, where: str, endpoint: str, arm: str) -> None:
+    """A published effect names an endpoint of the spec and one of its non-reference arms."""
+    if endpoint not in spec.endpoints:
+        raise InvalidInputError(
+            field=f"{where}.endpoint",
+            value=endpoint,
+            allowed=f"an endpoint of the spec: {', '.join(spec.endpoints)}",
+        )
+    if arm not in {a.name for a in spec.arms} or arm == spec.reference_arm:
+        raise InvalidInputError(field=f"{where}.arm", value=arm, allowed="a non-reference arm")
+
+
 def score_validation(
     folder: str | Path,
     *,
@@ -343,16 +355,7 @@ def score_validation(
         predicted = predict_typical(spec, dt_days=dt_days)
         for i, effect in enumerate(observed.effects):
             where = f"{entry.name}/observed.toml effects[{i}]"
-            if effect.endpoint not in spec.endpoints:
-                raise InvalidInputError(
-                    field=f"{where}.endpoint",
-                    value=effect.endpoint,
-                    allowed=f"an endpoint of the spec: {', '.join(spec.endpoints)}",
-                )
-            if effect.arm not in predicted or effect.arm == spec.reference_arm:
-                raise InvalidInputError(
-                    field=f"{where}.arm", value=effect.arm, allowed="a non-reference arm"
-                )
+            _check_endpoint_and_arm(spec, where, effect.endpoint, effect.arm)
             unit = _CANONICAL_UNIT[effect.endpoint]
             if effect.unit != unit:
                 raise InvalidInputError(
@@ -417,16 +420,7 @@ def score_time_course(folder: str | Path, *, dt_days: float = 0.5) -> list[TimeC
         course = _read_observed(entry / "time_course.toml", _TimeCourse)
         for i, plateau in enumerate(course.plateaus):
             where = f"{entry.name}/time_course.toml plateaus[{i}]"
-            if plateau.endpoint not in spec.endpoints:
-                raise InvalidInputError(
-                    field=f"{where}.endpoint",
-                    value=plateau.endpoint,
-                    allowed=f"an endpoint of the spec: {', '.join(spec.endpoints)}",
-                )
-            if plateau.arm not in {a.name for a in spec.arms} or plateau.arm == spec.reference_arm:
-                raise InvalidInputError(
-                    field=f"{where}.arm", value=plateau.arm, allowed="a non-reference arm"
-                )
+            _check_endpoint_and_arm(spec, where, plateau.endpoint, plateau.arm)
         weeks = range(1, course.horizon_weeks + 1)
         runs = [predict_typical(spec, dt_days=dt_days, duration_weeks=w) for w in weeks]
         for plateau in course.plateaus:
