@@ -210,8 +210,13 @@ def _within_range(
     return inside
 
 
-def _check_per_row(name: str, value: FloatArray, n_rows: int) -> FloatArray:
-    """A lab given per parameter row (e.g. drawn from a population), every value checked."""
+def _check_per_row(
+    name: str, value: FloatArray, n_rows: int, *, missing_allowed: bool = False
+) -> FloatArray:
+    """A lab given per parameter row (e.g. drawn from a population), every value checked.
+
+    With ``missing_allowed``, NaN marks a row whose lab was not measured.
+    """
     lo, hi, unit = LAB_BOUNDS[name]
     values = np.asarray(value, dtype=float)
     if values.shape != (n_rows,):
@@ -219,6 +224,8 @@ def _check_per_row(name: str, value: FloatArray, n_rows: int) -> FloatArray:
             field=name, value=list(values.shape), allowed=f"one value per parameter row ({n_rows})"
         )
     bad = ~(np.isfinite(values) & (values >= lo) & (values <= hi))
+    if missing_allowed:
+        bad &= ~np.isnan(values)
     if bool(np.any(bad)):
         raise InvalidInputError(
             field=name, value=float(values[bad][0]), unit=unit, allowed=f"[{lo}, {hi}]"
@@ -227,13 +234,17 @@ def _check_per_row(name: str, value: FloatArray, n_rows: int) -> FloatArray:
 
 
 def _check_scalar_or_rows(
-    name: str, value: float | FloatArray | None, n_rows: int
+    name: str, value: float | FloatArray | None, n_rows: int, *, missing_allowed: bool = False
 ) -> tuple[float | None, FloatArray | None]:
     """A lab given once or per parameter row: (first value or None, the rows or None)."""
     if value is not None and np.ndim(value) > 0:
-        rows = _check_per_row(name, np.asarray(value), n_rows)
+        rows = _check_per_row(name, np.asarray(value), n_rows, missing_allowed=missing_allowed)
         return float(rows[0]), rows
     return _check(name, value), None  # type: ignore[arg-type]
+
+
+def _rows_or_scalar(scalar: float | None, rows: FloatArray | None) -> float | FloatArray | None:
+    return rows if rows is not None else scalar
 
 
 def _fit_mg_balance(
@@ -241,7 +252,7 @@ def _fit_mg_balance(
     serum: FloatArray,
     glucose: FloatArray,
     action: FloatArray,
-    intake: float | None,
+    intake: float | FloatArray | None,
 ) -> tuple[ParameterSet, dict[str, float], NDArray[np.bool_]]:
     """Make absorbed Mg equal urinary Mg at the measured serum Mg.
 
@@ -254,10 +265,10 @@ def _fit_mg_balance(
     p = params.values
     needed, _ = renal_excretion_mmol_per_day(p, serum * p[:, Param.ECF_VOLUME.pos], glucose, action)
     fitted: dict[str, float] = {}
-    if intake is not None and intake == 0.0:
+    if intake is not None and bool(np.any(np.asarray(intake) == 0.0)):
         raise InvalidInputError(
             field="dietary_intake_mg_per_day",
-            value=intake,
+            value=0.0,
             unit="mg/day",
             allowed="> 0 when serum Mg is given",
         )
@@ -286,12 +297,12 @@ def _fit_mg_balance(
 
 def fit_person(
     *,
-    fasting_glucose_mmol_per_l: float | None = None,
+    fasting_glucose_mmol_per_l: float | FloatArray | None = None,
     fasting_insulin_uiu_per_ml: float | FloatArray | None = None,
     serum_mg_mmol_per_l: float | FloatArray | None = None,
-    egfr_ml_per_min_1_73m2: float | None = None,
-    dietary_intake_mg_per_day: float | None = None,
-    hba1c_percent: float | None = None,
+    egfr_ml_per_min_1_73m2: float | FloatArray | None = None,
+    dietary_intake_mg_per_day: float | FloatArray | None = None,
+    hba1c_percent: float | FloatArray | None = None,
     base: ParameterSet | None = None,
     serum_mg_source: str = "measured",
     medicines: Iterable[str] = (),
@@ -358,9 +369,16 @@ def fit_person(
     -----
     Missing labs take the reference adult's value (``mgir_reference_adult``): glucose
     5.0 mmol/L, serum Mg from intake at steady state, intake 300 mg/day, eGFR 100.
+
+    Every lab may be an array with one value per row of ``base``: a whole virtual cohort is
+    fitted in one vectorised call (``fitted`` and ``warnings`` then describe row 0; use
+    ``feasible`` per row). In an HbA1c array, NaN marks a row without the lab (that row keeps
+    the population's offset).
     """
-    glucose_mmol = _check("fasting_glucose_mmol_per_l", fasting_glucose_mmol_per_l)
     params = base if base is not None else default_parameters()
+    glucose_mmol, glucose_rows = _check_scalar_or_rows(
+        "fasting_glucose_mmol_per_l", fasting_glucose_mmol_per_l, params.n_subjects
+    )
     insulin, insulin_rows = _check_scalar_or_rows(
         "fasting_insulin_uiu_per_ml", fasting_insulin_uiu_per_ml, params.n_subjects
     )
@@ -375,14 +393,24 @@ def fit_person(
     serum, serum_rows = _check_scalar_or_rows(
         "serum_mg_mmol_per_l", serum_mg_mmol_per_l, params.n_subjects
     )
-    egfr = _check("egfr_ml_per_min_1_73m2", egfr_ml_per_min_1_73m2)
-    intake = _check("dietary_intake_mg_per_day", dietary_intake_mg_per_day)
-    hba1c = _check("hba1c_percent", hba1c_percent)
+    egfr, egfr_rows = _check_scalar_or_rows(
+        "egfr_ml_per_min_1_73m2", egfr_ml_per_min_1_73m2, params.n_subjects
+    )
+    intake, intake_rows = _check_scalar_or_rows(
+        "dietary_intake_mg_per_day", dietary_intake_mg_per_day, params.n_subjects
+    )
+    hba1c, hba1c_rows = _check_scalar_or_rows(
+        "hba1c_percent", hba1c_percent, params.n_subjects, missing_allowed=True
+    )
+    if hba1c_rows is not None and bool(np.all(np.isnan(hba1c_rows))):
+        hba1c, hba1c_rows = None, None
     if mg_balance not in ("steady_state", "intake"):
         raise InvalidInputError(
             field="mg_balance", value=mg_balance, allowed="steady_state or intake"
         )
-    if mg_balance == "intake" and (serum is None or intake is None or intake == 0.0):
+    if mg_balance == "intake" and (
+        serum is None or intake is None or bool(np.any(_rows_or_scalar(intake, intake_rows) == 0.0))
+    ):
         raise InvalidInputError(
             field="mg_balance",
             value=mg_balance,
@@ -401,12 +429,14 @@ def fit_person(
     fitted: dict[str, float] = {}
     feasible = np.ones(params.n_subjects, dtype=bool)
     if glucose_mmol is not None:
-        changes[Param.BETA_SETPOINT_INITIAL] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
+        glucose_v = _rows_or_scalar(glucose_mmol, glucose_rows)
+        assert glucose_v is not None
+        changes[Param.BETA_SETPOINT_INITIAL] = glucose_v * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
         fitted[Param.BETA_SETPOINT_INITIAL.value] = glucose_mmol * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L
     if egfr is not None:
-        changes[Param.EGFR] = egfr
+        changes[Param.EGFR] = _rows_or_scalar(egfr, egfr_rows)  # type: ignore[assignment]
     if intake is not None:
-        changes[Param.DIETARY_INTAKE] = intake
+        changes[Param.DIETARY_INTAKE] = _rows_or_scalar(intake, intake_rows)  # type: ignore[assignment]
     params = params.replace(**changes)
     p = params.values
     glucose = p[:, Param.BETA_SETPOINT_INITIAL.pos].copy()
@@ -428,7 +458,9 @@ def fit_person(
         )
     else:
         serum_arr = serum_rows if serum_rows is not None else np.full(p.shape[0], serum)
-        params, mg_fitted, balanced = _fit_mg_balance(params, serum_arr, glucose, action, intake)
+        params, mg_fitted, balanced = _fit_mg_balance(
+            params, serum_arr, glucose, action, _rows_or_scalar(intake, intake_rows)
+        )
         feasible &= balanced
         if not balanced[0]:
             warnings.append(
@@ -465,14 +497,17 @@ def fit_person(
         y0 = _assemble(params.values, glucose, action, serum_arr)
         feasible &= _within_range(info[Param.INSULIN_SENSITIVITY_SCALE], scale_si, warnings)
     if hba1c is not None:
-        line = (
-            hba1c_equilibrium_percent(params.values, glucose)
-            - params.values[:, Param.HBA1C_OFFSET.pos]
+        current = params.values[:, Param.HBA1C_OFFSET.pos]
+        line = hba1c_equilibrium_percent(params.values, glucose) - current
+        hba1c_v = np.broadcast_to(
+            np.asarray(_rows_or_scalar(hba1c, hba1c_rows), dtype=float), current.shape
         )
-        offset = hba1c - line
+        measured = ~np.isnan(hba1c_v)
+        offset = np.where(measured, hba1c_v - line, current)
         params = params.replace(**{Param.HBA1C_OFFSET: offset})
-        fitted[Param.HBA1C_OFFSET.value] = float(offset[0])
-        y0[:, State.HBA1C.pos] = hba1c
+        if bool(measured[0]):
+            fitted[Param.HBA1C_OFFSET.value] = float(offset[0])
+        y0[:, State.HBA1C.pos] = np.where(measured, hba1c_v, y0[:, State.HBA1C.pos])
         feasible &= _within_range(
             info[Param.HBA1C_OFFSET],
             offset,

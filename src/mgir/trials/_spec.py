@@ -144,6 +144,7 @@ class TrialSpec(Record):
     condition: str
     female_fraction: float | None
     age_years: Distribution | None
+    bmi_kg_m2: Distribution | None = None
     egfr_ml_per_min_1_73m2: Distribution | None
     baseline: dict[str, Distribution]
     arms: tuple[Arm, ...]
@@ -344,6 +345,11 @@ def parse_trial_spec(document: dict[str, Any]) -> TrialSpec:
         if spec.population.age_years is None
         else Distribution(
             mean=spec.population.age_years.mean, sd=spec.population.age_years.sd, unit="year"
+        ),
+        bmi_kg_m2=None
+        if spec.population.bmi_kg_m2 is None
+        else Distribution(
+            mean=spec.population.bmi_kg_m2.mean, sd=spec.population.bmi_kg_m2.sd, unit="kg/m2"
         ),
         egfr_ml_per_min_1_73m2=egfr,
         baseline=baseline,
