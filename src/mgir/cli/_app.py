@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from mgir.cli import _assess, _demo, _foods, _model, _plan, _reference, _report, _schema, _simulate
+from mgir.cli import (
+    _assess,
+    _demo,
+    _foods,
+    _model,
+    _plan,
+    _reference,
+    _report,
+    _schema,
+    _simulate,
+    _trial,
+)
 
 __all__ = ["app", "main"]
 
@@ -44,7 +55,18 @@ def _root(
     """Magnesium and insulin resistance: assess, plan safely, simulate."""
 
 
-for module in (_assess, _plan, _simulate, _model, _foods, _report, _demo, _reference, _schema):
+for module in (
+    _assess,
+    _plan,
+    _simulate,
+    _model,
+    _foods,
+    _report,
+    _demo,
+    _reference,
+    _schema,
+    _trial,
+):
     module.register(app)
 
 

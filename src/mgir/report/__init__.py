@@ -7,11 +7,15 @@ from mgir.report._figures import projection_figure as projection_figure
 from mgir.report._figures import projection_figure_png as projection_figure_png
 from mgir.report._html import render_pdf as render_pdf
 from mgir.report._html import render_report as render_report
+from mgir.report._trial import power_curve_figure as power_curve_figure
+from mgir.report._trial import render_trial_report as render_trial_report
 
 __all__ = [
+    "power_curve_figure",
     "projected_outputs",
     "projection_figure",
     "projection_figure_png",
     "render_pdf",
     "render_report",
+    "render_trial_report",
 ]

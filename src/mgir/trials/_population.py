@@ -213,9 +213,7 @@ def _inside_lab_bounds(pool: _Pool) -> BoolArray:
 
 def _rule_mask(pool: _Pool, rule: PoolRule) -> BoolArray:
     group = _glycaemic_group(pool)
-    glucose_band = {
-        b.code: b for b in glycaemic_categories("fasting_glucose")
-    }
+    glucose_band = {b.code: b for b in glycaemic_categories("fasting_glucose")}
     mask = {
         "normal": group == 0,
         "prediabetes": group == 1,
@@ -234,7 +232,8 @@ def _rule_mask(pool: _Pool, rule: PoolRule) -> BoolArray:
     if rule.waist_male_min_cm is not None and rule.waist_female_min_cm is not None:
         waist_min = np.where(pool.female, rule.waist_female_min_cm, rule.waist_male_min_cm)
         mask = mask & np.nan_to_num(pool.waist_cm >= waist_min).astype(bool)
-    return mask
+    result: BoolArray = np.asarray(mask, dtype=bool)
+    return result
 
 
 class BalanceRow(Record):
@@ -395,8 +394,9 @@ def entropy_balance(
     def weights_for(lam: FloatArray) -> FloatArray:
         z = log_q + moments @ lam
         z -= z.max()
-        w = np.exp(z)
-        return w / w.sum()
+        w: FloatArray = np.exp(z)
+        normalised: FloatArray = w / w.sum()
+        return normalised
 
     def objective(lam: FloatArray) -> tuple[float, FloatArray]:
         z = log_q + moments @ lam
@@ -410,7 +410,8 @@ def entropy_balance(
         w = weights_for(lam)
         mean = moments.T @ w
         inner = (moments * w[:, None]).T @ moments - np.outer(mean, mean)
-        return inner + ridge * np.eye(k)  # type: ignore[no-any-return]
+        result: FloatArray = inner + ridge * np.eye(k)
+        return result
 
     k = moments.shape[1]
     solution = scipy.optimize.minimize(
@@ -677,4 +678,3 @@ def sample_population(
         glycaemic_group=group[chosen],
         match=match,
     )
-

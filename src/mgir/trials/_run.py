@@ -12,8 +12,9 @@ How a trial is simulated (``docs/trials.md``):
    the mean that a placebo arm shows.
 3. Each subject is fitted to their true labs and their recorded or imputed dietary Mg
    (:func:`mgir.model.fit_person`, vectorised over the cohort) and simulated with their arm's
-   salt and dose times adherence; subjects whose labs the model cannot reproduce are left out
-   and counted.
+   salt and dose times adherence. Where the recorded (or imputed) intake cannot sustain the
+   subject's serum Mg at steady state, the subject is fitted without it, as a person without a
+   diary; subjects whose labs the model still cannot reproduce are left out. Both are counted.
 4. Recorded labs: the baseline is the survey's measurement; the end is the model's value times
    log-normal within-person and assay noise (``lab_variability.csv``,
    ``trial_measurement.csv``). Indices (HOMA-IR, QUICKI, HOMA-%B) come from recorded glucose
@@ -48,6 +49,7 @@ from mgir.model import (
     MODEL_VERSION,
     Output,
     ParameterSet,
+    PersonFit,
     QuasiSteadyState,
     Regimen,
     calibration_id,
@@ -194,9 +196,7 @@ def _population_log_moments() -> dict[str, tuple[float, float]]:
     return out
 
 
-def _true_given_measured(
-    lab: str, measured: FloatArray, rng: np.random.Generator
-) -> FloatArray:
+def _true_given_measured(lab: str, measured: FloatArray, rng: np.random.Generator) -> FloatArray:
     """A true (long-run) value for each single measurement, from its conditional distribution.
 
     On the log scale, with population mean ``μ``, total SD ``σ_T`` and within-person SD ``σ_W``,
@@ -227,17 +227,33 @@ def _simulate_chunk(
     and ``feasible`` (1.0 where the fit reproduces the subject's labs).
     """
     n = inputs["fasting_glucose"].shape[0]
-    base = ParameterSet(np.repeat(default_parameters().values, n, axis=0))
-    egfr = inputs.get("egfr")
-    fit = fit_person(
-        fasting_glucose_mmol_per_l=inputs["fasting_glucose"],
-        fasting_insulin_uiu_per_ml=inputs["fasting_insulin"],
-        serum_mg_mmol_per_l=inputs["serum_magnesium"],
-        egfr_ml_per_min_1_73m2=egfr,
-        dietary_intake_mg_per_day=inputs["dietary_magnesium"],
-        hba1c_percent=inputs["hba1c"],
-        base=base,
-    )
+
+    def fit(rows: NDArray[np.intp], with_intake: bool) -> PersonFit:
+        egfr = inputs.get("egfr")
+        return fit_person(
+            fasting_glucose_mmol_per_l=inputs["fasting_glucose"][rows],
+            fasting_insulin_uiu_per_ml=inputs["fasting_insulin"][rows],
+            serum_mg_mmol_per_l=inputs["serum_magnesium"][rows],
+            egfr_ml_per_min_1_73m2=None if egfr is None else egfr[rows],
+            hba1c_percent=inputs["hba1c"][rows],
+            dietary_intake_mg_per_day=inputs["dietary_magnesium"][rows] if with_intake else None,
+            base=ParameterSet(np.repeat(default_parameters().values, rows.size, axis=0)),
+        )
+
+    first = fit(np.arange(n), with_intake=True)
+    feasible = first.feasible if first.feasible is not None else np.ones(n, dtype=bool)
+    parameters, initial_state = first.parameters.values.copy(), first.initial_state.copy()
+    # A 1-2-day recall (or a donor's, where imputed) is a noisy estimate of usual intake: where
+    # it cannot sustain the subject's serum Mg at steady state, the subject is fitted as a
+    # person without a diary (the effective intake and absorption share the adjustment).
+    intake_used = feasible.copy()
+    if not bool(feasible.all()):
+        rows = np.flatnonzero(~feasible)
+        again = fit(rows, with_intake=False)
+        parameters[rows] = again.parameters.values
+        initial_state[rows] = again.initial_state
+        feasible = feasible.copy()
+        feasible[rows] = True if again.feasible is None else again.feasible
     arm = inputs["arm"].astype(int)
     dose = inputs["dose_mg_per_day"]
     segments = tuple(
@@ -246,9 +262,9 @@ def _simulate_chunk(
         if salt is not None
     )
     result = simulate(
-        fit.parameters,
+        ParameterSet(parameters),
         days=days,
-        initial_state=fit.initial_state,
+        initial_state=initial_state,
         regimen=Regimen(segments),
         solver=QuasiSteadyState(dt_days=SOLVER_DT_DAYS),
         save_every_days=None,
@@ -258,8 +274,8 @@ def _simulate_chunk(
         series = result.output(output)
         out[f"{lab}_start"] = series[:, 0]
         out[f"{lab}_end"] = series[:, -1]
-    feasible = fit.feasible if fit.feasible is not None else np.ones(n, dtype=bool)
     out["feasible"] = feasible.astype(float)
+    out["intake_used"] = intake_used.astype(float)
     return out
 
 
@@ -279,7 +295,7 @@ class Backend(Protocol):
 
 
 class LocalBackend:
-    """This process, one chunk after another."""
+    """Runs every chunk in this process, one after another."""
 
     def map_chunks(
         self,
@@ -323,6 +339,9 @@ class ArmResult(Record):
     """Virtual subjects summarised (those whose labs the model reproduces)."""
     excluded_not_reproducible: int
     """Virtual subjects left out: the model cannot reproduce their labs at steady state."""
+    fitted_without_intake: int
+    """Virtual subjects whose recorded or imputed dietary Mg cannot sustain their serum Mg at
+    steady state, fitted as people without a diary instead."""
     elemental_mg_per_day: float
     adherence: float
     salt: str | None
@@ -415,10 +434,11 @@ class VirtualTrial:
     true_end: dict[str, FloatArray]
     recorded_end: dict[str, FloatArray]
     excluded: dict[str, int]
+    fitted_without_intake: dict[str, int]
     replicate_seed: np.random.SeedSequence
 
 
-def _endpoint_values(lab_values: dict[str, FloatArray], endpoint: str) -> FloatArray:
+def endpoint_values(lab_values: dict[str, FloatArray], endpoint: str) -> FloatArray:
     g, i = lab_values["fasting_glucose"], lab_values["fasting_insulin"]
     if endpoint == "homa_ir":
         return formulas.homa_ir(g, i)
@@ -429,9 +449,7 @@ def _endpoint_values(lab_values: dict[str, FloatArray], endpoint: str) -> FloatA
     return lab_values[endpoint]
 
 
-def _with_noise(
-    lab: str, true: FloatArray, rng: np.random.Generator
-) -> FloatArray:
+def _with_noise(lab: str, true: FloatArray, rng: np.random.Generator) -> FloatArray:
     noise = measurement_noise().get(lab)
     if noise is None:
         return true.copy()
@@ -511,9 +529,7 @@ def prepare_trial(
         "hba1c": hba1c_true,
         "dietary_magnesium": population.dietary_magnesium,
         "arm": arm.astype(float),
-        "dose_mg_per_day": np.array(
-            [a.elemental_mg_per_day * a.adherence for a in spec.arms]
-        )[arm],
+        "dose_mg_per_day": np.array([a.elemental_mg_per_day * a.adherence for a in spec.arms])[arm],
     }
     if not bool(np.all(np.isnan(population.egfr))):
         inputs["egfr"] = population.egfr
@@ -536,8 +552,10 @@ def prepare_trial(
     recorded_start["urinary_magnesium"] = simulated["urinary_magnesium_start"]
     true_end = {lab: simulated[f"{lab}_end"] for lab in _LABS}
     recorded_end = {lab: _with_noise(lab, true_end[lab], noise_rng) for lab in _LABS}
-    excluded = {
-        a.name: int(np.sum(~keep & (arm == i))) for i, a in enumerate(spec.arms)
+    excluded = {a.name: int(np.sum(~keep & (arm == i))) for i, a in enumerate(spec.arms)}
+    without_intake = simulated["intake_used"] < 0.5
+    fitted_without_intake = {
+        a.name: int(np.sum(keep & without_intake & (arm == i))) for i, a in enumerate(spec.arms)
     }
     return VirtualTrial(
         spec=spec,
@@ -549,6 +567,7 @@ def prepare_trial(
         true_end={k: v[keep] for k, v in true_end.items()},
         recorded_end={k: v[keep] for k, v in recorded_end.items()},
         excluded=excluded,
+        fitted_without_intake=fitted_without_intake,
         replicate_seed=replicate_seed,
     )
 
@@ -580,15 +599,13 @@ def _replicate_contrast(
     arm: _Replicates, reference: _Replicates, endpoint: str
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per replicate: difference in mean change, difference in mean end, Welch p value."""
-    a_start, a_end = _endpoint_values(arm.start, endpoint), _endpoint_values(arm.end, endpoint)
-    r_start = _endpoint_values(reference.start, endpoint)
-    r_end = _endpoint_values(reference.end, endpoint)
+    a_start, a_end = endpoint_values(arm.start, endpoint), endpoint_values(arm.end, endpoint)
+    r_start = endpoint_values(reference.start, endpoint)
+    r_end = endpoint_values(reference.end, endpoint)
     a_change, r_change = a_end - a_start, r_end - r_start
     in_change = np.nanmean(a_change, axis=1) - np.nanmean(r_change, axis=1)
     at_end = np.nanmean(a_end, axis=1) - np.nanmean(r_end, axis=1)
-    test = scipy.stats.ttest_ind(
-        a_change, r_change, axis=1, equal_var=False, nan_policy="omit"
-    )
+    test = scipy.stats.ttest_ind(a_change, r_change, axis=1, equal_var=False, nan_policy="omit")
     p = np.asarray(test.pvalue, dtype=float)
     return in_change, at_end, p
 
@@ -624,7 +641,7 @@ def _arm_result(trial: VirtualTrial, index: int, n_arm: int) -> ArmResult:
     end = {lab: v[members] for lab, v in trial.recorded_end.items()}
     endpoints = {}
     for endpoint in spec.endpoints:
-        s, e = _endpoint_values(start, endpoint), _endpoint_values(end, endpoint)
+        s, e = endpoint_values(start, endpoint), endpoint_values(end, endpoint)
         endpoints[endpoint] = EndpointResult(
             unit=ENDPOINT_UNITS[endpoint],
             baseline=_summary(s),
@@ -637,6 +654,7 @@ def _arm_result(trial: VirtualTrial, index: int, n_arm: int) -> ArmResult:
         n=n_arm,
         virtual_subjects=int(members.sum()),
         excluded_not_reproducible=trial.excluded[arm.name],
+        fitted_without_intake=trial.fitted_without_intake[arm.name],
         elemental_mg_per_day=arm.elemental_mg_per_day,
         adherence=arm.adherence,
         salt=arm.salt,
@@ -663,9 +681,7 @@ def summarise_trial(trial: VirtualTrial, *, replicates: int = DEFAULT_REPLICATES
             )
     n_per_arm = split_by_allocation(spec.n, [a.allocation for a in spec.arms])
     rng = np.random.default_rng(trial.replicate_seed)
-    reps = [
-        _replicate_arm(trial, i, n_per_arm[i], replicates, rng) for i in range(len(names))
-    ]
+    reps = [_replicate_arm(trial, i, n_per_arm[i], replicates, rng) for i in range(len(names))]
     arms = {name: _arm_result(trial, i, n_per_arm[i]) for i, name in enumerate(names)}
     ref = names.index(spec.reference_arm)
     contrasts = []
@@ -780,8 +796,9 @@ def power_curve(
     spec = trial.spec
     if endpoint not in spec.endpoints:
         raise InvalidInputError(
-            field="endpoint", value=endpoint, allowed=f"one of the spec's endpoints: "
-            f"{', '.join(spec.endpoints)}"
+            field="endpoint",
+            value=endpoint,
+            allowed=f"one of the spec's endpoints: {', '.join(spec.endpoints)}",
         )
     names = [a.name for a in spec.arms]
     arm_name = arm or next(n for n in names if n != spec.reference_arm)
@@ -798,9 +815,7 @@ def power_curve(
     allocations = [a.allocation for a in spec.arms]
     largest = split_by_allocation(max(totals), allocations)
     rng = np.random.default_rng(trial.replicate_seed)
-    reps = {
-        k: _replicate_arm(trial, k, largest[k], replicates, rng) for k in (i, ref)
-    }
+    reps = {k: _replicate_arm(trial, k, largest[k], replicates, rng) for k in (i, ref)}
     out = []
     for total in totals:
         n = split_by_allocation(total, allocations)
@@ -844,9 +859,7 @@ def n_for_power(
     low = 2 * len(trial.spec.arms)
 
     def power_at(total: int) -> PowerPoint:
-        return power_curve(
-            trial, [total], endpoint=endpoint, arm=arm, replicates=replicates
-        )[0]
+        return power_curve(trial, [total], endpoint=endpoint, arm=arm, replicates=replicates)[0]
 
     if power_at(low).power >= target_power:
         return power_at(low)
@@ -865,4 +878,3 @@ def n_for_power(
         else:
             low = middle
     return power_at(high)
-
