@@ -11,13 +11,14 @@ import json
 from pathlib import Path
 
 from mgir.care import schemas
+from mgir.trials import schemas as trial_schemas
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "schemas"
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, schema in schemas().items():
+    for name, schema in {**schemas(), **trial_schemas()}.items():
         path = OUT / f"{name}.json"
         path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {path}")

@@ -21,14 +21,16 @@ def register(app: typer.Typer) -> None:
         name: Annotated[
             str,
             typer.Argument(
-                help="person-file, care-options, evaluation, assessment, plan or projection."
+                help="person-file, care-options, evaluation, assessment, plan, projection, "
+                "trial-result or power-points."
             ),
         ],
     ) -> None:
         """Print a JSON Schema (the same as docs/schemas/<name>.json)."""
         from mgir.care import schemas  # noqa: PLC0415
+        from mgir.trials import schemas as trial_schemas  # noqa: PLC0415
 
-        known = schemas()
+        known = {**schemas(), **trial_schemas()}
         if name not in known:
             raise InvalidInputError(
                 field="NAME",

@@ -439,7 +439,7 @@ def describe_command(
         cells = []
         for m in matches.values():
             row = next(r for r in m.rows if r.quantity == quantity)
-            if row.how == "pool" and row.pool_mean == row.pool_mean:
+            if row.how == "pool" and row.pool_mean is not None:
                 cells.append(f"{_fmt(row.pool_mean)} ± {_fmt(row.pool_sd)}")
             else:
                 cells.append(f"{_fmt(row.virtual_mean)} ± {_fmt(row.virtual_sd)} (drawn)")

@@ -65,7 +65,11 @@ def power_curve_figure(points: Sequence[PowerPoint], *, fmt: str = "svg") -> byt
 
 def _baseline_figure(result: TrialResult) -> bytes:
     plt = _pyplot()
-    rows = [r for r in result.population.rows if r.target_mean is not None]
+    rows = [
+        r
+        for r in result.population.rows
+        if r.target_mean is not None and r.virtual_mean is not None
+    ]
     with plt.rc_context(_RC):
         fig, axes = plt.subplots(1, max(len(rows), 1), figsize=(2.1 * max(len(rows), 1), 3.0))
         axes = [axes] if len(rows) <= 1 else list(axes)
@@ -82,7 +86,7 @@ def _baseline_figure(result: TrialResult) -> bytes:
             ax.errorbar(
                 [1],
                 [row.virtual_mean],
-                yerr=[[row.virtual_sd]],
+                yerr=[[row.virtual_sd or 0.0]],
                 fmt="o",
                 color="#0072B2",
                 capsize=4,

@@ -29,6 +29,7 @@ from mgir.trials._run import n_for_power as n_for_power
 from mgir.trials._run import power_curve as power_curve
 from mgir.trials._run import prepare_trial as prepare_trial
 from mgir.trials._run import run_trial as run_trial
+from mgir.trials._run import schemas as schemas
 from mgir.trials._run import summarise_trial as summarise_trial
 from mgir.trials._spec import CONDITIONS as CONDITIONS
 from mgir.trials._spec import ENDPOINTS as ENDPOINTS
@@ -72,6 +73,7 @@ __all__ = [
     "read_trial_spec",
     "run_trial",
     "sample_population",
+    "schemas",
     "score_time_course",
     "score_validation",
     "summarise_trial",

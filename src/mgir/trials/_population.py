@@ -243,10 +243,11 @@ class BalanceRow(Record):
     unit: str
     target_mean: float | None
     target_sd: float | None
-    pool_mean: float
-    pool_sd: float
-    virtual_mean: float
-    virtual_sd: float
+    pool_mean: float | None
+    """Survey-weighted mean of the condition pool (None: not in the survey, e.g. serum Mg)."""
+    pool_sd: float | None
+    virtual_mean: float | None
+    virtual_sd: float | None
     how: str
     """``balanced`` (weights match the table), ``derived`` (an index of balanced labs),
     ``drawn`` (from the table's distribution) or ``pool`` (not in the table: the condition
@@ -611,8 +612,8 @@ def sample_population(
                 target_sd=None if target is None else target[1],
                 pool_mean=pool_mean,
                 pool_sd=pool_sd,
-                virtual_mean=float(v.mean()) if v.size else float("nan"),
-                virtual_sd=float(v.std(ddof=1)) if v.size > 1 else float("nan"),
+                virtual_mean=float(v.mean()) if v.size else None,
+                virtual_sd=float(v.std(ddof=1)) if v.size > 1 else None,
                 how=(
                     "pool"
                     if target is None
@@ -643,8 +644,8 @@ def sample_population(
             unit="mmol/L",
             target_mean=serum_target[0],
             target_sd=serum_target[1],
-            pool_mean=float("nan"),
-            pool_sd=float("nan"),
+            pool_mean=None,
+            pool_sd=None,
             virtual_mean=float(serum.mean()),
             virtual_sd=float(serum.std(ddof=1)) if n > 1 else 0.0,
             how=serum_how,

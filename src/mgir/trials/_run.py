@@ -35,9 +35,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
+import pydantic
 import scipy.stats
 from numpy.typing import NDArray
 
@@ -406,6 +407,14 @@ class PowerPoint(Record):
     ci95_difference_in_change: tuple[float, float]
 
 
+def schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schemas of the trial documents: ``trial-result`` and ``power-points``."""
+    return {
+        "trial-result": TrialResult.model_json_schema(mode="serialization"),
+        "power-points": pydantic.TypeAdapter(list[PowerPoint]).json_schema(mode="serialization"),
+    }
+
+
 def split_by_allocation(n: int, allocations: Sequence[float]) -> list[int]:
     """Split ``n`` participants by relative allocation (largest remainder, at least 1 each)."""
     weights = np.asarray(allocations, dtype=float)
@@ -605,8 +614,10 @@ def _replicate_contrast(
     a_change, r_change = a_end - a_start, r_end - r_start
     in_change = np.nanmean(a_change, axis=1) - np.nanmean(r_change, axis=1)
     at_end = np.nanmean(a_end, axis=1) - np.nanmean(r_end, axis=1)
-    test = scipy.stats.ttest_ind(a_change, r_change, axis=1, equal_var=False, nan_policy="omit")
-    p = np.asarray(test.pvalue, dtype=float)
+    # Two arms without any spread (urinary Mg has no noise) give no p value: not significant.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        test = scipy.stats.ttest_ind(a_change, r_change, axis=1, equal_var=False, nan_policy="omit")
+    p = np.nan_to_num(np.asarray(test.pvalue, dtype=float), nan=1.0)
     return in_change, at_end, p
 
 

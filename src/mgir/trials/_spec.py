@@ -321,6 +321,25 @@ def parse_trial_spec(document: dict[str, Any]) -> TrialSpec:
             )
         else:
             egfr = Distribution(mean=given.mean, sd=given.sd, unit="mL/min/1.73m2")
+    bmi = spec.population.bmi_kg_m2
+    if (
+        bmi is not None
+        and bmi.unit is not None
+        and bmi.unit.replace(" ", "")
+        not in (
+            "kg/m2",
+            "kg/m²",
+        )
+    ):
+        errors.append(
+            InvalidInputError(field="population.bmi_kg_m2.unit", value=bmi.unit, allowed="kg/m2")
+        )
+    if bmi is not None and not 10.0 <= bmi.mean <= 80.0:
+        errors.append(
+            InvalidInputError(
+                field="population.bmi_kg_m2.mean", value=bmi.mean, unit="kg/m2", allowed="10-80"
+            )
+        )
     reference = spec.analysis.reference_arm
     if reference is None:
         reference = next((a.name for a in spec.arms if a.supplement is None), None)
