@@ -71,7 +71,8 @@ def _baseline_figure(result: TrialResult) -> bytes:
         if r.target_mean is not None and r.virtual_mean is not None
     ]
     with plt.rc_context(_RC):
-        fig, axes = plt.subplots(1, max(len(rows), 1), figsize=(2.1 * max(len(rows), 1), 3.0))
+        count = max(len(rows), 1)
+        fig, axes = plt.subplots(1, count, figsize=(max(2.1 * count, 8.0), 2.6))
         axes = [axes] if len(rows) <= 1 else list(axes)
         for ax, row in zip(axes, rows, strict=False):
             ax.errorbar(
