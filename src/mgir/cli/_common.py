@@ -56,6 +56,7 @@ R = TypeVar("R")
 
 
 _CLI_HINTS: dict[str, tuple[str, str]] = {
+    "scheduler": ("--scheduler", ""),
     "requested_elemental_mg_per_day": (
         "--elemental-mg",
         " (on the command line: --override-ul REASON --override-by NAME)",
