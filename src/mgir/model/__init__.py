@@ -9,6 +9,7 @@ entry point. See ``docs/model.md``.
 
 from __future__ import annotations
 
+from mgir.model._compiled import Rosenbrock23 as Rosenbrock23
 from mgir.model._equations import homa_ir as homa_ir
 from mgir.model._inputs import DoseSegment as DoseSegment
 from mgir.model._inputs import Regimen as Regimen
@@ -71,6 +72,7 @@ __all__ = [
     "PersonFit",
     "QuasiSteadyState",
     "Regimen",
+    "Rosenbrock23",
     "SaltInfo",
     "ScipyReference",
     "SerumMgPrior",

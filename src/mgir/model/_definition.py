@@ -61,9 +61,17 @@ FloatArray = NDArray[np.float64]
 class softplus(sp.Function):  # type: ignore[misc]  # noqa: N801 - printed by name
     """``ln(1 + exp(z))``, the smooth threshold of the renal and glucose terms."""
 
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        """``d softplus(z)/dz = 1 / (1 + exp(-z))`` (for the compiled solver's Jacobian)."""
+        return 1 / (1 + sp.exp(-self.args[0]))
+
 
 class positive_part(sp.Function):  # type: ignore[misc]  # noqa: N801
     """``max(z, 0)``, written ``(z + |z|)/2`` in SBML so that units check."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        """``d max(z, 0)/dz``: 1 above 0, else 0."""
+        return sp.Heaviside(self.args[0], 0)
 
 
 @dataclass(frozen=True, slots=True)
