@@ -74,7 +74,10 @@ class SimulationResult:
 
     def __post_init__(self) -> None:
         for name in ("time_days", "states"):
-            arr = np.array(getattr(self, name), dtype=float, copy=True)
+            given = getattr(self, name)
+            if isinstance(given, np.ndarray) and given.dtype == float and not given.flags.writeable:
+                continue  # already frozen (simulate hands over its own array): no copy
+            arr = np.array(given, dtype=float, copy=True)
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
 
