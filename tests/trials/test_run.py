@@ -274,3 +274,26 @@ def test_summaries_need_enough_replicates():
         summarise_trial(trial, replicates=3)
     with pytest.raises(InvalidInputError, match="subjects_per_arm"):
         prepare_trial(parse_trial_spec(_document()), subjects_per_arm=1)
+
+
+def test_parameter_draws_widen_the_interval_and_are_reproducible():
+    spec = parse_trial_spec(_document(endpoints=("serum_magnesium",)))
+    plain = run_trial(spec, subjects_per_arm=300, replicates=300)
+    drawn = run_trial(spec, subjects_per_arm=300, replicates=300, parameter_draws=6)
+    again = run_trial(spec, subjects_per_arm=300, replicates=300, parameter_draws=6)
+    assert drawn.model_dump_json() == again.model_dump_json()
+    assert drawn.provenance.parameter_draws == 6
+    assert plain.provenance.parameter_draws == 0
+    # Six cohorts, one per posterior draw: the arms summarise all of them.
+    assert (
+        drawn.arms["placebo"].virtual_subjects + drawn.arms["placebo"].excluded_not_reproducible
+        == 6 * 300
+    )
+
+    def width(result):
+        low, high = result.contrasts[0].difference_in_change.ci95
+        return high - low
+
+    # The calibration's posterior spreads the Mg response: the interval of a trial widens.
+    assert width(drawn) > 1.2 * width(plain)
+    assert any("posterior" in a for a in drawn.assumptions)

@@ -40,6 +40,16 @@ BackendName = Annotated[
     str,
     typer.Option("--backend", help="local (this process) or dask (needs --scheduler)."),
 ]
+ParameterDraws = Annotated[
+    int,
+    typer.Option(
+        "--parameter-draws",
+        min=0,
+        max=1000,
+        help="Posterior draws of the calibrated parameters; the interval then includes "
+        "parameter uncertainty (K times the work; default 0: none).",
+    ),
+]
 Scheduler = Annotated[
     str | None,
     typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
@@ -95,6 +105,7 @@ def _print_result(result: TrialResult, spec: TrialSpec) -> None:
         f"[bold]{result.name}[/bold]: {spec.condition}, n = {spec.n}, "
         f"{result.duration_weeks:g} weeks; {p.virtual_subjects_per_arm} virtual subjects per "
         f"arm, {p.replicates} replicate trials, seed {p.seed}"
+        + (f", {p.parameter_draws} parameter draws" if p.parameter_draws else "")
     )
     match = result.population
     table = Table(
@@ -198,13 +209,20 @@ def _prepare(
     backend: str,
     scheduler: str | None,
     quiet: bool,
+    parameter_draws: int,
 ) -> Any:
     from mgir.trials import prepare_trial  # noqa: PLC0415
 
     chosen = _backend(backend, scheduler)
-    with _progress(subjects_per_arm * len(spec.arms), quiet, "fitting and simulating") as tick:
+    total = subjects_per_arm * len(spec.arms) * max(parameter_draws, 1)
+    with _progress(total, quiet, "fitting and simulating") as tick:
         return prepare_trial(
-            spec, subjects_per_arm=subjects_per_arm, seed=seed, backend=chosen, progress=tick
+            spec,
+            subjects_per_arm=subjects_per_arm,
+            seed=seed,
+            backend=chosen,
+            progress=tick,
+            parameter_draws=parameter_draws,
         )
 
 
@@ -224,12 +242,13 @@ def run_command(
     seed: TrialSeed = None,
     backend: BackendName = "local",
     scheduler: Scheduler = None,
+    parameter_draws: ParameterDraws = 0,
 ) -> None:
     """Run a trial spec on a virtual population: arms, contrasts with intervals, power."""
     from mgir.trials import summarise_trial  # noqa: PLC0415
 
     spec = _read(spec_path)
-    trial = _prepare(spec, subjects_per_arm, seed, backend, scheduler, quiet=as_json)
+    trial = _prepare(spec, subjects_per_arm, seed, backend, scheduler, as_json, parameter_draws)
     result = summarise_trial(trial, replicates=replicates)
     document = result.model_dump(mode="json")
     if output is not None:
@@ -297,6 +316,7 @@ def power_command(
     seed: TrialSeed = None,
     backend: BackendName = "local",
     scheduler: Scheduler = None,
+    parameter_draws: ParameterDraws = 0,
 ) -> None:
     """Power of a contrast by total n: a curve (--n) or the n for a power (--target-power)."""
     from mgir.trials import n_for_power, power_curve  # noqa: PLC0415
@@ -312,7 +332,7 @@ def power_command(
             value=endpoint,
             allowed=f"one of the spec's endpoints: {', '.join(spec.endpoints)}",
         )
-    trial = _prepare(spec, subjects_per_arm, seed, backend, scheduler, quiet=as_json)
+    trial = _prepare(spec, subjects_per_arm, seed, backend, scheduler, as_json, parameter_draws)
     if totals is not None:
         points = power_curve(
             trial, _totals(totals), endpoint=endpoint, arm=arm, replicates=replicates

@@ -61,6 +61,9 @@ from mgir.model import (
     population_serum_mg,
     simulate,
 )
+from mgir.model import (
+    parameter_draws as mgir_parameter_draws,
+)
 from mgir.model._inputs import DoseSegment
 from mgir.reference import lab_variability, load_table
 from mgir.trials._population import (
@@ -238,7 +241,11 @@ def _simulate_chunk(
             egfr_ml_per_min_1_73m2=None if egfr is None else egfr[rows],
             hba1c_percent=inputs["hba1c"][rows],
             dietary_intake_mg_per_day=inputs["dietary_magnesium"][rows] if with_intake else None,
-            base=ParameterSet(np.repeat(default_parameters().values, rows.size, axis=0)),
+            base=ParameterSet(
+                np.repeat(default_parameters().values, rows.size, axis=0)
+                if "base_parameters" not in inputs
+                else inputs["base_parameters"][rows]
+            ),
         )
 
     first = fit(np.arange(n), with_intake=True)
@@ -378,6 +385,8 @@ class TrialProvenance(Record):
     seed: int
     virtual_subjects_per_arm: int
     replicates: int
+    parameter_draws: int
+    """0: the calibrated parameters for everyone; K: K posterior draws (see assumptions)."""
     solver: dict[str, str | float]
     test: str
 
@@ -445,6 +454,9 @@ class VirtualTrial:
     excluded: dict[str, int]
     fitted_without_intake: dict[str, int]
     replicate_seed: np.random.SeedSequence
+    block: NDArray[np.int64]
+    """Parameter draw of each kept subject (all 0 without parameter draws)."""
+    parameter_draws: int
 
 
 def endpoint_values(lab_values: dict[str, FloatArray], endpoint: str) -> FloatArray:
@@ -474,6 +486,7 @@ def prepare_trial(
     backend: Backend | None = None,
     chunk_subjects: int = DEFAULT_CHUNK_SUBJECTS,
     progress: Callable[[int], None] | None = None,
+    parameter_draws: int = 0,
 ) -> VirtualTrial:
     """Draw, fit and simulate a spec's virtual cohort (steps 1–4 of the module's method).
 
@@ -491,7 +504,17 @@ def prepare_trial(
         Subjects per task; does not change the result.
     progress : callable, optional
         Called with the number of subjects each finished task held.
+    parameter_draws : int
+        0 (default): every subject has the calibrated parameters. K > 0: K draws of the
+        calibration's posterior (:func:`mgir.model.parameter_draws`); a cohort of
+        ``subjects_per_arm`` per arm is simulated with each, and each replicate trial uses one
+        draw for all its participants, so the interval includes parameter uncertainty (K times
+        the cost).
     """
+    if not (isinstance(parameter_draws, int) and 0 <= parameter_draws <= 1000):
+        raise InvalidInputError(
+            field="parameter_draws", value=parameter_draws, allowed="an integer in [0, 1000]"
+        )
     if not (isinstance(subjects_per_arm, int) and subjects_per_arm >= 2):
         raise InvalidInputError(
             field="subjects_per_arm", value=subjects_per_arm, allowed="an integer >= 2"
@@ -503,15 +526,17 @@ def prepare_trial(
     used_seed = seed if seed is not None else spec.seed if spec.seed is not None else DEFAULT_SEED
     if not (isinstance(used_seed, int) and used_seed >= 0):
         raise InvalidInputError(field="seed", value=used_seed, allowed="an integer >= 0")
-    population_seed, truth_seed, noise_seed, replicate_seed = np.random.SeedSequence(
+    population_seed, truth_seed, noise_seed, replicate_seed, draw_seed = np.random.SeedSequence(
         used_seed
-    ).spawn(4)
+    ).spawn(5)
     n_arms = len(spec.arms)
-    total = subjects_per_arm * n_arms
+    blocks = max(parameter_draws, 1)
+    total = subjects_per_arm * n_arms * blocks
     population = sample_population(
         spec.condition, total, np.random.default_rng(population_seed), spec=spec
     )
-    arm = np.repeat(np.arange(n_arms), subjects_per_arm)
+    arm = np.tile(np.repeat(np.arange(n_arms), subjects_per_arm), blocks)
+    block = np.repeat(np.arange(blocks), subjects_per_arm * n_arms)
     truth_rng = np.random.default_rng(truth_seed)
     recorded_start: dict[str, FloatArray] = {
         "fasting_glucose": population.fasting_glucose_measured,
@@ -542,6 +567,11 @@ def prepare_trial(
     }
     if not bool(np.all(np.isnan(population.egfr))):
         inputs["egfr"] = population.egfr
+    if parameter_draws > 0:
+        draws = mgir_parameter_draws(
+            default_parameters(), parameter_draws, seed=int(draw_seed.generate_state(1)[0])
+        )
+        inputs["base_parameters"] = draws.values[block]
     salts = tuple(a.salt for a in spec.arms)
     days = spec.duration_weeks * 7.0
     tasks: list[ChunkTask] = [
@@ -578,6 +608,8 @@ def prepare_trial(
         excluded=excluded,
         fitted_without_intake=fitted_without_intake,
         replicate_seed=replicate_seed,
+        block=block[keep],
+        parameter_draws=parameter_draws,
     )
 
 
@@ -597,8 +629,20 @@ class _Replicates:
 def _replicate_arm(
     trial: VirtualTrial, arm_index: int, n_arm: int, replicates: int, rng: np.random.Generator
 ) -> _Replicates:
-    members = np.flatnonzero(trial.arm == arm_index)
-    pick = members[rng.integers(0, members.size, size=(replicates, n_arm))]
+    # Replicate r draws its participants from the cohort of parameter draw r mod K.
+    blocks = max(trial.parameter_draws, 1)
+    pick = np.empty((replicates, n_arm), dtype=np.intp)
+    for b in range(blocks):
+        members = np.flatnonzero((trial.arm == arm_index) & (trial.block == b))
+        if members.size == 0:
+            raise InvalidInputError(
+                field=f"arms[{arm_index}]",
+                value=trial.spec.arms[arm_index].name,
+                allowed="an arm with virtual subjects the model can reproduce for every "
+                "parameter draw",
+            )
+        rows = np.arange(b, replicates, blocks)
+        pick[rows] = members[rng.integers(0, members.size, size=(rows.size, n_arm))]
     start = {lab: values[pick] for lab, values in trial.recorded_start.items()}
     end = {lab: _with_noise(lab, values[pick], rng) for lab, values in trial.true_end.items()}
     return _Replicates(start=start, end=end)
@@ -640,8 +684,15 @@ def _assumptions(trial: VirtualTrial) -> tuple[str, ...]:
         "and progression.",
         "Adherence scales the daily dose; no dropout (the spec format has no dropout rate): "
         "replicate trials analyse every randomised participant.",
-        "The calibrated parameter set for every subject: parameter uncertainty is not part of "
-        "the prediction interval, which is the sampling interval of a trial of this size.",
+        (
+            f"Parameter uncertainty: {trial.parameter_draws} draws of the calibration's "
+            "posterior, a virtual cohort per draw; each replicate trial uses one draw for all "
+            "its participants, so the interval includes it."
+            if trial.parameter_draws
+            else "The calibrated parameter set for every subject: parameter uncertainty is not "
+            "part of the prediction interval, which is the sampling interval of a trial of "
+            "this size (parameter_draws adds it)."
+        ),
     )
 
 
@@ -733,6 +784,7 @@ def summarise_trial(trial: VirtualTrial, *, replicates: int = DEFAULT_REPLICATES
             seed=trial.seed,
             virtual_subjects_per_arm=trial.subjects_per_arm,
             replicates=replicates,
+            parameter_draws=trial.parameter_draws,
             solver=QuasiSteadyState(dt_days=SOLVER_DT_DAYS).describe(),
             test="Welch two-sided t-test of the change (scipy.stats.ttest_ind, equal_var=False)",
         ),
@@ -753,6 +805,7 @@ def run_trial(
     backend: Backend | None = None,
     chunk_subjects: int = DEFAULT_CHUNK_SUBJECTS,
     progress: Callable[[int], None] | None = None,
+    parameter_draws: int = 0,
 ) -> TrialResult:
     """Run a spec as a virtual trial (see the module's method).
 
@@ -772,6 +825,8 @@ def run_trial(
         Subjects per task (does not change the result).
     progress : callable, optional
         Called with the subjects of each finished task.
+    parameter_draws : int
+        Posterior draws of the calibrated parameters (see :func:`prepare_trial`; 0: none).
 
     Returns
     -------
@@ -786,6 +841,7 @@ def run_trial(
         backend=backend,
         chunk_subjects=chunk_subjects,
         progress=progress,
+        parameter_draws=parameter_draws,
     )
     return summarise_trial(trial, replicates=replicates)
 
