@@ -297,3 +297,25 @@ def test_parameter_draws_widen_the_interval_and_are_reproducible():
     # The calibration's posterior spreads the Mg response: the interval of a trial widens.
     assert width(drawn) > 1.2 * width(plain)
     assert any("posterior" in a for a in drawn.assumptions)
+
+
+def test_dropout_analyses_the_completers():
+    spec = parse_trial_spec(_document(endpoints=("serum_magnesium", "homa_ir")))
+    trial = prepare_trial(spec, subjects_per_arm=300)
+    # 80 randomised with half dropping out are analysed like 40 who all complete: the same
+    # replicate draws (common random numbers) give the same power and interval.
+    with_dropout = power_curve(trial, [80], endpoint="homa_ir", replicates=200, dropout=0.5)[0]
+    smaller = power_curve(trial, [40], endpoint="homa_ir", replicates=200)[0]
+    assert with_dropout.n_analysed_per_arm == smaller.n_per_arm == {"magnesium": 20, "placebo": 20}
+    assert with_dropout.n_per_arm == {"magnesium": 40, "placebo": 40}
+    assert with_dropout.power == smaller.power
+    assert with_dropout.ci95_difference_in_change == smaller.ci95_difference_in_change
+    result = summarise_trial(trial, replicates=50, dropout=0.2)
+    assert result.arms["magnesium"].n == 30
+    assert result.arms["magnesium"].n_analysed == 24
+    assert result.provenance.dropout == 0.2
+    assert any("Dropout 20%" in a for a in result.assumptions)
+    from mgir._errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="dropout"):
+        summarise_trial(trial, replicates=50, dropout=0.95)

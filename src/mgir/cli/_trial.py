@@ -50,6 +50,15 @@ ParameterDraws = Annotated[
         "parameter uncertainty (K times the work; default 0: none).",
     ),
 ]
+Dropout = Annotated[
+    float,
+    typer.Option(
+        "--dropout",
+        min=0.0,
+        max=0.9,
+        help="Share of randomised people who do not complete (at random; default 0).",
+    ),
+]
 Scheduler = Annotated[
     str | None,
     typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
@@ -135,7 +144,8 @@ def _print_result(result: TrialResult, spec: TrialSpec) -> None:
     arms.add_column("unit")
     for name, arm in result.arms.items():
         dose = f"{arm.elemental_mg_per_day:.0f} mg/day" if arm.salt else "control"
-        arms.add_column(f"{name} (n {arm.n}; {dose})")
+        completers = f", {arm.n_analysed} analysed" if arm.n_analysed != arm.n else ""
+        arms.add_column(f"{name} (n {arm.n}{completers}; {dose})")
     for endpoint in spec.endpoints:
         cells = []
         for arm in result.arms.values():
@@ -243,13 +253,14 @@ def run_command(
     backend: BackendName = "local",
     scheduler: Scheduler = None,
     parameter_draws: ParameterDraws = 0,
+    dropout: Dropout = 0.0,
 ) -> None:
     """Run a trial spec on a virtual population: arms, contrasts with intervals, power."""
     from mgir.trials import summarise_trial  # noqa: PLC0415
 
     spec = _read(spec_path)
     trial = _prepare(spec, subjects_per_arm, seed, backend, scheduler, as_json, parameter_draws)
-    result = summarise_trial(trial, replicates=replicates)
+    result = summarise_trial(trial, replicates=replicates, dropout=dropout)
     document = result.model_dump(mode="json")
     if output is not None:
         write_text(output, json.dumps(document, indent=2, allow_nan=False) + "\n", field="-o")
@@ -286,7 +297,15 @@ def _print_power(points: list[PowerPoint], title: str) -> None:
         low, high = point.ci95_difference_in_change
         table.add_row(
             str(point.n_total),
-            ", ".join(f"{k} {v}" for k, v in point.n_per_arm.items()),
+            ", ".join(
+                f"{k} {v}"
+                + (
+                    f" ({point.n_analysed_per_arm[k]} analysed)"
+                    if point.n_analysed_per_arm[k] != v
+                    else ""
+                )
+                for k, v in point.n_per_arm.items()
+            ),
             f"{point.power:.2f}",
             f"[{low:+.3g}, {high:+.3g}]",
         )
@@ -317,6 +336,7 @@ def power_command(
     backend: BackendName = "local",
     scheduler: Scheduler = None,
     parameter_draws: ParameterDraws = 0,
+    dropout: Dropout = 0.0,
 ) -> None:
     """Power of a contrast by total n: a curve (--n) or the n for a power (--target-power)."""
     from mgir.trials import n_for_power, power_curve  # noqa: PLC0415
@@ -335,13 +355,23 @@ def power_command(
     trial = _prepare(spec, subjects_per_arm, seed, backend, scheduler, as_json, parameter_draws)
     if totals is not None:
         points = power_curve(
-            trial, _totals(totals), endpoint=endpoint, arm=arm, replicates=replicates
+            trial,
+            _totals(totals),
+            endpoint=endpoint,
+            arm=arm,
+            replicates=replicates,
+            dropout=dropout,
         )
         title = f"{spec.name}: power for {endpoint} by total n"
     else:
         assert target_power is not None
         found = n_for_power(
-            trial, endpoint=endpoint, target_power=target_power, arm=arm, replicates=replicates
+            trial,
+            endpoint=endpoint,
+            target_power=target_power,
+            arm=arm,
+            replicates=replicates,
+            dropout=dropout,
         )
         if found is None:
             raise InvalidInputError(

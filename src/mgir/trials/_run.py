@@ -343,6 +343,8 @@ class ArmResult(Record):
 
     n: int
     """Participants of this arm in a trial of the spec's size (its n split by allocation)."""
+    n_analysed: int
+    """Of them, the completers each replicate trial analyses (all without dropout)."""
     virtual_subjects: int
     """Virtual subjects summarised (those whose labs the model reproduces)."""
     excluded_not_reproducible: int
@@ -387,6 +389,8 @@ class TrialProvenance(Record):
     replicates: int
     parameter_draws: int
     """0: the calibrated parameters for everyone; K: K posterior draws (see assumptions)."""
+    dropout: float
+    """Share of randomised participants who do not complete (at random)."""
     solver: dict[str, str | float]
     test: str
 
@@ -409,6 +413,7 @@ class PowerPoint(Record):
 
     n_total: int
     n_per_arm: dict[str, int]
+    n_analysed_per_arm: dict[str, int]
     arm: str
     reference: str
     endpoint: str
@@ -665,7 +670,7 @@ def _replicate_contrast(
     return in_change, at_end, p
 
 
-def _assumptions(trial: VirtualTrial) -> tuple[str, ...]:
+def _assumptions(trial: VirtualTrial, dropout: float = 0.0) -> tuple[str, ...]:
     noise = measurement_noise()
     described = ", ".join(
         f"{lab} {100 * math.sqrt(math.expm1(n.log_sd**2)):.1f} %"
@@ -682,8 +687,13 @@ def _assumptions(trial: VirtualTrial) -> tuple[str, ...]:
         "No placebo effect and no change of diet, weight or medicines beyond the model's own "
         "drift (progression); the control arm changes only by regression to the mean, noise "
         "and progression.",
-        "Adherence scales the daily dose; no dropout (the spec format has no dropout rate): "
-        "replicate trials analyse every randomised participant.",
+        "Adherence scales the daily dose. "
+        + (
+            f"Dropout {dropout:.0%} of randomised participants, at random and alike in every "
+            "arm: replicate trials analyse the completers."
+            if dropout
+            else "No dropout: replicate trials analyse every randomised participant."
+        ),
         (
             f"Parameter uncertainty: {trial.parameter_draws} draws of the calibration's "
             "posterior, a virtual cohort per draw; each replicate trial uses one draw for all "
@@ -696,7 +706,7 @@ def _assumptions(trial: VirtualTrial) -> tuple[str, ...]:
     )
 
 
-def _arm_result(trial: VirtualTrial, index: int, n_arm: int) -> ArmResult:
+def _arm_result(trial: VirtualTrial, index: int, n_arm: int, n_analysed: int) -> ArmResult:
     spec = trial.spec
     members = trial.arm == index
     start = {lab: v[members] for lab, v in trial.recorded_start.items()}
@@ -714,6 +724,7 @@ def _arm_result(trial: VirtualTrial, index: int, n_arm: int) -> ArmResult:
     arm = spec.arms[index]
     return ArmResult(
         n=n_arm,
+        n_analysed=n_analysed,
         virtual_subjects=int(members.sum()),
         excluded_not_reproducible=trial.excluded[arm.name],
         fitted_without_intake=trial.fitted_without_intake[arm.name],
@@ -724,14 +735,33 @@ def _arm_result(trial: VirtualTrial, index: int, n_arm: int) -> ArmResult:
     )
 
 
+def _check_dropout(dropout: float) -> None:
+    if not (isinstance(dropout, int | float) and 0.0 <= dropout <= 0.9):
+        raise InvalidInputError(
+            field="dropout", value=dropout, allowed="a fraction of randomised people in [0, 0.9]"
+        )
+
+
+def analysed(randomised: int, dropout: float) -> int:
+    """Completers of an arm: ``round(n (1 - dropout))``, at least 2 (dropout at random)."""
+    return max(2, round(randomised * (1.0 - dropout)))
+
+
 def _check_replicates(replicates: int) -> None:
     if not (isinstance(replicates, int) and replicates >= 10):
         raise InvalidInputError(field="replicates", value=replicates, allowed="an integer >= 10")
 
 
-def summarise_trial(trial: VirtualTrial, *, replicates: int = DEFAULT_REPLICATES) -> TrialResult:
-    """Arm summaries, contrasts with prediction intervals and power (step 5)."""
+def summarise_trial(
+    trial: VirtualTrial, *, replicates: int = DEFAULT_REPLICATES, dropout: float = 0.0
+) -> TrialResult:
+    """Arm summaries, contrasts with prediction intervals and power (step 5).
+
+    ``dropout`` is the share of randomised participants who do not complete (at random, the
+    same in every arm): replicate trials analyse the completers.
+    """
     _check_replicates(replicates)
+    _check_dropout(dropout)
     spec = trial.spec
     names = [a.name for a in spec.arms]
     for i, name in enumerate(names):
@@ -742,9 +772,12 @@ def summarise_trial(trial: VirtualTrial, *, replicates: int = DEFAULT_REPLICATES
                 allowed="an arm with virtual subjects the model can reproduce (all were left out)",
             )
     n_per_arm = split_by_allocation(spec.n, [a.allocation for a in spec.arms])
+    completers = [analysed(n, dropout) for n in n_per_arm]
     rng = np.random.default_rng(trial.replicate_seed)
-    reps = [_replicate_arm(trial, i, n_per_arm[i], replicates, rng) for i in range(len(names))]
-    arms = {name: _arm_result(trial, i, n_per_arm[i]) for i, name in enumerate(names)}
+    reps = [_replicate_arm(trial, i, completers[i], replicates, rng) for i in range(len(names))]
+    arms = {
+        name: _arm_result(trial, i, n_per_arm[i], completers[i]) for i, name in enumerate(names)
+    }
     ref = names.index(spec.reference_arm)
     contrasts = []
     for i, name in enumerate(names):
@@ -776,7 +809,7 @@ def summarise_trial(trial: VirtualTrial, *, replicates: int = DEFAULT_REPLICATES
         arms=arms,
         contrasts=tuple(contrasts),
         population=trial.population.match,
-        assumptions=_assumptions(trial),
+        assumptions=_assumptions(trial, dropout),
         provenance=TrialProvenance(
             mgir_version=package_version(),
             model_version=MODEL_VERSION,
@@ -785,6 +818,7 @@ def summarise_trial(trial: VirtualTrial, *, replicates: int = DEFAULT_REPLICATES
             virtual_subjects_per_arm=trial.subjects_per_arm,
             replicates=replicates,
             parameter_draws=trial.parameter_draws,
+            dropout=dropout,
             solver=QuasiSteadyState(dt_days=SOLVER_DT_DAYS).describe(),
             test="Welch two-sided t-test of the change (scipy.stats.ttest_ind, equal_var=False)",
         ),
@@ -806,6 +840,7 @@ def run_trial(
     chunk_subjects: int = DEFAULT_CHUNK_SUBJECTS,
     progress: Callable[[int], None] | None = None,
     parameter_draws: int = 0,
+    dropout: float = 0.0,
 ) -> TrialResult:
     """Run a spec as a virtual trial (see the module's method).
 
@@ -827,6 +862,8 @@ def run_trial(
         Called with the subjects of each finished task.
     parameter_draws : int
         Posterior draws of the calibrated parameters (see :func:`prepare_trial`; 0: none).
+    dropout : float
+        Share of randomised participants who do not complete, at random (default 0).
 
     Returns
     -------
@@ -834,6 +871,7 @@ def run_trial(
         The result document (``docs/schemas/trial-result.schema.json``).
     """
     _check_replicates(replicates)
+    _check_dropout(dropout)
     trial = prepare_trial(
         spec,
         subjects_per_arm=subjects_per_arm,
@@ -843,7 +881,7 @@ def run_trial(
         progress=progress,
         parameter_draws=parameter_draws,
     )
-    return summarise_trial(trial, replicates=replicates)
+    return summarise_trial(trial, replicates=replicates, dropout=dropout)
 
 
 def power_curve(
@@ -853,13 +891,16 @@ def power_curve(
     endpoint: str,
     arm: str | None = None,
     replicates: int = DEFAULT_REPLICATES,
+    dropout: float = 0.0,
 ) -> list[PowerPoint]:
     """Power of the contrast of ``arm`` against the reference for several total trial sizes.
 
+    ``totals`` are randomised participants; with ``dropout`` the completers are analysed.
     Every size uses the same replicate draws (common random numbers: the first people of the
     largest trial), so the curve is smooth and rises with n up to replicate noise.
     """
     _check_replicates(replicates)
+    _check_dropout(dropout)
     spec = trial.spec
     if endpoint not in spec.endpoints:
         raise InvalidInputError(
@@ -880,16 +921,17 @@ def power_curve(
         )
     i, ref = names.index(arm_name), names.index(spec.reference_arm)
     allocations = [a.allocation for a in spec.arms]
-    largest = split_by_allocation(max(totals), allocations)
+    largest = [analysed(m, dropout) for m in split_by_allocation(max(totals), allocations)]
     rng = np.random.default_rng(trial.replicate_seed)
     reps = {k: _replicate_arm(trial, k, largest[k], replicates, rng) for k in (i, ref)}
     out = []
     for total in totals:
         n = split_by_allocation(total, allocations)
+        kept = [analysed(m, dropout) for m in n]
         head = {
             k: _Replicates(
-                start={lab: v[:, : n[k]] for lab, v in reps[k].start.items()},
-                end={lab: v[:, : n[k]] for lab, v in reps[k].end.items()},
+                start={lab: v[:, : kept[k]] for lab, v in reps[k].start.items()},
+                end={lab: v[:, : kept[k]] for lab, v in reps[k].end.items()},
             )
             for k in (i, ref)
         }
@@ -898,6 +940,7 @@ def power_curve(
             PowerPoint(
                 n_total=total,
                 n_per_arm={names[k]: n[k] for k in range(len(names))},
+                n_analysed_per_arm={names[k]: kept[k] for k in range(len(names))},
                 arm=arm_name,
                 reference=spec.reference_arm,
                 endpoint=endpoint,
@@ -916,6 +959,7 @@ def n_for_power(
     arm: str | None = None,
     replicates: int = DEFAULT_REPLICATES,
     max_total: int = 20000,
+    dropout: float = 0.0,
 ) -> PowerPoint | None:
     """Smallest total n whose power reaches ``target_power`` (doubling, then bisection).
 
@@ -926,7 +970,9 @@ def n_for_power(
     low = 2 * len(trial.spec.arms)
 
     def power_at(total: int) -> PowerPoint:
-        return power_curve(trial, [total], endpoint=endpoint, arm=arm, replicates=replicates)[0]
+        return power_curve(
+            trial, [total], endpoint=endpoint, arm=arm, replicates=replicates, dropout=dropout
+        )[0]
 
     if power_at(low).power >= target_power:
         return power_at(low)
