@@ -103,3 +103,29 @@ def test_every_problem_is_reported_at_once() -> None:
     assert "population.female_fraction" in fields
     assert "arms[0].supplement.salt" in fields
     assert "analysis.endpoints[1]" in fields
+
+
+def test_an_sd_in_another_unit_scales_by_the_slope_not_the_offset():
+    # HbA1c (NGSP %) = 0.09148 x IFCC (mmol/mol) + 2.152 (the NGSP–IFCC master equation): a mean of
+    # 40 mmol/mol is 5.81 %, and an SD of 4 mmol/mol is 0.366 % (the slope alone).
+    from mgir.trials import parse_trial_spec
+
+    document = {
+        "spec_version": 1,
+        "name": "units",
+        "duration_weeks": 12,
+        "population": {
+            "n": 40,
+            "condition": "prediabetes",
+            "baseline": {
+                "hba1c": {"mean": 40, "sd": 4, "unit": "mmol/mol"},
+                "fasting_glucose": {"mean": 108, "sd": 9, "unit": "mg/dL"},
+            },
+        },
+        "arms": [{"name": "placebo"}],
+        "analysis": {"endpoints": ["hba1c"]},
+    }
+    spec = parse_trial_spec(document)
+    assert spec.baseline["hba1c"].mean == pytest.approx(0.09148 * 40 + 2.152, abs=0.01)
+    assert spec.baseline["hba1c"].sd == pytest.approx(0.09148 * 4, rel=0.01)
+    assert spec.baseline["fasting_glucose"].sd == pytest.approx(9 / 18.016, rel=0.01)

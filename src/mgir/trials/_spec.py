@@ -173,8 +173,14 @@ def _distribution(name: str, given: _MeanSd, field: str) -> Distribution:
             allowed=f"a unit of {name}: {', '.join(item.accepted_units)}",
         )
     mean = to_canonical(item, given.mean, given.unit, field=f"{field}.mean")
-    sd = convert(item, given.sd, given.unit, item.canonical_unit) if given.sd else 0.0
-    return Distribution(mean=mean, sd=abs(sd), unit=item.canonical_unit)
+    # An SD is a difference: it scales by the conversion's slope, without the offset of an
+    # affine one (HbA1c: % = 0.09148 x mmol/mol + 2.152).
+    sd = (
+        abs(convert(item, given.mean + given.sd, given.unit, item.canonical_unit) - mean)
+        if given.sd
+        else 0.0
+    )
+    return Distribution(mean=mean, sd=sd, unit=item.canonical_unit)
 
 
 def _arm(arm: _Arm, field: str) -> Arm:
