@@ -290,6 +290,10 @@ class VirtualPopulation:
     dietary_magnesium: FloatArray
     dietary_magnesium_imputed: BoolArray
     serum_magnesium_measured: FloatArray
+    serum_magnesium_population_mean: FloatArray
+    """Mean of the serum Mg distribution of the subject's own population (mmol/L): where the
+    measured value regresses to."""
+    serum_magnesium_population_sd: FloatArray
     egfr: FloatArray
     glycaemic_group: NDArray[np.int64]
     match: PopulationMatch
@@ -551,15 +555,30 @@ def sample_population(
     # Serum Mg: the spec's table, else the published distribution of the subject's population.
     bounds_mg = LAB_BOUNDS["serum_mg_mmol_per_l"][:2]
     serum = np.empty(n)
+    serum_mean = np.empty(n)
+    serum_sd = np.empty(n)
     rows: list[BalanceRow] = []
+    subject_group = group[chosen]
+    populations = POPULATION_OF_CONDITION[condition]
+    for is_female in (False, True):
+        for glycaemic in (0, 1, 2):
+            who = (female == is_female) & (subject_group == glycaemic)
+            if not bool(who.any()):
+                continue
+            conditions = populations or (
+                ("t2d",) if glycaemic == 2 else ("prediabetes",) if glycaemic == 1 else ()
+            )
+            prior = population_serum_mg(
+                sex="female" if is_female else "male", conditions=conditions
+            )
+            serum_mean[who] = prior.mean_mmol_per_l
+            serum_sd[who] = prior.sd_mmol_per_l
     if spec is not None and "serum_magnesium" in spec.baseline:
         given = spec.baseline["serum_magnesium"]
         serum[:] = _draw_normal_inside(given.mean, given.sd, n, bounds_mg, rng)
         serum_how = "drawn"
         serum_target: tuple[float | None, float | None] = (given.mean, given.sd)
     else:
-        subject_group = group[chosen]
-        populations = POPULATION_OF_CONDITION[condition]
         for is_female in (False, True):
             for glycaemic in (0, 1, 2):
                 who = (female == is_female) & (subject_group == glycaemic)
@@ -675,6 +694,8 @@ def sample_population(
         dietary_magnesium=intake[chosen],
         dietary_magnesium_imputed=imputed[chosen],
         serum_magnesium_measured=serum,
+        serum_magnesium_population_mean=serum_mean,
+        serum_magnesium_population_sd=serum_sd,
         egfr=egfr,
         glycaemic_group=group[chosen],
         match=match,

@@ -3,8 +3,8 @@
 How a trial is simulated (``docs/trials.md``):
 
 1. Virtual subjects are real NHANES adults matched to the spec's baseline table
-   (:func:`mgir.trials.sample_population`), ``subjects_per_arm`` per arm, drawn independently
-   for each arm (randomisation).
+   (:func:`mgir.trials.sample_population`): ``subjects_per_arm`` people, each simulated in
+   every arm, so that the expected between-arm difference carries no chance imbalance.
 2. The survey's labs are single measurements: a subject's true (long-run) glucose, insulin,
    HbA1c and serum Mg are drawn from their distribution given that measurement (on the log
    scale, shrunk towards the population mean by the intraclass correlation that the within-
@@ -19,9 +19,10 @@ How a trial is simulated (``docs/trials.md``):
    log-normal within-person and assay noise (``lab_variability.csv``,
    ``trial_measurement.csv``). Indices (HOMA-IR, QUICKI, HOMA-%B) come from recorded glucose
    and insulin.
-5. Replicate trials of the spec's size (its ``n`` split by allocation) draw subjects from each
-   arm's virtual cohort with fresh end noise; the 2.5th and 97.5th percentiles of the
-   between-arm difference give the prediction interval, and the share of replicates in which
+5. Replicate trials of the spec's size (its ``n`` split by allocation) draw each arm's
+   participants independently from the virtual cohort, with fresh end noise; the 2.5th and
+   97.5th percentiles of the between-arm difference give the prediction interval, and the
+   share of replicates in which
    Welch's two-sided t-test of the change is significant at 5 % gives the power.
 
 Every random number is drawn here, from one :class:`numpy.random.SeedSequence`, before the
@@ -58,7 +59,6 @@ from mgir.model import (
     fit_person,
     model_salt_name,
     package_version,
-    population_serum_mg,
     simulate,
 )
 from mgir.model import (
@@ -192,32 +192,41 @@ def _population_log_moments() -> dict[str, tuple[float, float]]:
         x = np.log(values[keep])
         mean = float(np.sum(w * x))
         out[lab] = (mean, float(np.sqrt(np.sum(w * (x - mean) ** 2))))
-    # Serum Mg is not in the survey files: the published adult distribution (both sexes).
-    priors = [population_serum_mg(sex=sex) for sex in ("female", "male")]
-    mean_mg = float(np.mean([p.mean_mmol_per_l for p in priors]))
-    sd_mg = float(np.mean([p.sd_mmol_per_l for p in priors]))
-    out["serum_magnesium"] = (math.log(mean_mg), sd_mg / mean_mg)
     return out
 
 
-def _true_given_measured(lab: str, measured: FloatArray, rng: np.random.Generator) -> FloatArray:
+def _true_given_measured(
+    lab: str,
+    measured: FloatArray,
+    rng: np.random.Generator,
+    *,
+    log_mean: FloatArray | None = None,
+    log_sd_total: FloatArray | None = None,
+) -> FloatArray:
     """A true (long-run) value for each single measurement, from its conditional distribution.
 
     On the log scale, with population mean ``μ``, total SD ``σ_T`` and within-person SD ``σ_W``,
     the intraclass correlation is ``ρ = 1 - σ_W²/σ_T²`` and the true value given a measurement
     ``x`` is normal with mean ``μ + ρ (x - μ)`` and variance ``ρ σ_W²`` (a bivariate normal).
-    Draws outside the fit's accepted range are redrawn.
+    Draws outside the fit's accepted range are redrawn. ``log_mean`` and ``log_sd_total``
+    (per subject) replace the survey's adults as the population the measurement came from.
     """
-    mu, sd_total = _population_log_moments()[lab]
+    if log_mean is None or log_sd_total is None:
+        mu_all, sd_all = _population_log_moments()[lab]
+        log_mean = np.full(measured.shape, mu_all)
+        log_sd_total = np.full(measured.shape, sd_all)
+    mu, sd_total = log_mean, log_sd_total
     sd_within = measurement_noise()[lab].log_sd
-    rho = max(0.0, 1.0 - (sd_within / sd_total) ** 2)
+    rho = np.maximum(0.0, 1.0 - (sd_within / sd_total) ** 2)
     centre = mu + rho * (np.log(measured) - mu)
-    spread = math.sqrt(rho) * sd_within
+    spread = np.sqrt(rho) * sd_within
     low, high, _ = LAB_BOUNDS[_BOUND_OF_LAB[lab]]
     values = np.exp(centre + spread * rng.standard_normal(measured.shape))
     outside = (values < low) | (values > high)
     while bool(np.any(outside)):
-        values[outside] = np.exp(centre[outside] + spread * rng.standard_normal(outside.sum()))
+        values[outside] = np.exp(
+            centre[outside] + spread[outside] * rng.standard_normal(outside.sum())
+        )
         outside = (values < low) | (values > high)
     return values
 
@@ -536,47 +545,55 @@ def prepare_trial(
     ).spawn(5)
     n_arms = len(spec.arms)
     blocks = max(parameter_draws, 1)
-    total = subjects_per_arm * n_arms * blocks
+    # The same virtual people in every arm (each simulated under each arm's regimen): the
+    # expected difference between arms is then free of the chance imbalance of two draws.
+    people = subjects_per_arm * blocks
     population = sample_population(
-        spec.condition, total, np.random.default_rng(population_seed), spec=spec
+        spec.condition, people, np.random.default_rng(population_seed), spec=spec
     )
-    arm = np.tile(np.repeat(np.arange(n_arms), subjects_per_arm), blocks)
-    block = np.repeat(np.arange(blocks), subjects_per_arm * n_arms)
+    person_block = np.repeat(np.arange(blocks), subjects_per_arm)
     truth_rng = np.random.default_rng(truth_seed)
-    recorded_start: dict[str, FloatArray] = {
-        "fasting_glucose": population.fasting_glucose_measured,
-        "fasting_insulin": population.fasting_insulin_measured,
-        "serum_magnesium": population.serum_magnesium_measured,
-        "hba1c": population.hba1c_measured,
-    }
-    hba1c_true = np.full(total, np.nan)
+    hba1c_true = np.full(people, np.nan)
     has_hba1c = ~np.isnan(population.hba1c_measured)
     if bool(has_hba1c.any()):
         hba1c_true[has_hba1c] = _true_given_measured(
             "hba1c", population.hba1c_measured[has_hba1c], truth_rng
         )
-    inputs: dict[str, FloatArray] = {
+    person: dict[str, FloatArray] = {
         "fasting_glucose": _true_given_measured(
             "fasting_glucose", population.fasting_glucose_measured, truth_rng
         ),
         "fasting_insulin": _true_given_measured(
             "fasting_insulin", population.fasting_insulin_measured, truth_rng
         ),
+        # Serum Mg regresses to the mean of the subject's own population (the distribution it
+        # was drawn from), not to that of all adults.
         "serum_magnesium": _true_given_measured(
-            "serum_magnesium", population.serum_magnesium_measured, truth_rng
+            "serum_magnesium",
+            population.serum_magnesium_measured,
+            truth_rng,
+            log_mean=np.log(population.serum_magnesium_population_mean),
+            log_sd_total=population.serum_magnesium_population_sd
+            / population.serum_magnesium_population_mean,
         ),
         "hba1c": hba1c_true,
         "dietary_magnesium": population.dietary_magnesium,
-        "arm": arm.astype(float),
-        "dose_mg_per_day": np.array([a.elemental_mg_per_day * a.adherence for a in spec.arms])[arm],
     }
     if not bool(np.all(np.isnan(population.egfr))):
-        inputs["egfr"] = population.egfr
+        person["egfr"] = population.egfr
     if parameter_draws > 0:
         draws = mgir_parameter_draws(
             default_parameters(), parameter_draws, seed=int(draw_seed.generate_state(1)[0])
         )
-        inputs["base_parameters"] = draws.values[block]
+        person["base_parameters"] = draws.values[person_block]
+    arm = np.repeat(np.arange(n_arms), people)
+    block = np.tile(person_block, n_arms)
+    total = people * n_arms
+    inputs = {k: np.concatenate([v] * n_arms) for k, v in person.items()}
+    inputs["arm"] = arm.astype(float)
+    inputs["dose_mg_per_day"] = np.array([a.elemental_mg_per_day * a.adherence for a in spec.arms])[
+        arm
+    ]
     salts = tuple(a.salt for a in spec.arms)
     days = spec.duration_weeks * 7.0
     tasks: list[ChunkTask] = [
@@ -588,12 +605,19 @@ def prepare_trial(
     keep = simulated["feasible"] > 0.5
     noise_rng = np.random.default_rng(noise_seed)
     # Without an HbA1c in the survey (2015-2016), the baseline record is the model's value
-    # with noise, like any later record.
-    start_hba1c = recorded_start["hba1c"].copy()
+    # with noise, like any later record (one record per person, the same in every arm).
+    start_hba1c = population.hba1c_measured.copy()
     missing = np.isnan(start_hba1c)
-    start_hba1c[missing] = _with_noise("hba1c", simulated["hba1c_start"], noise_rng)[missing]
-    recorded_start["hba1c"] = start_hba1c
-    recorded_start["urinary_magnesium"] = simulated["urinary_magnesium_start"]
+    start_hba1c[missing] = _with_noise("hba1c", simulated["hba1c_start"][:people], noise_rng)[
+        missing
+    ]
+    recorded_start: dict[str, FloatArray] = {
+        "fasting_glucose": np.tile(population.fasting_glucose_measured, n_arms),
+        "fasting_insulin": np.tile(population.fasting_insulin_measured, n_arms),
+        "serum_magnesium": np.tile(population.serum_magnesium_measured, n_arms),
+        "hba1c": np.tile(start_hba1c, n_arms),
+        "urinary_magnesium": simulated["urinary_magnesium_start"],
+    }
     true_end = {lab: simulated[f"{lab}_end"] for lab in _LABS}
     recorded_end = {lab: _with_noise(lab, true_end[lab], noise_rng) for lab in _LABS}
     excluded = {a.name: int(np.sum(~keep & (arm == i))) for i, a in enumerate(spec.arms)}
