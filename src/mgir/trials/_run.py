@@ -619,7 +619,12 @@ def prepare_trial(
         "urinary_magnesium": simulated["urinary_magnesium_start"],
     }
     true_end = {lab: simulated[f"{lab}_end"] for lab in _LABS}
-    recorded_end = {lab: _with_noise(lab, true_end[lab], noise_rng) for lab in _LABS}
+    # One noise draw per person and lab, the same in every arm (common random numbers): the
+    # arms' difference then carries no noise of its own, while each arm's spread is intact.
+    recorded_end = {
+        lab: np.tile(_with_noise(lab, np.ones(people), noise_rng), n_arms) * true_end[lab]
+        for lab in _LABS
+    }
     excluded = {a.name: int(np.sum(~keep & (arm == i))) for i, a in enumerate(spec.arms)}
     without_intake = simulated["intake_used"] < 0.5
     fitted_without_intake = {
