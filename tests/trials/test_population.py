@@ -146,17 +146,36 @@ def test_the_virtual_baseline_matches_the_spec_table():
     assert pop.match.effective_sample_size > 30
 
 
-def test_a_table_the_pool_cannot_reach_is_met_approximately_and_said_so():
+def test_a_table_the_pool_cannot_reach_is_an_error_naming_the_quantity():
+    from mgir._errors import InvalidInputError
+
     spec = parse_trial_spec(
         _spec(
             condition="prediabetes",
             baseline={"hba1c": {"mean": 9.0, "sd": 0.5, "unit": "%"}},
         )
     )
+    # Prediabetes is HbA1c below 6.5 % by definition: 9 % is not a re-weighting of that pool.
+    with pytest.raises(InvalidInputError, match=r"population\.baseline\.hba1c.*spans"):
+        sample_population(spec.condition, 2000, np.random.default_rng(5), spec=spec)
+    young = parse_trial_spec(_spec(condition="prediabetes", age_years={"mean": 8, "sd": 2}))
+    with pytest.raises(InvalidInputError, match=r"population\.age_years"):
+        sample_population(young.condition, 2000, np.random.default_rng(5), spec=young)
+
+
+def test_a_table_met_only_approximately_is_said_so():
+    # A glucose SD of 0.02 mmol/L at the foot of the prediabetes range cannot be met exactly;
+    # penalised balancing comes within the tolerance and the result says so.
+    spec = parse_trial_spec(
+        _spec(
+            condition="prediabetes",
+            baseline={"fasting_glucose": {"mean": 5.62, "sd": 0.02, "unit": "mmol/L"}},
+        )
+    )
     pop = sample_population(spec.condition, 2000, np.random.default_rng(5), spec=spec)
-    row = next(r for r in pop.match.rows if r.quantity == "hba1c")
-    assert row.virtual_mean < 6.5  # prediabetes by definition: 9 % cannot be reached
-    assert any("cannot be matched exactly" in note for note in pop.match.notes)
+    row = next(r for r in pop.match.rows if r.quantity == "fasting_glucose")
+    assert row.virtual_mean == pytest.approx(5.62, abs=0.01)
+    assert any("approximately" in note for note in pop.match.notes)
 
 
 @settings(max_examples=40)

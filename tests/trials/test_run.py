@@ -319,3 +319,17 @@ def test_dropout_analyses_the_completers():
 
     with pytest.raises(InvalidInputError, match="dropout"):
         summarise_trial(trial, replicates=50, dropout=0.95)
+
+
+def test_replicate_trials_never_draw_more_people_per_arm_than_the_cohort_holds():
+    from mgir._errors import InvalidInputError
+
+    spec = parse_trial_spec(_document(endpoints=("homa_ir",)))
+    trial = prepare_trial(spec, subjects_per_arm=100)
+    with pytest.raises(InvalidInputError, match="holds"):
+        power_curve(trial, [40, 1000], endpoint="homa_ir", replicates=20)
+    # A target beyond what the cohort can show is not reached (rather than bootstrapped).
+    assert n_for_power(trial, endpoint="homa_ir", target_power=0.99, replicates=20) is None
+    big = parse_trial_spec(_document(endpoints=("homa_ir",), n=1000))
+    with pytest.raises(InvalidInputError, match=r"population\.n"):
+        run_trial(big, subjects_per_arm=100, replicates=20)

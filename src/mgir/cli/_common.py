@@ -57,6 +57,14 @@ R = TypeVar("R")
 
 _CLI_HINTS: dict[str, tuple[str, str]] = {
     "scheduler": ("--scheduler", ""),
+    "n": ("--n", ""),
+    "target_power": ("--target-power", ""),
+    "arm": ("--arm", ""),
+    "endpoint": ("--endpoint", ""),
+    "dropout": ("--dropout", ""),
+    "parameter_draws": ("--parameter-draws", ""),
+    "subjects_per_arm": ("--subjects-per-arm", ""),
+    "replicates": ("--replicates", ""),
     "requested_elemental_mg_per_day": (
         "--elemental-mg",
         " (on the command line: --override-ul REASON --override-by NAME)",

@@ -377,7 +377,8 @@ def power_command(
             raise InvalidInputError(
                 field="--target-power",
                 value=target_power,
-                allowed=f"a power this contrast reaches with at most 20,000 people ({endpoint})",
+                allowed=f"a power this contrast reaches with at most 20,000 people and no more "
+                f"per arm than the virtual cohort holds ({endpoint}; raise --subjects-per-arm)",
             )
         points = [found]
         title = f"{spec.name}: smallest total n with power ≥ {target_power:g} for {endpoint}"

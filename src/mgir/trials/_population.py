@@ -22,6 +22,7 @@ distribution if given, else the model's reference adult.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -432,6 +433,73 @@ def entropy_balance(
     return weights, imbalance
 
 
+MEAN_REACH_SD: Final[float] = 0.25
+"""A balanced mean more than this many target SDs from the table's is an error, not a match."""
+
+SD_REACH_RATIO: Final[tuple[float, float]] = (2.0 / 3.0, 1.5)
+"""A balanced SD outside this ratio to the table's is an error, not a match."""
+
+
+def _field_of(name: str) -> str:
+    return (
+        f"population.{name}"
+        if name in ("age_years", "bmi_kg_m2")
+        else f"population.baseline.{name}"
+    )
+
+
+def _check_reached(
+    targets: dict[str, tuple[float, float]],
+    female_fraction: float | None,
+    column: Callable[[str], FloatArray],
+    female: BoolArray,
+    weights: FloatArray,
+    base: FloatArray,
+    rule: PoolRule,
+) -> None:
+    """Refuse a table the pool cannot be re-weighted to, naming the quantity and the pool's range.
+
+    Approximate balance is accepted for rounded or skewed tables; a mean off by more than a
+    quarter of the table's SD, or an SD off by more than half, is not a match but a population
+    the pool does not hold (e.g. an HbA1c of 12 % in prediabetes).
+    """
+    for name, (mean, sd) in targets.items():
+        if name in DERIVED_INDICES and {"fasting_glucose", "fasting_insulin"} <= targets.keys():
+            continue  # reported against the table, not balanced (a function of two labs)
+        x = column(name)
+        keep = ~np.isnan(x)
+        reached_mean, reached_sd = _weighted_mean_sd(x[keep], weights[keep])
+        tolerance = MEAN_REACH_SD * sd if sd > 0 else 0.02 * max(abs(mean), 1.0)
+        ratio = reached_sd / sd if sd > 0 else 1.0
+        if (
+            abs(reached_mean - mean) <= tolerance
+            and SD_REACH_RATIO[0] <= ratio <= SD_REACH_RATIO[1]
+        ):
+            continue
+        low, high = np.percentile(x[keep], [1, 99])
+        pool_mean, pool_sd = _weighted_mean_sd(x[keep], base[keep])
+        raise InvalidInputError(
+            field=_field_of(name),
+            value=f"mean {mean:.4g}, SD {sd:.4g}",
+            unit=_UNITS[name],
+            allowed=(
+                f"a distribution the {rule.condition} pool of NHANES adults can be re-weighted "
+                f"to (its {name} spans {low:.3g}-{high:.3g}, 1st-99th percentile; survey mean "
+                f"{pool_mean:.3g} ± {pool_sd:.3g}; closest reached {reached_mean:.3g} ± "
+                f"{reached_sd:.3g})"
+            ),
+        )
+    if female_fraction is not None and 0.0 < female_fraction < 1.0:
+        reached = float(np.sum(weights * female) / np.sum(weights))
+        if abs(reached - female_fraction) > 0.05:
+            raise InvalidInputError(
+                field="population.female_fraction",
+                value=female_fraction,
+                allowed=f"a share of women the {rule.condition} pool can be re-weighted to "
+                f"(closest reached {reached:.2f})",
+            )
+
+
 def _draw_normal_inside(
     mean: float, sd: float, n: int, bounds: tuple[float, float], rng: np.random.Generator
 ) -> FloatArray:
@@ -549,6 +617,7 @@ def sample_population(
             )
     else:
         weights = base / base.sum()
+    _check_reached(targets, female_fraction, column, pool.female[index], weights, base, rule)
     ess = float(weights.sum() ** 2 / np.sum(weights**2))
     chosen = index[rng.choice(index.size, size=n, p=weights)]
     female = pool.female[chosen]

@@ -776,6 +776,32 @@ def analysed(randomised: int, dropout: float) -> int:
     return max(2, round(randomised * (1.0 - dropout)))
 
 
+def _cohort_per_arm(trial: VirtualTrial) -> int:
+    """Fewest kept virtual people of any arm and parameter draw: the most a replicate may draw."""
+    blocks = max(trial.parameter_draws, 1)
+    return min(
+        int(np.sum((trial.arm == i) & (trial.block == b)))
+        for i in range(len(trial.spec.arms))
+        for b in range(blocks)
+    )
+
+
+def _check_capacity(trial: VirtualTrial, per_arm: Sequence[int], field: str, value: object) -> None:
+    """Refuse replicate trials larger per arm than the virtual cohort.
+
+    Replicate trials resample the cohort: more people per arm than it holds would repeat its
+    chance features rather than show sampling variation.
+    """
+    capacity = _cohort_per_arm(trial)
+    if max(per_arm) > capacity:
+        raise InvalidInputError(
+            field=field,
+            value=value,
+            allowed=f"at most {capacity} participants per arm analysed: the virtual cohort "
+            f"holds {capacity} per arm (raise subjects_per_arm, e.g. to {4 * max(per_arm)})",
+        )
+
+
 def _check_replicates(replicates: int) -> None:
     if not (isinstance(replicates, int) and replicates >= 10):
         raise InvalidInputError(field="replicates", value=replicates, allowed="an integer >= 10")
@@ -793,15 +819,16 @@ def summarise_trial(
     _check_dropout(dropout)
     spec = trial.spec
     names = [a.name for a in spec.arms]
-    for i, name in enumerate(names):
-        if not bool(np.any(trial.arm == i)):
-            raise InvalidInputError(
-                field=f"arms[{i}]",
-                value=name,
-                allowed="an arm with virtual subjects the model can reproduce (all were left out)",
-            )
+    if _cohort_per_arm(trial) == 0:
+        raise InvalidInputError(
+            field="population.baseline",
+            value=f"all {trial.subjects_per_arm} virtual subjects of an arm left out",
+            allowed="labs the model can reproduce at steady state (check the table's serum Mg, "
+            "glucose and insulin against the model's accepted ranges)",
+        )
     n_per_arm = split_by_allocation(spec.n, [a.allocation for a in spec.arms])
     completers = [analysed(n, dropout) for n in n_per_arm]
+    _check_capacity(trial, completers, "population.n", spec.n)
     rng = np.random.default_rng(trial.replicate_seed)
     reps = [_replicate_arm(trial, i, completers[i], replicates, rng) for i in range(len(names))]
     arms = {
@@ -951,6 +978,7 @@ def power_curve(
     i, ref = names.index(arm_name), names.index(spec.reference_arm)
     allocations = [a.allocation for a in spec.arms]
     largest = [analysed(m, dropout) for m in split_by_allocation(max(totals), allocations)]
+    _check_capacity(trial, largest, "n", max(totals))
     rng = np.random.default_rng(trial.replicate_seed)
     reps = {k: _replicate_arm(trial, k, largest[k], replicates, rng) for k in (i, ref)}
     out = []
@@ -992,11 +1020,21 @@ def n_for_power(
 ) -> PowerPoint | None:
     """Smallest total n whose power reaches ``target_power`` (doubling, then bisection).
 
-    Returns None when even ``max_total`` participants do not reach it.
+    Returns None when even ``max_total`` participants do not reach it, or the most the virtual
+    cohort can show (no more per arm than it holds).
     """
     if not 0.0 < target_power < 1.0:
         raise InvalidInputError(field="target_power", value=target_power, allowed="in (0, 1)")
     low = 2 * len(trial.spec.arms)
+    # No total needing more people per arm than the virtual cohort holds.
+    capacity = _cohort_per_arm(trial)
+    allocations = [a.allocation for a in trial.spec.arms]
+    while (
+        max_total > low
+        and max(analysed(m, dropout) for m in split_by_allocation(max_total, allocations))
+        > capacity
+    ):
+        max_total -= max(1, max_total // 50)
 
     def power_at(total: int) -> PowerPoint:
         return power_curve(
