@@ -174,6 +174,9 @@ def _print_result(result: TrialResult, spec: TrialSpec) -> None:
             f"{c.power:.2f}",
         )
     console.print(contrasts)
+    for c in result.contrasts:
+        if c.note and c.arm == result.contrasts[0].arm:
+            console.print(f"{c.endpoint}: {c.note}", markup=False)
     excluded = {n: a.excluded_not_reproducible for n, a in result.arms.items()}
     if any(excluded.values()):
         console.print(

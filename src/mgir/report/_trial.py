@@ -121,7 +121,7 @@ def _change_figure(trial: VirtualTrial, result: TrialResult) -> bytes:
                 change = change[np.isfinite(change)]
                 low, high = (float(x) for x in _quantiles(change))
                 ax.hist(
-                    change.clip(low, high),
+                    change[(change >= low) & (change <= high)],
                     bins=40,
                     histtype="step",
                     lw=1.6,
@@ -130,8 +130,8 @@ def _change_figure(trial: VirtualTrial, result: TrialResult) -> bytes:
                     density=True,
                 )
             unit = result.arms[trial.spec.arms[0].name].endpoints[endpoint].unit
-            ax.set_xlabel(f"change in {endpoint} ({unit}); 1st-99th percentile")
-            ax.set_yticks([])
+            ax.set_xlabel(f"change in {endpoint} ({unit}); 1st-99th percentile shown")
+            ax.set_ylabel("density")
             ax.grid(alpha=0.3)
         for ax in axes.flat[len(endpoints) :]:
             ax.set_visible(False)

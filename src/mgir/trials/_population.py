@@ -80,7 +80,7 @@ _UNITS: Final[dict[str, str]] = {
     "age_years": "year",
     "bmi_kg_m2": "kg/m2",
     "fasting_glucose": "mmol/L",
-    "fasting_insulin": "uIU/mL",
+    "fasting_insulin": "µU/mL",
     "homa_ir": "1",
     "quicki": "1",
     "hba1c": "%",
@@ -692,6 +692,15 @@ def sample_population(
         x_virtual = intake[chosen] if name == "dietary_magnesium" else pool.covariate(name)[chosen]
         v = x_virtual[~np.isnan(x_virtual)]
         target = targets.get(name)
+        if target is not None and target[1] > 0 and v.size > 1:
+            drawn_ratio = float(v.std(ddof=1)) / target[1]
+            if abs(drawn_ratio - 1.0) > 0.25 or abs(float(v.mean()) - target[0]) > 0.2 * target[1]:
+                notes.append(
+                    f"the drawn subjects' {name} ({v.mean():.3g} ± {v.std(ddof=1):.3g}) departs "
+                    f"from the table ({target[0]:.3g} ± {target[1]:.3g}) more than the balanced "
+                    "weights do: a few extreme adults carry much weight (effective sample size "
+                    f"{ess:.0f}); more subjects per arm make the draw steadier"
+                )
         rows.append(
             BalanceRow(
                 quantity=name,
@@ -739,6 +748,20 @@ def sample_population(
             how=serum_how,
         )
     )
+    if spec is not None and spec.egfr_ml_per_min_1_73m2 is not None:
+        rows.append(
+            BalanceRow(
+                quantity="egfr",
+                unit=_UNITS["egfr"],
+                target_mean=spec.egfr_ml_per_min_1_73m2.mean,
+                target_sd=spec.egfr_ml_per_min_1_73m2.sd,
+                pool_mean=None,
+                pool_sd=None,
+                virtual_mean=float(egfr.mean()),
+                virtual_sd=float(egfr.std(ddof=1)) if n > 1 else 0.0,
+                how="drawn",
+            )
+        )
     match = PopulationMatch(
         condition=condition,
         pool_rule=rule.note,

@@ -112,7 +112,7 @@ SIGNIFICANCE_LEVEL: Final[float] = 0.05
 ENDPOINT_UNITS: Final[dict[str, str]] = {
     "serum_magnesium": "mmol/L",
     "fasting_glucose": "mmol/L",
-    "fasting_insulin": "uIU/mL",
+    "fasting_insulin": "µU/mL",
     "homa_ir": "1",
     "quicki": "1",
     "homa_beta": "%",
@@ -120,6 +120,14 @@ ENDPOINT_UNITS: Final[dict[str, str]] = {
     "urinary_magnesium": "mmol/day",
 }
 """Canonical unit of each endpoint in the result document."""
+
+CONTRAST_NOTES: Final[dict[str, str]] = {
+    "urinary_magnesium": "no measurement noise is modelled for urinary Mg (no sourced "
+    "within-person CV): its interval is too narrow and its power too high",
+    "homa_beta": "HOMA1-%B = 20 x insulin / (glucose - 3.5) is unstable for fasting glucose "
+    "near 3.5 mmol/L: a few such subjects dominate its means and SDs",
+}
+"""Caveats printed with the contrasts of some endpoints."""
 
 _LABS: Final[tuple[str, ...]] = (
     "fasting_glucose",
@@ -385,6 +393,8 @@ class Contrast(Record):
     difference_at_end: Difference
     power: float
     """Share of replicate trials with Welch's two-sided t-test of the change significant at 5 %."""
+    note: str | None = None
+    """What to keep in mind when reading this contrast (e.g. no measurement noise modelled)."""
 
 
 class TrialProvenance(Record):
@@ -856,6 +866,7 @@ def summarise_trial(
                         estimate=a.end.mean - r.end.mean, ci95=_interval(at_end)
                     ),
                     power=float(np.mean(p < SIGNIFICANCE_LEVEL)),
+                    note=CONTRAST_NOTES.get(endpoint),
                 )
             )
     return TrialResult(
