@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from mgir.model import ParameterSet, default_parameters, fit_person
 from mgir.trials import (
+    ENDPOINTS,
     parse_trial_spec,
     power_curve,
     prepare_trial,
@@ -157,20 +158,7 @@ def test_a_control_arm_regresses_to_the_mean_as_a_bivariate_normal_predicts():
 
 
 def test_a_supplement_raises_serum_mg_against_placebo_and_the_document_is_complete():
-    spec = parse_trial_spec(
-        _document(
-            endpoints=(
-                "serum_magnesium",
-                "fasting_glucose",
-                "fasting_insulin",
-                "homa_ir",
-                "quicki",
-                "homa_beta",
-                "hba1c",
-                "urinary_magnesium",
-            )
-        )
-    )
+    spec = parse_trial_spec(_document(endpoints=ENDPOINTS))
     result = run_trial(spec, subjects_per_arm=400, replicates=200)
     jsonschema = pytest.importorskip("jsonschema")
     document = json.loads(result.model_dump_json())

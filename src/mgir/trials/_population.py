@@ -629,6 +629,7 @@ def sample_population(
     rows: list[BalanceRow] = []
     subject_group = group[chosen]
     populations = POPULATION_OF_CONDITION[condition]
+    cells = []  # each subject's own serum Mg population, by sex and glycaemic group
     for is_female in (False, True):
         for glycaemic in (0, 1, 2):
             who = (female == is_female) & (subject_group == glycaemic)
@@ -642,24 +643,15 @@ def sample_population(
             )
             serum_mean[who] = prior.mean_mmol_per_l
             serum_sd[who] = prior.sd_mmol_per_l
+            cells.append((who, prior))
     if spec is not None and "serum_magnesium" in spec.baseline:
         given = spec.baseline["serum_magnesium"]
         serum[:] = _draw_normal_inside(given.mean, given.sd, n, bounds_mg, rng)
         serum_how = "drawn"
         serum_target: tuple[float | None, float | None] = (given.mean, given.sd)
     else:
-        for is_female in (False, True):
-            for glycaemic in (0, 1, 2):
-                who = (female == is_female) & (subject_group == glycaemic)
-                if not bool(who.any()):
-                    continue
-                conditions = populations or (
-                    ("t2d",) if glycaemic == 2 else ("prediabetes",) if glycaemic == 1 else ()
-                )
-                prior = population_serum_mg(
-                    sex="female" if is_female else "male", conditions=conditions
-                )
-                serum[who] = prior.draw(int(who.sum()), rng)
+        for who, prior in cells:
+            serum[who] = prior.draw(int(who.sum()), rng)
         serum_how = "pool"
         serum_target = (None, None)
         notes.append(
