@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mgir._errors import InvalidInputError, InvalidInputErrors
 from mgir._records import Record, input_errors
 from mgir.reference import resolve_salt
-from mgir.units import analyte, convert, parse_quantity, to_canonical
+from mgir.units import analyte, convert, normalise_unit, parse_quantity, to_canonical
 
 __all__ = [
     "CONDITIONS",
@@ -172,6 +172,7 @@ def _distribution(name: str, given: _MeanSd, field: str) -> Distribution:
             value=None,
             allowed=f"a unit of {name}: {', '.join(item.accepted_units)}",
         )
+    normalise_unit(item, given.unit, field=f"{field}.unit")  # a wrong unit names .unit
     mean = to_canonical(item, given.mean, given.unit, field=f"{field}.mean")
     # An SD is a difference: it scales by the conversion's slope, without the offset of an
     # affine one (HbA1c: % = 0.09148 x mmol/mol + 2.152).
