@@ -134,3 +134,20 @@ def test_population_describe_lists_every_condition():
     result = runner.invoke(app, ["population", "describe", "--condition", "t2d", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["t2d"]["pool_adults"] > 500
+
+
+def test_a_reader_that_goes_away_is_not_an_internal_error():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    mgir = Path(sys.executable).parent / "mgir"
+    process = subprocess.Popen(
+        [str(mgir), "schema", "trial-result"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    process.stdout.read(10)  # like `| head -c 10`
+    process.stdout.close()
+    _, error = process.communicate(timeout=60)
+    assert b"internal error" not in error
+    assert b"Traceback" not in error

@@ -101,6 +101,12 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             error_console.print("interrupted", markup=False)
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`mgir ... | head`): stop quietly, as the Python docs advise
+            # (stdout to devnull so that the interpreter's final flush does not fail again).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except Exception as exc:
             if os.environ.get("MGIR_DEBUG"):
                 raise
