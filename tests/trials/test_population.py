@@ -200,11 +200,12 @@ def test_entropy_balance_meets_feasible_targets_exactly(mean_quantile, sd_ratio,
     assert np.sqrt(np.sum(w * (x - target_mean) ** 2)) == pytest.approx(target_sd, rel=1e-5)
 
 
-def test_entropy_balance_without_constraints_keeps_the_base_weights_and_reports_impossible():
+def test_entropy_balance_reports_a_target_beyond_the_pool_instead_of_hiding_it():
     rng = np.random.default_rng(0)
     x = rng.normal(0, 1, 500)
     q = rng.uniform(1, 2, 500)
-    # A target mean of 0 is balanced at tiny cost; one beyond the largest value cannot be.
+    # A target mean above the largest value cannot be reached by any weights: the imbalance
+    # stays large, exactly or with the penalised (ridge) balance.
     _, small = entropy_balance((x - x.max() - 1.0)[:, None], q)
     assert small > 0.5
     w, ridge_imbalance = entropy_balance((x - x.max() - 1.0)[:, None], q, ridge=0.01)

@@ -35,8 +35,9 @@ from mgir._errors import InvalidInputError
 from mgir._records import Record
 from mgir.assessment import formulas
 from mgir.model import LAB_BOUNDS, population_serum_mg
+from mgir.model._population import _draw_inside
 from mgir.reference import glycaemic_categories, index_cutoff, load_table
-from mgir.trials._spec import TrialSpec
+from mgir.trials._spec import TrialSpec, endpoint_units
 from mgir.trials._typical import POPULATION_OF_CONDITION
 
 __all__ = [
@@ -76,19 +77,18 @@ BALANCE_COVARIATES: Final[tuple[str, ...]] = (
 )
 """Baseline quantities that can be matched on the pool (serum Mg and eGFR are drawn instead)."""
 
-_UNITS: Final[dict[str, str]] = {
+_COVARIATE_UNITS: Final[dict[str, str]] = {
     "age_years": "year",
     "bmi_kg_m2": "kg/m2",
-    "fasting_glucose": "mmol/L",
-    "fasting_insulin": "µU/mL",
-    "homa_ir": "1",
-    "quicki": "1",
-    "hba1c": "%",
     "dietary_magnesium": "mg/day",
-    "serum_magnesium": "mmol/L",
     "egfr": "mL/min/1.73m2",
     "female": "1",
 }
+"""Units of the quantities that are not endpoints (endpoints: :func:`endpoint_units`)."""
+
+
+def _unit(name: str) -> str:
+    return _COVARIATE_UNITS.get(name) or endpoint_units()[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,7 +481,7 @@ def _check_reached(
         raise InvalidInputError(
             field=_field_of(name),
             value=f"mean {mean:.4g}, SD {sd:.4g}",
-            unit=_UNITS[name],
+            unit=_unit(name),
             allowed=(
                 f"a distribution the {rule.condition} pool of NHANES adults can be re-weighted "
                 f"to (its {name} spans {low:.3g}-{high:.3g}, 1st-99th percentile; survey mean "
@@ -501,14 +501,10 @@ def _check_reached(
 
 
 def _draw_normal_inside(
-    mean: float, sd: float, n: int, bounds: tuple[float, float], rng: np.random.Generator
+    mean: float, sd: float, n: int, lab: str, rng: np.random.Generator
 ) -> FloatArray:
-    values = rng.normal(mean, sd, n)
-    outside = (values < bounds[0]) | (values > bounds[1])
-    while bool(np.any(outside)):
-        values[outside] = rng.normal(mean, sd, int(outside.sum()))
-        outside = (values < bounds[0]) | (values > bounds[1])
-    return values
+    """``n`` normal draws, each redrawn until inside the fit's accepted range of ``lab``."""
+    return _draw_inside(lambda k: rng.normal(mean, sd, k), n, LAB_BOUNDS[lab])
 
 
 def sample_population(
@@ -622,7 +618,6 @@ def sample_population(
     chosen = index[rng.choice(index.size, size=n, p=weights)]
     female = pool.female[chosen]
     # Serum Mg: the spec's table, else the published distribution of the subject's population.
-    bounds_mg = LAB_BOUNDS["serum_mg_mmol_per_l"][:2]
     serum = np.empty(n)
     serum_mean = np.empty(n)
     serum_sd = np.empty(n)
@@ -646,7 +641,7 @@ def sample_population(
             cells.append((who, prior))
     if spec is not None and "serum_magnesium" in spec.baseline:
         given = spec.baseline["serum_magnesium"]
-        serum[:] = _draw_normal_inside(given.mean, given.sd, n, bounds_mg, rng)
+        serum[:] = _draw_normal_inside(given.mean, given.sd, n, "serum_mg_mmol_per_l", rng)
         serum_how = "drawn"
         serum_target: tuple[float | None, float | None] = (given.mean, given.sd)
     else:
@@ -661,9 +656,7 @@ def sample_population(
     egfr = np.full(n, np.nan)
     if spec is not None and spec.egfr_ml_per_min_1_73m2 is not None:
         given = spec.egfr_ml_per_min_1_73m2
-        egfr[:] = _draw_normal_inside(
-            given.mean, given.sd, n, LAB_BOUNDS["egfr_ml_per_min_1_73m2"][:2], rng
-        )
+        egfr[:] = _draw_normal_inside(given.mean, given.sd, n, "egfr_ml_per_min_1_73m2", rng)
     else:
         notes.append(
             "eGFR: the model's reference adult (the package's survey files hold no creatinine)"
@@ -696,7 +689,7 @@ def sample_population(
         rows.append(
             BalanceRow(
                 quantity=name,
-                unit=_UNITS[name],
+                unit=_unit(name),
                 target_mean=None if target is None else target[0],
                 target_sd=None if target is None else target[1],
                 pool_mean=pool_mean,
@@ -744,7 +737,7 @@ def sample_population(
         rows.append(
             BalanceRow(
                 quantity="egfr",
-                unit=_UNITS["egfr"],
+                unit=_unit("egfr"),
                 target_mean=spec.egfr_ml_per_min_1_73m2.mean,
                 target_sd=spec.egfr_ml_per_min_1_73m2.sd,
                 pool_mean=None,

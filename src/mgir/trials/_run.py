@@ -72,7 +72,7 @@ from mgir.trials._population import (
     nhanes_pool,
     sample_population,
 )
-from mgir.trials._spec import TrialSpec
+from mgir.trials._spec import TrialSpec, endpoint_units
 
 __all__ = [
     "DEFAULT_REPLICATES",
@@ -109,17 +109,17 @@ SOLVER_DT_DAYS: Final[float] = 0.5
 SIGNIFICANCE_LEVEL: Final[float] = 0.05
 """Two-sided level of the replicate trials' tests."""
 
-ENDPOINT_UNITS: Final[dict[str, str]] = {
-    "serum_magnesium": "mmol/L",
-    "fasting_glucose": "mmol/L",
-    "fasting_insulin": "µU/mL",
-    "homa_ir": "1",
-    "quicki": "1",
-    "homa_beta": "%",
-    "hba1c": "%",
-    "urinary_magnesium": "mmol/day",
+ENDPOINT_OUTPUT: Final[dict[str, Output]] = {
+    "serum_magnesium": Output.SERUM_MG,
+    "fasting_glucose": Output.FASTING_GLUCOSE,
+    "fasting_insulin": Output.FASTING_INSULIN,
+    "homa_ir": Output.HOMA_IR,
+    "quicki": Output.QUICKI,
+    "homa_beta": Output.HOMA_B,
+    "hba1c": Output.HBA1C,
+    "urinary_magnesium": Output.URINARY_MG,
 }
-"""Canonical unit of each endpoint in the result document."""
+"""The model output behind each endpoint of the spec format."""
 
 CONTRAST_NOTES: Final[dict[str, str]] = {
     "urinary_magnesium": "no measurement noise is modelled for urinary Mg (no sourced "
@@ -138,13 +138,6 @@ _LABS: Final[tuple[str, ...]] = (
 )
 """Model outputs a trial records; indices are computed from the first two."""
 
-_OUTPUT_OF_LAB: Final[dict[str, Output]] = {
-    "fasting_glucose": Output.FASTING_GLUCOSE,
-    "fasting_insulin": Output.FASTING_INSULIN,
-    "serum_magnesium": Output.SERUM_MG,
-    "hba1c": Output.HBA1C,
-    "urinary_magnesium": Output.URINARY_MG,
-}
 
 _BOUND_OF_LAB: Final[dict[str, str]] = {
     "fasting_glucose": "fasting_glucose_mmol_per_l",
@@ -295,8 +288,8 @@ def _simulate_chunk(
         save_every_days=None,
     )
     out: dict[str, FloatArray] = {}
-    for lab, output in _OUTPUT_OF_LAB.items():
-        series = result.output(output)
+    for lab in _LABS:
+        series = result.output(ENDPOINT_OUTPUT[lab])
         out[f"{lab}_start"] = series[:, 0]
         out[f"{lab}_end"] = series[:, -1]
     out["feasible"] = feasible.astype(float)
@@ -754,7 +747,7 @@ def _arm_result(trial: VirtualTrial, index: int, n_arm: int, n_analysed: int) ->
     for endpoint in spec.endpoints:
         s, e = endpoint_values(start, endpoint), endpoint_values(end, endpoint)
         endpoints[endpoint] = EndpointResult(
-            unit=ENDPOINT_UNITS[endpoint],
+            unit=endpoint_units()[endpoint],
             baseline=_summary(s),
             end=_summary(e),
             change=_summary(e - s),
@@ -857,7 +850,7 @@ def summarise_trial(
                     arm=name,
                     reference=spec.reference_arm,
                     endpoint=endpoint,
-                    unit=ENDPOINT_UNITS[endpoint],
+                    unit=endpoint_units()[endpoint],
                     difference_in_change=Difference(
                         estimate=a.change.mean - r.change.mean,
                         ci95=_interval(in_change),

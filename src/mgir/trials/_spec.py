@@ -8,6 +8,7 @@ unit, and an endpoint the model cannot predict is an error naming it.
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -59,6 +60,26 @@ _BASELINE_ANALYTE: Final[dict[str, str | None]] = {
     "quicki": None,
     "dietary_magnesium": None,
 }
+
+
+_INDEX_UNITS: Final[dict[str, str]] = {
+    "homa_ir": "1",
+    "quicki": "1",
+    "homa_beta": "%",
+    "urinary_magnesium": "mmol/day",
+}
+"""Units of the endpoints that are not labs of :mod:`mgir.units` (indices, a urinary rate)."""
+
+
+@cache
+def endpoint_units() -> dict[str, str]:
+    """Canonical unit of every endpoint: a lab's from :func:`mgir.units.analyte`, else above."""
+    return {
+        name: analyte(lab).canonical_unit
+        if (lab := _BASELINE_ANALYTE.get(name)) is not None
+        else _INDEX_UNITS[name]
+        for name in ENDPOINTS
+    }
 
 
 class _Strict(BaseModel):
@@ -340,12 +361,6 @@ def parse_trial_spec(document: dict[str, Any]) -> TrialSpec:
     ):
         errors.append(
             InvalidInputError(field="population.bmi_kg_m2.unit", value=bmi.unit, allowed="kg/m2")
-        )
-    if bmi is not None and not 10.0 <= bmi.mean <= 80.0:
-        errors.append(
-            InvalidInputError(
-                field="population.bmi_kg_m2.mean", value=bmi.mean, unit="kg/m2", allowed="10-80"
-            )
         )
     reference = spec.analysis.reference_arm
     if reference is None:

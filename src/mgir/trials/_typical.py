@@ -55,7 +55,6 @@ def predict_typical(
 
     from mgir.assessment import formulas  # noqa: PLC0415
     from mgir.model import (  # noqa: PLC0415
-        Output,
         ParameterSet,
         QuasiSteadyState,
         Regimen,
@@ -65,6 +64,7 @@ def predict_typical(
         simulate,
     )
     from mgir.model._inputs import DoseSegment  # noqa: PLC0415
+    from mgir.trials._run import ENDPOINT_OUTPUT  # noqa: PLC0415 - _run imports this module
 
     b = spec.baseline
     glucose = b["fasting_glucose"].mean if "fasting_glucose" in b else None
@@ -114,21 +114,11 @@ def predict_typical(
         solver=QuasiSteadyState(dt_days=dt_days),
         save_every_days=days,
     )
-    outputs = {
-        "serum_magnesium": Output.SERUM_MG,
-        "fasting_glucose": Output.FASTING_GLUCOSE,
-        "fasting_insulin": Output.FASTING_INSULIN,
-        "homa_ir": Output.HOMA_IR,
-        "quicki": Output.QUICKI,
-        "homa_beta": Output.HOMA_B,
-        "hba1c": Output.HBA1C,
-        "urinary_magnesium": Output.URINARY_MG,
-    }
     out: TypicalPrediction = {}
     for i, arm in enumerate(spec.arms):
         out[arm.name] = {}
         for endpoint in spec.endpoints:
-            series = result.output(outputs[endpoint])[i]
+            series = result.output(ENDPOINT_OUTPUT[endpoint])[i]
             start, end = float(series[0]), float(series[-1])
             out[arm.name][endpoint] = {"baseline": start, "end": end, "change": end - start}
     return out
