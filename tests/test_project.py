@@ -41,6 +41,7 @@ PUBLIC_API = {
         "quantity_to_canonical",
         "registry",
         "to_canonical",
+        "ucum",
         "ureg",
     },
 }

@@ -14,6 +14,14 @@ from mgir.care._evaluate import evaluate as evaluate
 from mgir.care._evaluate import knowledge_base_version as knowledge_base_version
 from mgir.care._evaluate import read_plan as read_plan
 from mgir.care._evaluate import schemas as schemas
+from mgir.care._follow_up import DatedValue as DatedValue
+from mgir.care._follow_up import Flag as Flag
+from mgir.care._follow_up import LabDue as LabDue
+from mgir.care._follow_up import ProjectionOverlay as ProjectionOverlay
+from mgir.care._follow_up import labs_due as labs_due
+from mgir.care._follow_up import panel_flags as panel_flags
+from mgir.care._follow_up import projection_overlay as projection_overlay
+from mgir.care._follow_up import with_homa_ir as with_homa_ir
 from mgir.care._projection import OutputSeries as OutputSeries
 from mgir.care._projection import Projection as Projection
 from mgir.care._projection import ProjectionArm as ProjectionArm
@@ -26,18 +34,26 @@ from mgir.planning import Override as Override
 __all__ = [
     "SCHEMA_VERSION",
     "CareOptions",
+    "DatedValue",
     "Evaluation",
+    "Flag",
+    "LabDue",
     "OutputSeries",
     "Override",
     "Projection",
     "ProjectionArm",
+    "ProjectionOverlay",
     "Provenance",
     "evaluate",
     "fit_person_model",
     "knowledge_base_version",
+    "labs_due",
     "model_labs",
+    "panel_flags",
     "plan_regimen",
+    "projection_overlay",
     "read_plan",
     "schemas",
     "serum_mg_prior",
+    "with_homa_ir",
 ]

@@ -15,6 +15,7 @@ from mgir.cli import (
     _reference,
     _report,
     _schema,
+    _serve,
     _simulate,
     _trial,
 )
@@ -66,6 +67,7 @@ for module in (
     _reference,
     _schema,
     _trial,
+    _serve,
 ):
     module.register(app)
 

@@ -16,7 +16,6 @@ import sys
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -25,6 +24,7 @@ import typer
 from rich.console import Console
 
 from mgir._errors import InvalidInputError, MgirError
+from mgir._examples import example_path as _example_path
 from mgir._text import decode_utf8
 
 if TYPE_CHECKING:
@@ -196,13 +196,7 @@ def write_bytes(path: Path, data: bytes, *, field: str = "--output") -> None:
 
 def example_path(name: str) -> Traversable | Path:
     """Path of a shipped example person file (in the wheel, or in the source tree)."""
-    packaged = resources.files("mgir").joinpath("_examples", name)
-    if packaged.is_file():
-        return packaged
-    source_tree = Path(__file__).resolve().parents[3] / "examples" / name
-    if source_tree.is_file():
-        return source_tree
-    raise InvalidInputError(field="--example", value=name, allowed="a shipped example file")
+    return _example_path(name, field="--example")
 
 
 # ----------------------------------------------------------------------------- shared options

@@ -17,6 +17,7 @@ from mgir.units._analytes import convert as convert
 from mgir.units._analytes import normalise_unit as normalise_unit
 from mgir.units._analytes import quantity_to_canonical as quantity_to_canonical
 from mgir.units._analytes import to_canonical as to_canonical
+from mgir.units._analytes import ucum as ucum
 from mgir.units._chemistry import atomic_weights as atomic_weights
 from mgir.units._chemistry import element_counts as element_counts
 from mgir.units._chemistry import mass_fraction as mass_fraction
@@ -43,5 +44,6 @@ __all__ = [
     "quantity_to_canonical",
     "registry",
     "to_canonical",
+    "ucum",
     "ureg",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "normalise_unit",
     "quantity_to_canonical",
     "to_canonical",
+    "ucum",
 ]
 
 
@@ -55,10 +56,34 @@ _PINT_SPELLING: Final[Mapping[tuple[str, str], str]] = MappingProxyType(
 )
 
 
-def _spelling_key(unit: str) -> str:
-    """Fold the spellings people type onto one key: case, spaces, µ/μ/u, IU/U."""
+# mgir display spelling -> UCUM code (https://ucum.org), for the units where the two differ. Every
+# other laboratory unit mgir accepts (mmol/L, mg/dL, ng/mL, %, mmol/mol, ...) is already valid UCUM.
+_UCUM_SPELLING: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "µIU/mL": "u[IU]/mL",
+        "mIU/L": "m[IU]/L",
+        "µmol/L": "umol/L",
+        "mEq/L": "meq/L",
+    }
+)
+
+
+def _folded(unit: str) -> str:
+    """Case, spaces, µ/μ/u and IU/U folded away."""
     key = unit.strip().replace(" ", "").replace("µ", "u").replace("μ", "u").lower()
     return key.replace("iu", "u")
+
+
+# UCUM writes the international unit as the arbitrary unit [IU]: u[IU]/mL is µIU/mL.
+_UCUM_KEYS: Final[Mapping[str, str]] = MappingProxyType(
+    {_folded(code): _folded(display) for display, code in _UCUM_SPELLING.items()}
+)
+
+
+def _spelling_key(unit: str) -> str:
+    """Fold the spellings people type onto one key: case, spaces, µ/μ/u, IU/U, UCUM codes."""
+    key = _folded(unit)
+    return _UCUM_KEYS.get(key, key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +261,8 @@ def analyte(name: str, *, field: str = "name") -> Analyte:
 def normalise_unit(item: Analyte, unit: str | None, *, field: str = "unit") -> str:
     """Return the accepted display spelling of ``unit`` for ``item``.
 
-    ``uU/mL``, ``µIU/mL`` and ``mIU/L`` are all insulin activity; ``mg/dl`` is ``mg/dL``. A unit
+    ``uU/mL``, ``µIU/mL`` and ``mIU/L`` are all insulin activity; ``mg/dl`` is ``mg/dL``. UCUM
+    codes are read too (``u[IU]/mL``, ``m[IU]/L``, ``umol/L``, ``meq/L``; see :func:`ucum`). A unit
     that does not belong to the analyte is an error that lists the accepted units.
     """
     if unit is None or not str(unit).strip():
@@ -253,6 +279,55 @@ def normalise_unit(item: Analyte, unit: str | None, *, field: str = "unit") -> s
         field=field,
         value=unit,
         allowed=f"a unit of {item.name}: one of " + ", ".join(item.accepted_units),
+    )
+
+
+@cache
+def _lab_units() -> tuple[str, ...]:
+    """Every accepted display unit of every analyte, once each, in table order."""
+    return tuple(dict.fromkeys(u for item in _analytes().values() for u in item.accepted_units))
+
+
+def ucum(unit: str) -> str:
+    """Return the UCUM code of a laboratory unit mgir accepts.
+
+    UCUM (the Unified Code for Units of Measure) is the unit code system of FHIR ``Quantity.code``
+    and HL7 messages. It differs from mgir's display spelling for four units: ``µIU/mL`` is
+    ``u[IU]/mL``, ``mIU/L`` is ``m[IU]/L``, ``µmol/L`` is ``umol/L`` and ``mEq/L`` is ``meq/L``;
+    every other laboratory unit (``mmol/L``, ``mg/dL``, ``ng/mL``, ``%``, ...) is returned as it
+    is. The inverse needs no function: :func:`normalise_unit` (and so :func:`convert` and
+    :func:`to_canonical`) reads UCUM codes as the display units they stand for.
+
+    Parameters
+    ----------
+    unit
+        A laboratory unit in any spelling :func:`normalise_unit` accepts for some analyte
+        (``"µIU/mL"``, ``"uU/mL"``, ``"mg/dl"``, or already a UCUM code such as ``"u[IU]/mL"``).
+
+    Returns
+    -------
+    str
+        The UCUM code (case-sensitive form), e.g. ``"u[IU]/mL"`` for ``"µIU/mL"``.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``unit`` is not a laboratory unit of any analyte mgir knows.
+
+    Examples
+    --------
+    >>> ucum("µIU/mL"), ucum("mEq/L"), ucum("mg/dL")
+    ('u[IU]/mL', 'meq/L', 'mg/dL')
+    """
+    units = _lab_units()
+    wanted = _spelling_key(str(unit))
+    for display in units:
+        if _spelling_key(display) == wanted:
+            return _UCUM_SPELLING.get(display, display)
+    raise InvalidInputError(
+        field="unit",
+        value=unit,
+        allowed="a laboratory unit mgir knows: one of " + ", ".join(units),
     )
 
 

@@ -1,0 +1,181 @@
+"""The application factory: ``create_app(database_url)`` → a FastAPI app (API, pages, assets)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from mgir._errors import InvalidInputError
+from mgir.service import _api, _pages
+from mgir.service._auth import LoginThrottle
+from mgir.service._deps import NotAuthenticatedError
+from mgir.storage import (
+    SignedPlanError,
+    create_engine,
+    current_revision,
+    default_database_url,
+    head_revision,
+    session_factory,
+    upgrade,
+)
+
+__all__ = ["create_app"]
+
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
+
+
+class _SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "request"
+    value = error.get("input")
+    shown = "" if isinstance(value, dict | list) or value is None else f"; got {value!r}"
+    return f"{where}: {error.get('msg', 'invalid')}{shown}"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(
+    database_url: str | None = None,
+    *,
+    secure_cookies: bool = True,
+    migrate: bool = True,
+    engine_options: dict[str, Any] | None = None,
+) -> FastAPI:
+    """The clinic service.
+
+    Parameters
+    ----------
+    database_url
+        ``sqlite:///PATH`` or ``postgresql+psycopg://USER@HOST:PORT/DB``; default: the embedded
+        SQLite file in the user's data directory.
+    secure_cookies
+        Mark the session cookie ``Secure`` (keep on in production behind HTTPS; browsers accept
+        Secure cookies from ``http://localhost``).
+    migrate
+        Upgrade the database to the newest schema at start (Alembic); when off, a database that
+        is not at the newest revision is refused.
+    engine_options
+        Passed to :func:`mgir.storage.create_engine` (pool sizes, for example).
+    """
+    url = database_url or default_database_url()
+    engine = create_engine(url, **(engine_options or {}))
+    if migrate:
+        upgrade(engine)
+    elif current_revision(engine) != head_revision():
+        msg = (
+            f"the database at {engine.url.render_as_string(hide_password=True)} is at schema "
+            f"{current_revision(engine)}, not {head_revision()}: run `mgir db upgrade`"
+        )
+        raise RuntimeError(msg)
+    app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
+        title="mgir clinic service",
+        version=_version(),
+        description="Patients, labs (LOINC, UCUM, FHIR R4), plans signed by clinicians and "
+        "follow-up against the model's projection. Decision support, not a medical device.",
+    )
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.throttle = LoginThrottle()
+    app.state.secure_cookies = secure_cookies
+    app.add_middleware(_SecurityHeaders)
+    app.include_router(_api.router)
+    app.include_router(_pages.router)
+    static = Path(str(resources.files("mgir.service") / "static"))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.exception_handler(NotAuthenticatedError)
+    async def _login_required(request: Request, _error: NotAuthenticatedError) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "log in first: send a bearer token (POST /api/token) or a cookie"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(InvalidInputError)
+    async def _invalid(_request: Request, error: InvalidInputError) -> Response:
+        errors = [e.as_dict() for e in error.errors]
+        return JSONResponse(
+            {"detail": "; ".join(str(e) for e in error.errors), "errors": errors},
+            status_code=422,
+        )
+
+    @app.exception_handler(SignedPlanError)
+    async def _signed(_request: Request, error: SignedPlanError) -> Response:
+        return JSONResponse({"detail": str(error)}, status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, error: RequestValidationError) -> Response:
+        errors = list(error.errors())
+        return JSONResponse(
+            {
+                "detail": "; ".join(_field_message(e) for e in errors),
+                "errors": [
+                    {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+                    for e in errors
+                ],
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, error: HTTPException) -> Response:
+        if not _is_api(request) and error.status_code in {403, 404, 409}:
+            return _pages.error_page(request, error.status_code, str(error.detail))
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+        )
+
+    return app
+
+
+def _version() -> str:
+    from importlib import metadata  # noqa: PLC0415
+
+    try:
+        return metadata.version("mgir")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def app_from_environment() -> FastAPI:
+    """The app for uvicorn's worker processes: settings from ``MGIR_*`` environment variables.
+
+    ``MGIR_DATABASE_URL`` (required) and ``MGIR_SECURE_COOKIES`` (``0`` to turn off). The
+    database must already be migrated (``mgir serve`` migrates once before it starts workers).
+    """
+    import os  # noqa: PLC0415
+
+    return create_app(
+        os.environ["MGIR_DATABASE_URL"],
+        secure_cookies=os.environ.get("MGIR_SECURE_COOKIES", "1") != "0",
+        migrate=False,
+    )

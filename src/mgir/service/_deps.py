@@ -1,0 +1,249 @@
+"""Per-request dependencies: the database session, the actor, and the one authorisation check.
+
+Every route declares exactly one :func:`authorize` dependency with its :class:`Access` level; the
+authorisation matrix test reads the level from the route table, so a route without one fails.
+Patient-scoped levels load the patient from the path, answer 404 for a patient outside the actor's
+care teams (or not their own record), 403 for a role the level does not admit, and write the
+audit entry of the read or write in the request's transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session as DbSession
+
+from mgir.service._auth import Actor, resolve_token
+from mgir.storage import Patient, audit, transaction
+
+__all__ = [
+    "COOKIE_NAME",
+    "PATIENT_SCOPED",
+    "ROLES_ALLOWED",
+    "Access",
+    "Context",
+    "NotAuthenticatedError",
+    "access_of",
+    "authorize",
+    "database",
+    "route_table",
+]
+
+COOKIE_NAME = "mgir_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Access(StrEnum):
+    """What a route needs (docs/service.md, "Roles")."""
+
+    PUBLIC = "public"
+    AUTHENTICATED = "authenticated"
+    ADMIN = "admin"
+    STAFF = "staff"
+    PATIENT_READ = "patient_read"
+    PATIENT_WRITE = "patient_write"
+    PATIENT_DIARY = "patient_diary"
+    PATIENT_MESSAGE = "patient_message"
+    PLAN_SIGN = "plan_sign"
+
+
+#: The roles each level admits (patient-scoped levels also need the patient in the actor's care
+#: teams, or, for a patient, their own record).
+ROLES_ALLOWED: dict[Access, frozenset[str]] = {
+    Access.PUBLIC: frozenset({"anonymous", "admin", "clinician", "dietitian", "patient"}),
+    Access.AUTHENTICATED: frozenset({"admin", "clinician", "dietitian", "patient"}),
+    Access.ADMIN: frozenset({"admin"}),
+    Access.STAFF: frozenset({"clinician", "dietitian"}),
+    Access.PATIENT_READ: frozenset({"admin", "clinician", "dietitian", "patient"}),
+    Access.PATIENT_WRITE: frozenset({"clinician", "dietitian"}),
+    Access.PATIENT_DIARY: frozenset({"clinician", "dietitian", "patient"}),
+    Access.PATIENT_MESSAGE: frozenset({"clinician", "dietitian", "patient"}),
+    Access.PLAN_SIGN: frozenset({"clinician"}),
+}
+
+PATIENT_SCOPED = frozenset(
+    {
+        Access.PATIENT_READ,
+        Access.PATIENT_WRITE,
+        Access.PATIENT_DIARY,
+        Access.PATIENT_MESSAGE,
+        Access.PLAN_SIGN,
+    }
+)
+
+
+class NotAuthenticatedError(Exception):
+    """No valid session or token: the API answers 401, a page redirects to the login page."""
+
+
+@dataclass
+class Context:
+    """What a route works with: the request's database session, the actor and the patient."""
+
+    db: DbSession
+    actor: Actor | None
+    patient: Patient | None
+    request: Request
+
+    @property
+    def user(self) -> Actor:
+        """The actor of an authenticated route."""
+        assert self.actor is not None
+        return self.actor
+
+    @property
+    def record(self) -> Patient:
+        """The patient of a patient-scoped route."""
+        assert self.patient is not None
+        return self.patient
+
+
+def database(request: Request) -> Iterator[DbSession]:
+    """The request's session: committed when the route returns, before the response is sent.
+
+    (Declared with ``scope="function"``: FastAPI runs the commit before it sends the response, so
+    an acknowledged write is a committed one.)
+    """
+    session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _actor(request: Request, db: DbSession) -> Actor | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return resolve_token(db, token.strip(), "bearer")
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie:
+        return resolve_token(db, cookie, "cookie")
+    return None
+
+
+async def _csrf_value(request: Request) -> str | None:
+    if request.method in _SAFE_METHODS:
+        return None
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _deny(request: Request, actor: Actor, patient_id: int | None, why: str) -> None:
+    # A refusal is audited in its own transaction: the request's own is rolled back.
+    with transaction(request.app.state.sessions) as session:
+        audit(
+            session,
+            user_id=actor.user_id,
+            action="denied",
+            resource=f"{request.method} {request.url.path}",
+            patient_id=patient_id,
+            detail=why,
+        )
+
+
+def authorize(access: Access) -> Callable[..., Context]:
+    """The dependency that admits a request to a route of level ``access``."""
+
+    def dependency(
+        request: Request,
+        db: Annotated[DbSession, Depends(database, scope="function")],
+        csrf: Annotated[str | None, Depends(_csrf_value)],
+    ) -> Context:
+        actor = _actor(request, db)
+        if access is Access.PUBLIC:
+            return Context(db=db, actor=actor, patient=None, request=request)
+        if actor is None:
+            raise NotAuthenticatedError
+        if (
+            request.method not in _SAFE_METHODS
+            and actor.kind == "cookie"
+            and not (csrf and secrets.compare_digest(csrf, actor.csrf_token))
+        ):
+            raise HTTPException(
+                403, "missing or wrong CSRF token: reload the page and submit the form again"
+            )
+        patient: Patient | None = None
+        if access in PATIENT_SCOPED:
+            raw = request.path_params.get("patient_id", "")
+            patient_id = int(raw) if str(raw).isdigit() else None
+            patient = db.get(Patient, patient_id) if patient_id is not None else None
+            visible = patient is not None and (
+                actor.patient_id == patient.id
+                if actor.role == "patient"
+                else patient.care_team_id in actor.team_ids
+            )
+            if not visible:
+                _deny(request, actor, patient_id, "not on the actor's care teams")
+                raise HTTPException(404, f"patient {raw} not found among the patients you can see")
+            assert patient is not None
+            if actor.role not in ROLES_ALLOWED[access]:
+                _deny(request, actor, patient.id, f"role {actor.role} lacks {access}")
+                raise HTTPException(403, f"a {actor.role} account cannot do this ({access})")
+            audit(
+                db,
+                user_id=actor.user_id,
+                action="read" if request.method in _SAFE_METHODS else "write",
+                resource=f"{request.method} {_route_path(request)}",
+                patient_id=patient.id,
+            )
+        elif actor.role not in ROLES_ALLOWED[access]:
+            _deny(request, actor, None, f"role {actor.role} lacks {access}")
+            raise HTTPException(403, f"a {actor.role} account cannot do this ({access})")
+        return Context(db=db, actor=actor, patient=patient, request=request)
+
+    # Read by access_of() and the authorisation matrix test.
+    dependency.access = access  # type: ignore[attr-defined]
+    return dependency
+
+
+def route_table(app: Any) -> list[Any]:
+    """Every endpoint route of the app (API and pages), through included routers."""
+    from fastapi.routing import APIRoute  # noqa: PLC0415
+
+    found: list[Any] = []
+    stack = list(app.routes)
+    while stack:
+        route = stack.pop(0)
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            stack[:0] = list(included.routes)
+        elif isinstance(route, APIRoute):
+            found.append(route)
+    return found
+
+
+def access_of(route: Any) -> Access | None:
+    """The :class:`Access` level a route declares (``None``: it declares none)."""
+    dependant = getattr(route, "dependant", None)
+    stack = list(dependant.dependencies) if dependant is not None else []
+    while stack:
+        dependant = stack.pop()
+        level = getattr(dependant.call, "access", None)
+        if isinstance(level, Access):
+            return level
+        stack.extend(dependant.dependencies)
+    return None
+
+
+def _route_path(request: Request) -> str:
+    route = request.scope.get("route")
+    return str(getattr(route, "path", request.url.path))

@@ -1,0 +1,160 @@
+"""What the API reads and writes: pydantic models (they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "CareTeamIn",
+    "DietIn",
+    "LoginIn",
+    "MedicationIn",
+    "MemberIn",
+    "MessageIn",
+    "ObservationIn",
+    "OverrideIn",
+    "PasswordResetIn",
+    "PatientIn",
+    "PlanIn",
+    "TokenOut",
+    "UserIn",
+]
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_In):
+    """A username and password."""
+
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class TokenOut(BaseModel):
+    """A bearer token for the API."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+
+
+class UserIn(_In):
+    """A new account (admin only). ``patient_id`` links a patient account to its record."""
+
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")]
+    display_name: Text
+    role: Literal["admin", "clinician", "dietitian", "patient"]
+    password: Annotated[str, StringConstraints(min_length=12, max_length=128)]
+    patient_id: int | None = Field(default=None, ge=1)
+
+
+class PasswordResetIn(_In):
+    """A new password set by an admin (unlocks the account; the user must change it)."""
+
+    password: Annotated[str, StringConstraints(min_length=12, max_length=128)]
+
+
+class CareTeamIn(_In):
+    """A new care team."""
+
+    name: Text
+
+
+class MemberIn(_In):
+    """An account to put on a care team."""
+
+    user_id: int = Field(ge=1)
+
+
+class PatientIn(_In):
+    """A new patient record (the ``[person]`` table of a person file)."""
+
+    care_team_id: int = Field(ge=1)
+    identifier: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
+    name: Text
+    birth_date: date
+    sex: Literal["female", "male"]
+    pregnant: bool = False
+    lactating: bool = False
+    weight_kg: float | None = Field(default=None, gt=0, le=500)
+    height_cm: float | None = Field(default=None, gt=0, le=260)
+    conditions: list[
+        Literal[
+            "t2d",
+            "t1d",
+            "prediabetes",
+            "insulin_resistance",
+            "pcos",
+            "metabolic_syndrome",
+            "ckd",
+            "heart_block",
+            "myasthenia_gravis",
+            "bowel_obstruction",
+            "chronic_diarrhoea",
+            "alcohol_use_disorder",
+        ]
+    ] = Field(default_factory=list, max_length=12)
+
+
+class ObservationIn(_In):
+    """A lab result: a canonical lab name or LOINC code, the value, its unit (UCUM accepted)."""
+
+    lab: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    value: float = Field(allow_inf_nan=False)
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+    effective: date
+
+
+class DietIn(_In):
+    """One food eaten on one day: a USDA SR28 NDB number or an unambiguous description."""
+
+    day: date
+    food: Text
+    amount: float = Field(gt=0, le=10_000, allow_inf_nan=False)
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+
+
+class MedicationIn(_In):
+    """A medicine (generic name) with the times of day it is taken."""
+
+    name: Text
+    times: list[Clock] = Field(default_factory=list, max_length=8)
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class OverrideIn(_In):
+    """A clinician's override of a safety rule, with the reason (who and when are recorded)."""
+
+    kind: Literal["upper_limit", "renal"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
+
+
+class PlanIn(_In):
+    """What to make a plan version with (the options of ``mgir plan``)."""
+
+    weeks: float = Field(default=16.0, ge=1, le=104)
+    supplement_requested: bool = False
+    requested_elemental_mg_per_day: float | None = Field(default=None, gt=0, le=2000)
+    requested_salt: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    ul_basis: Literal["iom", "eu"] = "iom"
+    overrides: list[OverrideIn] = Field(default_factory=list, max_length=2)
+
+
+class MessageIn(_In):
+    """A message to the thread."""
+
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+def row(obj: Any, *fields: str) -> dict[str, Any]:
+    """A stored row as a JSON-ready mapping of ``fields``."""
+    return {name: getattr(obj, name) for name in fields}

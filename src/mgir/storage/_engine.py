@@ -1,0 +1,144 @@
+"""Engines and migrations: SQLite by default, PostgreSQL by URL; Alembic owns the schema.
+
+SQLite runs in WAL mode with ``synchronous=FULL``: a commit is on disk before it is acknowledged,
+so a killed server (or a lost power supply) loses no acknowledged write; foreign keys are
+enforced and writers wait (``busy_timeout``) instead of failing when another process holds the
+lock. PostgreSQL is used as configured by the server (``synchronous_commit`` on by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from mgir._errors import InvalidInputError
+
+__all__ = [
+    "create_engine",
+    "current_revision",
+    "default_database_url",
+    "downgrade",
+    "head_revision",
+    "session_factory",
+    "transaction",
+    "upgrade",
+]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+_ALLOWED_URLS = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DATABASE"
+
+
+def default_database_url() -> str:
+    """The embedded SQLite file in the user's data directory (created when missing)."""
+    import platformdirs  # noqa: PLC0415  (only the default needs it)
+
+    folder = platformdirs.user_data_path("mgir", appauthor=False, ensure_exists=True)
+    return f"sqlite:///{folder / 'clinic.sqlite3'}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def create_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with mgir's connection settings.
+
+    Parameters
+    ----------
+    url
+        A SQLAlchemy URL: ``sqlite:///path/clinic.sqlite3`` or
+        ``postgresql+psycopg://user@host:5432/database``.
+    **kwargs
+        Passed to :func:`sqlalchemy.create_engine`.
+
+    Raises
+    ------
+    InvalidInputError
+        If the URL cannot be parsed or names a backend mgir does not support.
+    """
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise InvalidInputError(field="--db", value=url, allowed=_ALLOWED_URLS) from error
+    backend = parsed.get_backend_name()
+    if backend not in {"sqlite", "postgresql"}:
+        raise InvalidInputError(field="--db", value=url, allowed=_ALLOWED_URLS)
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        kwargs.setdefault("connect_args", {})
+        kwargs["connect_args"].setdefault("check_same_thread", False)
+        kwargs["connect_args"].setdefault("timeout", _SQLITE_BUSY_TIMEOUT_MS / 1000)
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = sa.create_engine(parsed, **kwargs)
+    if backend == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back on an exception."""
+    with factory.begin() as session:
+        yield session
+
+
+def _config(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (default: the newest)."""
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Migrate the database down to ``revision`` (default: empty)."""
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (``None`` when it was never migrated)."""
+    from alembic.migration import MigrationContext  # noqa: PLC0415
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision this version of mgir ships."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
