@@ -7,6 +7,7 @@ from mgir.report._figures import projection_figure as projection_figure
 from mgir.report._figures import projection_figure_png as projection_figure_png
 from mgir.report._html import render_pdf as render_pdf
 from mgir.report._html import render_report as render_report
+from mgir.report._labels import index_label as index_label
 from mgir.report._labels import lab_label as lab_label
 from mgir.report._labels import notice_title as notice_title
 from mgir.report._labels import output_label as output_label
@@ -18,6 +19,7 @@ from mgir.report._trial import render_trial_report as render_trial_report
 
 __all__ = [
     "Paragraph",
+    "index_label",
     "lab_label",
     "notice_title",
     "output_label",

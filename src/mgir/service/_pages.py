@@ -23,6 +23,7 @@ from sqlalchemy import select
 from mgir._errors import InvalidInputError
 from mgir.reference import source
 from mgir.report import (
+    index_label,
     lab_label,
     notice_title,
     output_label,
@@ -64,7 +65,11 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.globals.update(
-    lab_label=lab_label, output_label=output_label, notice_title=notice_title, unit_text=unit_text
+    index_label=index_label,
+    lab_label=lab_label,
+    output_label=output_label,
+    notice_title=notice_title,
+    unit_text=unit_text,
 )
 templates = Jinja2Templates(env=_env)
 
@@ -315,7 +320,9 @@ def patient_page(
     versions = plans(ctx.db, patient.id)
     signed, due, _overlays = follow_up(ctx.db, patient, date.today())
     trends = [_series(ctx, name, None) for name in TRENDS]
-    trends = [t for t in trends if t["points"] or t["band"]]
+    # A trend is drawn only where the patient has results (a projection band alone, anchored on
+    # the population rather than on them, would read as theirs).
+    trends = [t for t in trends if t["points"]]
     authors = {u.id: u.display_name for u in ctx.db.scalars(select(User))}
     thread = [
         {"m": m, "author": authors.get(m.author_id, "?")} for m in messages(ctx.db, patient.id)
@@ -507,7 +514,7 @@ def admin_page(ctx: Admin, error: str | None = None, note: str | None = None) ->
     """Accounts and care teams."""
     users = list(ctx.db.scalars(select(User).order_by(User.id)))
     teams = list(ctx.db.scalars(select(CareTeam).order_by(CareTeam.id)))
-    patients = list(ctx.db.scalars(select(Patient.id, Patient.identifier)).all())
+    patients = [tuple(r) for r in ctx.db.execute(select(Patient.id, Patient.identifier)).all()]
     return _page(
         ctx.request,
         "admin.html.j2",

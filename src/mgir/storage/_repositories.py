@@ -263,7 +263,10 @@ def add_observation(
     InvalidInputError
         Unknown lab, a unit that does not belong to it, or an impossible value.
     """
-    item = analyte(lab)
+    try:
+        item = analyte(lab)
+    except InvalidInputError as error:
+        raise InvalidInputError(field=field, value=lab, allowed=error.allowed) from None
     spelled = normalise_unit(item, unit, field=f"{field}.unit")
     loinc = lab if lab in item.loinc else None
     if loinc is not None:
