@@ -168,3 +168,19 @@ def test_security_headers(client):
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("kwargs"),
+    [
+        {"json": {"username": "doc\u0000", "password": "x" * 12}},
+        {"content": b'{"username": "doc\\u0000", "password": "xxxxxxxxxxxx"}',
+         "headers": {"content-type": "application/json"}},
+    ],
+)
+def test_nul_characters_are_refused_before_any_route(client, kwargs):
+    response = client.post("/api/token", **kwargs)
+    assert response.status_code == 422 and "NUL" in response.json()["detail"]
+    form = client.post("/login", content=b"username=a%00b&password=x&login_csrf=y",
+                       headers={"content-type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 422

@@ -48,6 +48,52 @@ class _SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+class _RefuseNul:
+    """Refuse a request with a NUL character anywhere in its URL or body (422, before routing).
+
+    PostgreSQL text cannot hold NUL, and no clinical text needs it; refusing it at the door keeps
+    the two backends alike and every route safe (JSON ``\u0000``, form ``%00`` or a raw byte).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if any(_has_nul(part) for part in (target, body)):
+            response = JSONResponse(
+                {"detail": "request: text must not contain the NUL character (\\u0000, %00)"},
+                status_code=422,
+            )
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _has_nul(data: bytes) -> bool:
+    lowered = data.lower()
+    return b"\x00" in data or rb"\u0000" in lowered or b"%00" in lowered
+
+
 def _field_message(error: dict[str, Any]) -> str:
     where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "request"
     value = error.get("input")
@@ -105,6 +151,7 @@ def create_app(
     app.state.throttle = LoginThrottle()
     app.state.secure_cookies = secure_cookies
     app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_RefuseNul)
     app.include_router(_api.router)
     app.include_router(_pages.router)
     static = Path(str(resources.files("mgir.service") / "static"))
