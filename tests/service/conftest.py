@@ -79,9 +79,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextlib.contextmanager
-def running_server(url: str, *, workers: int = 1, port: int | None = None) -> Iterator[str]:
-    """``mgir``'s service in a uvicorn process on loopback (database migrated first)."""
+def start_server(
+    url: str, *, workers: int = 1, port: int | None = None, timeout_s: float = 60
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``mgir``'s service in a uvicorn process on loopback; wait until it answers."""
     from mgir import storage
 
     engine = storage.create_engine(url)
@@ -90,31 +91,57 @@ def running_server(url: str, *, workers: int = 1, port: int | None = None) -> It
     port = port or free_port()
     env = {**os.environ, "MGIR_DATABASE_URL": url, "MGIR_SECURE_COOKIES": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "mgir.service._app:app_from_environment", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "mgir.service._app:app_from_environment",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(base + "/api/health", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the service did not start (exit {process.poll()})")
+        time.sleep(0.2)
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop the service politely, then firmly."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def running_server(url: str, *, workers: int = 1, port: int | None = None) -> Iterator[str]:
+    """``mgir``'s service in a uvicorn process on loopback (database migrated first)."""
+    process, base = start_server(url, workers=workers, port=port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not start (exit {process.poll()})")
-            time.sleep(0.2)
         yield base
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_server(process)
 
 
 class Clinic:
@@ -133,26 +160,40 @@ class Clinic:
             self.ids = seed_demo(session)
             other = storage.add_team(session, "Other clinic")
             stranger = storage.add_patient(
-                session, care_team_id=other.id, identifier="other-1", name="Zoe Other",
-                birth_date=date(1970, 5, 5), sex="female",
+                session,
+                care_team_id=other.id,
+                identifier="other-1",
+                name="Zoe Other",
+                birth_date=date(1970, 5, 5),
+                sex="female",
             )
             self.ids["Zoe Other"] = stranger.id
             secret = hash_password(PASSWORD)
-            doctor = storage.add_user(session, username="dr.other", display_name="Dr Other",
-                                      role="clinician", password_hash=secret)
+            doctor = storage.add_user(
+                session,
+                username="dr.other",
+                display_name="Dr Other",
+                role="clinician",
+                password_hash=secret,
+            )
             storage.add_member(session, other.id, doctor.id)
             # An admin who is also on the demo care team (reads its patients, writes nothing).
-            admin = storage.add_user(session, username="admin.team", display_name="Team Admin",
-                                     role="admin", password_hash=secret)
+            admin = storage.add_user(
+                session,
+                username="admin.team",
+                display_name="Team Admin",
+                role="admin",
+                password_hash=secret,
+            )
             demo_team = session.scalar(
                 sa.select(storage.CareTeam.id).where(
-                    storage.CareTeam.name == "Metabolic clinic (demo)")
+                    storage.CareTeam.name == "Metabolic clinic (demo)"
+                )
             )
             storage.add_member(session, demo_team, admin.id)
             self.plan_ids = {
                 name: session.scalar(
-                    sa.select(storage.Plan.id).where(
-                        storage.Plan.patient_id == pid)
+                    sa.select(storage.Plan.id).where(storage.Plan.patient_id == pid)
                 )
                 for name, pid in self.ids.items()
             }
@@ -175,14 +216,14 @@ _CLINICS: dict[str, Clinic] = {}
 
 
 @pytest.fixture(scope="module")
-def clinic(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+def clinic(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Clinic:
     # One seeded clinic per backend for the whole session: seeding runs the model three times.
     if backend not in _CLINICS:
         stack = contextlib.ExitStack()
         url = stack.enter_context(database(backend, tmp_path_factory.mktemp("clinic")))
         _CLINICS[backend] = Clinic(url)
         _CLINIC_STACKS.append(stack)
-    yield _CLINICS[backend]
+    return _CLINICS[backend]
 
 
 _CLINIC_STACKS: list[contextlib.ExitStack] = []

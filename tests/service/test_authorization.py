@@ -12,8 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mgir.service._deps import access_of, route_table
-
-from .conftest import token
+from tests.service.conftest import token
 
 # route (method, path) → the level the policy gives it.
 POLICY: dict[tuple[str, str], str] = {
@@ -67,9 +66,15 @@ POLICY: dict[tuple[str, str], str] = {
 }
 # The code's names of the same levels.
 LEVEL_NAMES = {
-    "public": "public", "anyone": "authenticated", "admin": "admin", "staff": "staff",
-    "read": "patient_read", "clinical_write": "patient_write", "diary": "patient_diary",
-    "message": "patient_message", "sign": "plan_sign",
+    "public": "public",
+    "anyone": "authenticated",
+    "admin": "admin",
+    "staff": "staff",
+    "read": "patient_read",
+    "clinical_write": "patient_write",
+    "diary": "patient_diary",
+    "message": "patient_message",
+    "sign": "plan_sign",
 }
 
 # Actors: anonymous, the demo team's clinician, dietitian and patient (Maria), an admin on no
@@ -77,8 +82,13 @@ LEVEL_NAMES = {
 # the patient); "other" is a patient the actor must not reach (Zoe, on another team; for the
 # patient: John, on her own team).
 ROLES = ("anonymous", "clinician", "dietitian", "patient", "admin", "admin_on_team")
-ACCOUNTS = {"clinician": "dr.rivera", "dietitian": "diet.kim", "patient": "maria",
-            "admin": "admin", "admin_on_team": "admin.team"}
+ACCOUNTS = {
+    "clinician": "dr.rivera",
+    "dietitian": "diet.kim",
+    "patient": "maria",
+    "admin": "admin",
+    "admin_on_team": "admin.team",
+}
 
 ALLOWED_ON_OWN: dict[str, set[str]] = {
     "read": {"clinician", "dietitian", "patient", "admin_on_team"},
@@ -129,9 +139,7 @@ def test_every_route_is_in_the_policy_with_the_level_it_declares(clinic):
 def test_the_openapi_document_lists_no_route_outside_the_table(clinic):
     app = clinic.app()
     documented = {
-        (method.upper(), path)
-        for path, item in app.openapi()["paths"].items()
-        for method in item
+        (method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item
     }
     assert documented <= set(POLICY)
 
@@ -143,20 +151,21 @@ def _cases():
         scoped = "{patient_id}" in path
         for role in ROLES:
             for whose in ("own", "other") if scoped else ("-",):
-                yield pytest.param(method, path, level, role, whose,
-                                   id=f"{method} {path} {role} {whose}")
+                yield pytest.param(
+                    method, path, level, role, whose, id=f"{method} {path} {role} {whose}"
+                )
 
 
 @pytest.mark.parametrize(("method", "path", "level", "role", "whose"), list(_cases()))
-def test_route_allows_exactly_the_policy(client, headers, clinic, method, path, level, role,
-                                         whose):
+def test_route_allows_exactly_the_policy(client, headers, clinic, method, path, level, role, whose):
     own_patient = "Maria López"
     other_patient = "John Carter" if role == "patient" else "Zoe Other"
     patient = own_patient if whose in {"own", "-"} else other_patient
     patient_id = clinic.ids[patient]
     plan_id = clinic.plan_ids[patient] or clinic.plan_ids[own_patient]
-    url = path.format(patient_id=patient_id, plan_id=plan_id, user_id=1, team_id=1,
-                      output="serum_magnesium")
+    url = path.format(
+        patient_id=patient_id, plan_id=plan_id, user_id=1, team_id=1, output="serum_magnesium"
+    )
     response = client.request(method, url, headers=headers[role], follow_redirects=False)
     to_login = response.status_code == 303 and response.headers["location"].startswith("/login")
     denied = response.status_code in {401, 403, 404} or to_login
@@ -170,21 +179,28 @@ def test_route_allows_exactly_the_policy(client, headers, clinic, method, path, 
 def test_refusals_are_audited(client, headers, clinic):
     stranger = clinic.ids["Zoe Other"]
     client.get(f"/api/patients/{stranger}", headers=headers["clinician"])
-    log = client.get("/api/audit", headers=headers["admin"],
-                     params={"patient_id": stranger}).json()
-    assert any(e["action"] == "denied" and e["resource"].endswith(f"/api/patients/{stranger}")
-               for e in log)
+    log = client.get("/api/audit", headers=headers["admin"], params={"patient_id": stranger}).json()
+    assert any(
+        e["action"] == "denied" and e["resource"].endswith(f"/api/patients/{stranger}") for e in log
+    )
 
 
 def test_reads_of_patient_data_are_audited_with_who_and_which_patient(client, headers, clinic):
     maria = clinic.ids["Maria López"]
-    before = len(client.get("/api/audit", headers=headers["admin"],
-                            params={"patient_id": maria, "limit": 10000}).json())
+    before = len(
+        client.get(
+            "/api/audit", headers=headers["admin"], params={"patient_id": maria, "limit": 10000}
+        ).json()
+    )
     client.get(f"/api/patients/{maria}/observations", headers=headers["dietitian"])
-    log = client.get("/api/audit", headers=headers["admin"],
-                     params={"patient_id": maria, "limit": 10000}).json()
+    log = client.get(
+        "/api/audit", headers=headers["admin"], params={"patient_id": maria, "limit": 10000}
+    ).json()
     assert len(log) == before + 1
     newest = log[0]
     me = client.get("/api/me", headers=headers["dietitian"]).json()
     assert (newest["action"], newest["user_id"], newest["resource"]) == (
-        "read", me["id"], "GET /api/patients/{patient_id}/observations")
+        "read",
+        me["id"],
+        "GET /api/patients/{patient_id}/observations",
+    )

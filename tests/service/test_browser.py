@@ -35,8 +35,10 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-#: Every request URL any page of these tests made (checked by the last test).
+#: Every request URL any page of these tests made, and every error the pages logged (checked by
+#: the last test).
 REQUESTS: list[str] = []
+ERRORS: list[str] = []
 IMPORTED_ON = date.today() - timedelta(days=3)
 
 
@@ -57,7 +59,9 @@ def browser() -> Iterator[Any]:
     executable = _chromium()
     if executable is None:
         if os.environ.get("CI"):
-            pytest.fail("CI needs Chromium for the clinic's browser tests (apt-get install chromium)")
+            pytest.fail(
+                "CI needs Chromium for the clinic's browser tests (apt-get install chromium)"
+            )
         pytest.skip("no Chromium here (apt-get install chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
@@ -104,6 +108,11 @@ def new_context(browser: Any) -> Iterator[NewContext]:
         context.set_default_timeout(15_000)
         context.on("request", lambda request: REQUESTS.append(request.url))
         context.on("websocket", lambda socket: REQUESTS.append(socket.url))
+        context.on("weberror", lambda error: ERRORS.append(str(error.error)))
+        context.on(
+            "console",
+            lambda message: ERRORS.append(message.text) if message.type == "error" else None,
+        )
         made.append(context)
         return context
 
@@ -149,7 +158,10 @@ def _bundle(tmp_path: Path) -> Path:
                         ]
                     }
                 ],
-                "code": {"coding": [{"system": "http://loinc.org", "code": loinc}], "text": display},
+                "code": {
+                    "coding": [{"system": "http://loinc.org", "code": loinc}],
+                    "text": display,
+                },
                 "effectiveDateTime": IMPORTED_ON.isoformat(),
                 "valueQuantity": {
                     "value": value,
@@ -178,6 +190,52 @@ def _values_of(page: Any, output: str) -> list[float]:
     return [float(c) for c in cells]
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def test_screenshots_of_the_main_pages(
+    new_context: NewContext, clinic: tuple[str, dict[str, int]], shots: Path
+) -> None:
+    # Taken first, of the demo clinic as seeded (the later tests add results and messages).
+    base, ids = clinic
+    maria = f"{base}/patients/{ids['Maria López']}"
+    page = new_context().new_page()
+    page.goto(base + "/login")
+    page.screenshot(path=str(shots / "login.png"), full_page=True)
+
+    page = log_in(new_context(), base, "dr.rivera")
+    page.screenshot(path=str(shots / "panel.png"), full_page=True)
+    page.goto(maria)
+    page.screenshot(path=str(shots / "patient.png"), full_page=True)
+
+    page = log_in(new_context(), base, "maria")
+    assert page.url == maria
+    page.screenshot(path=str(shots / "patient-self.png"), full_page=True)
+
+    page = log_in(new_context(**PHONE), base, "dr.rivera")
+    page.goto(maria)
+    page.screenshot(path=str(shots / "phone.png"), full_page=True)
+
+    for name in ("login", "panel", "patient", "patient-self", "phone"):
+        data = (shots / f"{name}.png").read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 5_000, name
+
+
+def test_the_patient_page_fits_a_phone(
+    new_context: NewContext, clinic: tuple[str, dict[str, int]]
+) -> None:
+    base, ids = clinic
+    for username in ("dr.rivera", "maria"):
+        page = log_in(new_context(**PHONE), base, username)
+        page.goto(f"{base}/patients/{ids['Maria López']}")
+        assert page.evaluate("window.innerWidth") == 390
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1, (username, width)
+        box = page.locator("#trend-serum_magnesium svg.chart").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 391, box
+        page.context.close()
+
+
 def test_clinician_imports_labs_signs_a_plan_and_reads_the_trends(
     new_context: NewContext, clinic: tuple[str, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -192,9 +250,15 @@ def test_clinician_imports_labs_signs_a_plan_and_reads_the_trends(
     names = rows.locator("th a").all_inner_texts()
     assert sorted(names) == sorted(ids)
     assert page.locator("table.panel .flag").count() >= 3
-    for name in ("Maria López", "John Carter", "Ruth Evans"):
+
+    def flags(name: str) -> list[str]:
         row = rows.filter(has=page.get_by_role("link", name=name, exact=True))
-        assert row.locator("td:nth-child(4) .flag").count() >= 1, name
+        return row.locator("td:nth-child(4) .flag").all_inner_texts()
+
+    for name in ("Maria López", "John Carter", "Ruth Evans"):
+        assert flags(name), name
+    assert "low Mg" in flags("Maria López") and "eGFR < 30" in flags("Ruth Evans")
+    assert flags("Sam Patel") == []
 
     # Sam Patel's page: import a FHIR Bundle through the file input.
     page.get_by_role("link", name="Sam Patel", exact=True).click()
@@ -225,6 +289,8 @@ def test_clinician_imports_labs_signs_a_plan_and_reads_the_trends(
     assert "signed" in page.get_by_role("status").inner_text()
     assert plan.locator(".flag-signed").inner_text() == "signed"
     assert plan.get_by_role("button", name=re.compile("^Sign version")).count() == 0
+    plan_heading = plan.locator("p", has_text="Version 1").inner_text()
+    assert f"starts {date.today().isoformat()}" in plan_heading, plan_heading
 
     # The magnesium trend now has the projection band and the results (the import among them).
     chart = page.locator("#trend-serum_magnesium svg.chart")
@@ -234,6 +300,11 @@ def test_clinician_imports_labs_signs_a_plan_and_reads_the_trends(
     assert points.count() >= 3
     titles = [points.nth(i).locator("title").text_content() for i in range(points.count())]
     assert f"{IMPORTED_ON}: 0.70 mmol/L" in titles
+
+    # The panel now flags Sam's low magnesium (0.70 mmol/L).
+    page.get_by_role("link", name="Panel").click()
+    page.wait_for_url(base + "/")
+    assert "low Mg" in flags("Sam Patel")
 
     # Maria's page: band and points, and the unit toggle swaps the chart in place (htmx).
     page.goto(f"{base}/patients/{ids['Maria López']}")
@@ -283,9 +354,7 @@ def test_a_patient_sees_only_their_own_record(
     assert context.request.get(f"{base}/api/patients/{ids['Maria López']}").status == 200
 
 
-def test_forms_need_their_csrf_token(
-    clinician: Any, clinic: tuple[str, dict[str, int]]
-) -> None:
+def test_forms_need_their_csrf_token(clinician: Any, clinic: tuple[str, dict[str, int]]) -> None:
     base, ids = clinic
     target = f"{base}/patients/{ids['Maria López']}/messages"
     refused = clinician.request.post(target, form={"body": "forged message"}, max_redirects=0)
@@ -312,6 +381,22 @@ def test_forms_need_their_csrf_token(
     assert "Dr Ana Rivera" in newest.inner_text()
     assert "forged message" not in page.locator("#thread").inner_text()
     page.close()
+
+
+def test_the_message_box_empties_after_sending(
+    clinician: Any, clinic: tuple[str, dict[str, int]]
+) -> None:
+    base, ids = clinic
+    page = clinician.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/patients/{ids['John Carter']}")
+    page.fill("#body", "Your next labs are due.")
+    page.get_by_role("button", name="Send").click()
+    page.locator("#thread .message", has_text="Your next labs are due.").wait_for()
+    page.wait_for_timeout(200)
+    assert errors == []
+    assert page.input_value("#body") == ""
 
 
 _A11Y_PROBLEMS = """() => {
@@ -361,50 +446,6 @@ def test_pages_have_labels_landmarks_and_a_skip_link(
     page.close()
 
 
-def test_the_patient_page_fits_a_phone(
-    new_context: NewContext, clinic: tuple[str, dict[str, int]], shots: Path
-) -> None:
-    base, ids = clinic
-    phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2}
-    for username in ("dr.rivera", "maria"):
-        context = new_context(**phone)
-        page = log_in(context, base, username)
-        page.goto(f"{base}/patients/{ids['Maria López']}")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390 + 1, (username, width)
-        box = page.locator("#trend-serum_magnesium svg.chart").bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 391
-        if username == "dr.rivera":
-            page.screenshot(path=str(shots / "phone.png"), full_page=True)
-        context.close()
-
-
-def test_screenshots_of_the_main_pages(
-    new_context: NewContext, clinic: tuple[str, dict[str, int]], shots: Path
-) -> None:
-    base, ids = clinic
-    maria = f"{base}/patients/{ids['Maria López']}"
-    page = new_context().new_page()
-    page.goto(base + "/login")
-    page.screenshot(path=str(shots / "login.png"), full_page=True)
-    page.context.close()
-
-    page = log_in(new_context(), base, "dr.rivera")
-    page.screenshot(path=str(shots / "panel.png"), full_page=True)
-    page.goto(maria)
-    page.screenshot(path=str(shots / "patient.png"), full_page=True)
-    page.context.close()
-
-    page = log_in(new_context(), base, "maria")
-    assert page.url == maria
-    page.screenshot(path=str(shots / "patient-self.png"), full_page=True)
-    page.context.close()
-
-    for name in ("login", "panel", "patient", "patient-self", "phone"):
-        data = (shots / f"{name}.png").read_bytes()
-        assert data.startswith(b"\x89PNG") and len(data) > 5_000, name
-
-
 def test_the_browser_fetched_nothing_from_elsewhere(
     new_context: NewContext, clinic: tuple[str, dict[str, int]]
 ) -> None:
@@ -420,3 +461,7 @@ def test_the_browser_fetched_nothing_from_elsewhere(
     ]
     assert REQUESTS
     assert elsewhere == []
+    # Nor did a page log an error (a script or style the CSP blocked, a script that failed); the
+    # 404s are the ones asked for above.
+    unexpected = [e for e in ERRORS if "status of 404 (Not Found)" not in e]
+    assert unexpected == []

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 
-from .conftest import token
+from tests.service.conftest import token
 
 TODAY = date.today()
 
@@ -43,17 +43,28 @@ def team_id(client, doctor):
 
 
 def _new_patient(client, doctor, team_id, **extra) -> int:
-    body = {"care_team_id": team_id, "identifier": f"t-{uuid.uuid4().hex[:8]}",
-            "name": "Test Patient", "birth_date": "1975-03-04", "sex": "female",
-            "weight_kg": 80, "height_cm": 165, "conditions": ["prediabetes"], **extra}
+    body = {
+        "care_team_id": team_id,
+        "identifier": f"t-{uuid.uuid4().hex[:8]}",
+        "name": "Test Patient",
+        "birth_date": "1975-03-04",
+        "sex": "female",
+        "weight_kg": 80,
+        "height_cm": 165,
+        "conditions": ["prediabetes"],
+        **extra,
+    }
     response = client.post("/api/patients", headers=doctor, json=body)
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
 
 
 def _lab(client, headers, pid, lab, value, unit, on):
-    return client.post(f"/api/patients/{pid}/observations", headers=headers,
-                       json={"lab": lab, "value": value, "unit": unit, "effective": on.isoformat()})
+    return client.post(
+        f"/api/patients/{pid}/observations",
+        headers=headers,
+        json={"lab": lab, "value": value, "unit": unit, "effective": on.isoformat()},
+    )
 
 
 def test_labs_are_stored_as_given_with_their_loinc_code(client, doctor, team_id):
@@ -63,7 +74,11 @@ def test_labs_are_stored_as_given_with_their_loinc_code(client, doctor, team_id)
     assert created.status_code == 201
     assert created.json()["lab"] == "serum_magnesium" and created.json()["loinc"] == "2601-3"
     insulin = _lab(client, doctor, pid, "fasting_insulin", 12, "u[IU]/mL", on).json()
-    assert (insulin["unit"], insulin["loinc"], insulin["value_canonical"]) == ("µIU/mL", "27873-9", 12)
+    assert (insulin["unit"], insulin["loinc"], insulin["value_canonical"]) == (
+        "µIU/mL",
+        "27873-9",
+        12,
+    )
     glucose = _lab(client, doctor, pid, "fasting_glucose", 108, "mg/dL", on).json()
     # 108 mg/dL of glucose is 108 × 10 / 180.156 mmol/L (C6H12O6, CIAAW weights).
     assert glucose["value_canonical"] == pytest.approx(1080 / 180.156, rel=1e-4)
@@ -85,8 +100,11 @@ def test_a_bad_lab_is_refused_with_the_field_value_and_what_is_allowed(
     client, doctor, team_id, body, field
 ):
     pid = _new_patient(client, doctor, team_id)
-    response = client.post(f"/api/patients/{pid}/observations", headers=doctor,
-                           json={**body, "effective": TODAY.isoformat()})
+    response = client.post(
+        f"/api/patients/{pid}/observations",
+        headers=doctor,
+        json={**body, "effective": TODAY.isoformat()},
+    )
     assert response.status_code == 422
     error = response.json()["errors"][0]
     assert error["field"] == field and error["allowed"]
@@ -97,12 +115,17 @@ def test_a_diary_food_the_table_cannot_resolve_is_refused_and_nothing_is_stored(
     client, doctor, team_id
 ):
     pid = _new_patient(client, doctor, team_id)
-    ok = client.post(f"/api/patients/{pid}/diet", headers=doctor,
-                     json={"day": TODAY.isoformat(), "food": "12061", "amount": 30, "unit": "g"})
+    ok = client.post(
+        f"/api/patients/{pid}/diet",
+        headers=doctor,
+        json={"day": TODAY.isoformat(), "food": "12061", "amount": 30, "unit": "g"},
+    )
     assert ok.status_code == 201, ok.text
-    bad = client.post(f"/api/patients/{pid}/diet", headers=doctor,
-                      json={"day": TODAY.isoformat(), "food": "zzzz no such food", "amount": 1,
-                            "unit": "g"})
+    bad = client.post(
+        f"/api/patients/{pid}/diet",
+        headers=doctor,
+        json={"day": TODAY.isoformat(), "food": "zzzz no such food", "amount": 1, "unit": "g"},
+    )
     assert bad.status_code == 422 and "diet" in bad.json()["detail"]
     assert len(client.get(f"/api/patients/{pid}/diet", headers=doctor).json()) == 1
 
@@ -110,14 +133,24 @@ def test_a_diary_food_the_table_cannot_resolve_is_refused_and_nothing_is_stored(
 def test_plans_are_drafted_remade_signed_and_then_immutable(client, doctor, dietitian, team_id):
     pid = _new_patient(client, doctor, team_id, conditions=["t2d"])
     on = TODAY - timedelta(days=2)
-    for lab, value, unit in (("serum_magnesium", 0.66, "mmol/L"), ("fasting_glucose", 8.4, "mmol/L"),
-                             ("fasting_insulin", 15, "µIU/mL"), ("creatinine", 0.9, "mg/dL")):
+    for lab, value, unit in (
+        ("serum_magnesium", 0.66, "mmol/L"),
+        ("fasting_glucose", 8.4, "mmol/L"),
+        ("fasting_insulin", 15, "µIU/mL"),
+        ("creatinine", 0.9, "mg/dL"),
+    ):
         assert _lab(client, doctor, pid, lab, value, unit, on).status_code == 201
-    client.post(f"/api/patients/{pid}/medications", headers=doctor,
-                json={"name": "metformin", "times": ["08:00", "20:00"]})
+    client.post(
+        f"/api/patients/{pid}/medications",
+        headers=doctor,
+        json={"name": "metformin", "times": ["08:00", "20:00"]},
+    )
     # A dietitian drafts; an override needs a clinician.
-    refused = client.post(f"/api/patients/{pid}/plans", headers=dietitian,
-                          json={"overrides": [{"kind": "upper_limit", "reason": "trial protocol"}]})
+    refused = client.post(
+        f"/api/patients/{pid}/plans",
+        headers=dietitian,
+        json={"overrides": [{"kind": "upper_limit", "reason": "trial protocol"}]},
+    )
     assert refused.status_code == 403
     draft = client.post(f"/api/patients/{pid}/plans", headers=dietitian, json={"weeks": 12})
     assert draft.status_code == 201, draft.text
@@ -128,11 +161,21 @@ def test_plans_are_drafted_remade_signed_and_then_immutable(client, doctor, diet
     assert evaluation["plan"]["supplement"]["elemental_mg_per_day"] > 0
     assert evaluation["projection"]["weeks"] == 12
     # The dietitian cannot sign; the clinician remakes it with an override and signs.
-    assert client.post(f"/api/patients/{pid}/plans/{plan['id']}/sign",
-                       headers=dietitian).status_code == 403
-    remade = client.put(f"/api/patients/{pid}/plans/{plan['id']}", headers=doctor, json={
-        "weeks": 12, "requested_elemental_mg_per_day": 400,
-        "overrides": [{"kind": "upper_limit", "reason": "refractory hypomagnesaemia, monitored"}]})
+    assert (
+        client.post(f"/api/patients/{pid}/plans/{plan['id']}/sign", headers=dietitian).status_code
+        == 403
+    )
+    remade = client.put(
+        f"/api/patients/{pid}/plans/{plan['id']}",
+        headers=doctor,
+        json={
+            "weeks": 12,
+            "requested_elemental_mg_per_day": 400,
+            "overrides": [
+                {"kind": "upper_limit", "reason": "refractory hypomagnesaemia, monitored"}
+            ],
+        },
+    )
     assert remade.status_code == 200, remade.text
     override = remade.json()["overrides"][0]
     assert override["kind"] == "upper_limit" and "Dr Ana Rivera" in override["by_name"]
@@ -183,17 +226,31 @@ def test_a_patient_sees_signed_plans_only(client, clinic, doctor):
     headers = token(client, "maria")
     seen = client.get(f"/api/patients/{maria}/plans", headers=headers).json()
     assert {v["status"] for v in seen} == {"signed"}
-    assert client.get(f"/api/patients/{maria}/plans/{draft.json()['id']}",
-                      headers=headers).status_code == 404
+    assert (
+        client.get(f"/api/patients/{maria}/plans/{draft.json()['id']}", headers=headers).status_code
+        == 404
+    )
 
 
 def test_messages_between_patient_and_team(client, clinic, doctor):
     maria = clinic.ids["Maria López"]
     patient = token(client, "maria")
-    assert client.post(f"/api/patients/{maria}/messages", headers=patient,
-                       json={"body": "Loose stools since the dose."}).status_code == 201
-    assert client.post(f"/api/patients/{maria}/messages", headers=doctor,
-                       json={"body": "Take it with food; we will recheck."}).status_code == 201
+    assert (
+        client.post(
+            f"/api/patients/{maria}/messages",
+            headers=patient,
+            json={"body": "Loose stools since the dose."},
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"/api/patients/{maria}/messages",
+            headers=doctor,
+            json={"body": "Take it with food; we will recheck."},
+        ).status_code
+        == 201
+    )
     thread = client.get(f"/api/patients/{maria}/messages", headers=patient).json()
     assert [m["author"] for m in thread[-2:]] == ["Maria López", "Dr Ana Rivera"]
     blank = client.post(f"/api/patients/{maria}/messages", headers=patient, json={"body": "  "})
@@ -224,18 +281,20 @@ def test_the_fhir_export_is_a_valid_bundle_with_codes_units_and_derivations(clie
     kinds = [r.get_resource_type() for r in resources]
     for kind in ("Patient", "Observation", "MedicationStatement", "CarePlan"):
         assert kind in kinds
-    labs = {r.id: r for r in resources if r.get_resource_type() == "Observation"
-            and r.category}
+    labs = {r.id: r for r in resources if r.get_resource_type() == "Observation" and r.category}
     serum = [r for r in labs.values() if r.code.coding[0].code == "2601-3"]
     assert serum and serum[0].valueQuantity.system == "http://unitsofmeasure.org"
     assert serum[0].valueQuantity.code == "mmol/L"
     insulin = [r for r in labs.values() if r.code.coding[0].code == "27873-9"]
     assert insulin and insulin[0].valueQuantity.code == "u[IU]/mL"
-    homa = next(r for r in resources if r.get_resource_type() == "Observation"
-                and r.code.coding[0].code == "homa_ir")
+    homa = next(
+        r
+        for r in resources
+        if r.get_resource_type() == "Observation" and r.code.coding[0].code == "homa_ir"
+    )
     derived = {ref.reference.removeprefix("Observation/") for ref in homa.derivedFrom}
     derived_codes = {labs[d].code.coding[0].code for d in derived}
-    assert derived_codes == {"14771-0", "27873-9"} or derived_codes == {"1558-6", "27873-9"}
+    assert derived_codes in ({"14771-0", "27873-9"}, {"1558-6", "27873-9"})
     plans = [r for r in resources if r.get_resource_type() == "CarePlan"]
     assert any(p.status == "active" and p.activity for p in plans)
     meds = [r for r in resources if r.get_resource_type() == "MedicationStatement"]
@@ -243,34 +302,47 @@ def test_the_fhir_export_is_a_valid_bundle_with_codes_units_and_derivations(clie
 
 
 def _observation(code, value, unit, on, system="http://unitsofmeasure.org"):
-    return {"resource": {
-        "resourceType": "Observation", "status": "final",
-        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-        "effectiveDateTime": on.isoformat(),
-        "valueQuantity": {"value": value, "unit": unit, "system": system, "code": unit},
-    }}
+    return {
+        "resource": {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+            "effectiveDateTime": on.isoformat(),
+            "valueQuantity": {"value": value, "unit": unit, "system": system, "code": unit},
+        }
+    }
 
 
 def test_a_lab_bundle_is_imported_with_duplicates_and_skips_counted(client, doctor, team_id):
     pid = _new_patient(client, doctor, team_id)
     on = TODAY - timedelta(days=1)
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
-        _observation("19123-9", 1.7, "mg/dL", on),
-        _observation("27873-9", 9, "u[IU]/mL", on),
-        _observation("2160-0", 0.8, "mg/dL", on),
-        {"resource": {"resourceType": "MedicationStatement", "status": "active",
-                      "medicationCodeableConcept": {"text": "omeprazole"},
-                      "subject": {"reference": "Patient/x"},
-                      "dosage": [{"timing": {"repeat": {"timeOfDay": ["07:30:00"]}}}]}},
-        {"resource": {"resourceType": "Practitioner", "name": [{"text": "Dr Lab"}]}},
-    ]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            _observation("19123-9", 1.7, "mg/dL", on),
+            _observation("27873-9", 9, "u[IU]/mL", on),
+            _observation("2160-0", 0.8, "mg/dL", on),
+            {
+                "resource": {
+                    "resourceType": "MedicationStatement",
+                    "status": "active",
+                    "medicationCodeableConcept": {"text": "omeprazole"},
+                    "subject": {"reference": "Patient/x"},
+                    "dosage": [{"timing": {"repeat": {"timeOfDay": ["07:30:00"]}}}],
+                }
+            },
+            {"resource": {"resourceType": "Practitioner", "name": [{"text": "Dr Lab"}]}},
+        ],
+    }
     first = client.post(f"/api/patients/{pid}/fhir", headers=doctor, json=bundle)
     assert first.status_code == 200, first.text
     counts = first.json()
     assert (counts["observations"], counts["medications"], counts["duplicates"]) == (3, 1, 0)
     assert sum(counts["skipped"].values()) == 1 and "Practitioner" in next(iter(counts["skipped"]))
-    second = client.post(f"/api/patients/{pid}/fhir", headers=doctor,
-                         json={**bundle, "entry": bundle["entry"][:3]})
+    second = client.post(
+        f"/api/patients/{pid}/fhir", headers=doctor, json={**bundle, "entry": bundle["entry"][:3]}
+    )
     assert second.json()["duplicates"] == 3 and second.json()["observations"] == 0
     stored = client.get(f"/api/patients/{pid}/observations", headers=doctor).json()
     assert sorted(o["loinc"] for o in stored) == ["19123-9", "2160-0", "27873-9"]
@@ -281,25 +353,39 @@ def test_a_lab_bundle_is_imported_with_duplicates_and_skips_counted(client, doct
 def test_a_bad_bundle_stores_nothing_and_names_every_problem(client, doctor, team_id):
     pid = _new_patient(client, doctor, team_id)
     on = TODAY - timedelta(days=1)
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
-        _observation("19123-9", 1.7, "mg/dL", on),
-        _observation("2601-3", 1.7, "mg/dL", on),  # a molar code with a mass unit
-        _observation("99999-9", 1, "mmol/L", on),  # a code mgir does not know
-        {"resource": {**_observation("2160-0", 0.8, "mg/dL", on)["resource"], "status": "preliminary"}},
-    ]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            _observation("19123-9", 1.7, "mg/dL", on),
+            _observation("2601-3", 1.7, "mg/dL", on),  # a molar code with a mass unit
+            _observation("99999-9", 1, "mmol/L", on),  # a code mgir does not know
+            {
+                "resource": {
+                    **_observation("2160-0", 0.8, "mg/dL", on)["resource"],
+                    "status": "preliminary",
+                }
+            },
+        ],
+    }
     response = client.post(f"/api/patients/{pid}/fhir", headers=doctor, json=bundle)
     assert response.status_code == 422
     fields = [e["field"] for e in response.json()["errors"]]
-    assert fields == ["entry[1].resource.valueQuantity.unit", "entry[2].resource.code.coding",
-                      "entry[3].resource.status"]
+    assert fields == [
+        "entry[1].resource.valueQuantity.unit",
+        "entry[2].resource.code.coding",
+        "entry[3].resource.status",
+    ]
     assert client.get(f"/api/patients/{pid}/observations", headers=doctor).json() == []
 
 
 def test_an_exported_bundle_imports_into_its_own_patient_as_duplicates(client, clinic, doctor):
     maria = clinic.ids["Maria López"]
     exported = client.get(f"/api/patients/{maria}/fhir", headers=doctor).json()
-    labs_only = {**exported, "entry": [e for e in exported["entry"]
-                                       if e["resource"]["resourceType"] == "Observation"]}
+    labs_only = {
+        **exported,
+        "entry": [e for e in exported["entry"] if e["resource"]["resourceType"] == "Observation"],
+    }
     response = client.post(f"/api/patients/{maria}/fhir", headers=doctor, json=labs_only)
     assert response.status_code == 200, response.text
     counts = response.json()
@@ -311,13 +397,22 @@ def test_an_exported_bundle_imports_into_its_own_patient_as_duplicates(client, c
 
 
 def test_a_fhir_patient_creates_a_record(client, doctor, team_id):
-    resource = {"resourceType": "Patient", "identifier": [{"value": f"fhir-{uuid.uuid4().hex[:6]}"}],
-                "name": [{"given": ["Ada"], "family": "Lovelace"}], "gender": "female",
-                "birthDate": "1985-12-10"}
-    created = client.post("/api/fhir/Patient", headers=doctor, params={"care_team_id": team_id},
-                          json=resource)
+    resource = {
+        "resourceType": "Patient",
+        "identifier": [{"value": f"fhir-{uuid.uuid4().hex[:6]}"}],
+        "name": [{"given": ["Ada"], "family": "Lovelace"}],
+        "gender": "female",
+        "birthDate": "1985-12-10",
+    }
+    created = client.post(
+        "/api/fhir/Patient", headers=doctor, params={"care_team_id": team_id}, json=resource
+    )
     assert created.status_code == 201, created.text
     assert created.json()["name"] == "Ada Lovelace" and created.json()["sex"] == "female"
-    other = client.post("/api/fhir/Patient", headers=doctor, params={"care_team_id": team_id},
-                        json={**resource, "identifier": [{"value": "x2"}], "gender": "unknown"})
+    other = client.post(
+        "/api/fhir/Patient",
+        headers=doctor,
+        params={"care_team_id": team_id},
+        json={**resource, "identifier": [{"value": "x2"}], "gender": "unknown"},
+    )
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "gender"

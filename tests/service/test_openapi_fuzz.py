@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from .conftest import token
+from tests.service.conftest import token
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +33,9 @@ def test_no_server_errors_and_every_refusal_says_why(clinic, clinician):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=20, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def check(case):
             if case.path_parameters:
                 for name in ("patient_id", "plan_id"):

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from mgir import storage
 from mgir.service import create_app
 from mgir.service._auth import LOCKOUT_AFTER_FAILURES
-
-from .conftest import PASSWORD, database, token
+from tests.service.conftest import PASSWORD, database, token
 
 
 @pytest.fixture
@@ -24,12 +23,22 @@ def app(tmp_path):
             from mgir.service._auth import hash_password
 
             team = storage.add_team(session, "T")
-            patient = storage.add_patient(session, care_team_id=team.id, identifier="p1",
-                                          name="P One", birth_date=date(1990, 1, 1),
-                                          sex="male")
+            patient = storage.add_patient(
+                session,
+                care_team_id=team.id,
+                identifier="p1",
+                name="P One",
+                birth_date=date(1990, 1, 1),
+                sex="male",
+            )
             for name, role in (("boss", "admin"), ("doc", "clinician")):
-                user = storage.add_user(session, username=name, display_name=name.title(),
-                                        role=role, password_hash=hash_password(PASSWORD))
+                user = storage.add_user(
+                    session,
+                    username=name,
+                    display_name=name.title(),
+                    role=role,
+                    password_hash=hash_password(PASSWORD),
+                )
                 if role == "clinician":
                     storage.add_member(session, team.id, user.id)
             app.state.patient_id = patient.id
@@ -46,15 +55,18 @@ def client(app):
 def _login(client, username="doc", password=PASSWORD, next_="/"):
     form = client.get("/login")
     login_csrf = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
-    return client.post("/login", data={"username": username, "password": password,
-                                        "login_csrf": login_csrf, "next": next_},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "login_csrf": login_csrf, "next": next_},
+        follow_redirects=False,
+    )
 
 
 def test_passwords_are_stored_as_argon2id_hashes_only(app):
     with app.state.sessions() as session:
-        stored = session.scalar(sa.select(storage.User.password_hash).where(
-            storage.User.username == "doc"))
+        stored = session.scalar(
+            sa.select(storage.User.password_hash).where(storage.User.username == "doc")
+        )
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
@@ -70,9 +82,11 @@ def test_browser_login_sets_a_secure_httponly_samesite_cookie(client):
 
 def test_login_refuses_a_form_without_the_double_submit_token(client):
     client.get("/login")
-    response = client.post("/login", data={"username": "doc", "password": PASSWORD,
-                                           "login_csrf": "forged", "next": "/"},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "doc", "password": PASSWORD, "login_csrf": "forged", "next": "/"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and "error=" in response.headers["location"]
     assert "mgir_session" not in response.headers.get("set-cookie", "")
 
@@ -90,11 +104,11 @@ def test_cookie_posts_need_the_csrf_token(client, app):
     refused = client.post(url, data={"body": "hello"}, follow_redirects=False)
     assert refused.status_code == 403
     assert "CSRF" in refused.text
-    accepted = client.post(url, data={"body": "hello", "csrf_token": csrf},
-                           follow_redirects=False)
+    accepted = client.post(url, data={"body": "hello", "csrf_token": csrf}, follow_redirects=False)
     assert accepted.status_code == 303
-    via_header = client.post(url, data={"body": "again"}, headers={"X-CSRF-Token": csrf},
-                             follow_redirects=False)
+    via_header = client.post(
+        url, data={"body": "again"}, headers={"X-CSRF-Token": csrf}, follow_redirects=False
+    )
     assert via_header.status_code == 303
 
 
@@ -118,10 +132,13 @@ def test_wrong_passwords_lock_the_account_until_an_admin_resets_it(client):
     doc = next(u for u in users if u["username"] == "doc")
     assert doc["locked"] is True
     new_password = "a-new-password-42"
-    reset = client.post(f"/api/users/{doc['id']}/password", headers=admin,
-                        json={"password": new_password})
+    reset = client.post(
+        f"/api/users/{doc['id']}/password", headers=admin, json={"password": new_password}
+    )
     assert reset.status_code == 200 and reset.json()["locked"] is False
-    assert client.post("/api/token", json={"username": "doc", "password": PASSWORD}).status_code == 401
+    assert (
+        client.post("/api/token", json={"username": "doc", "password": PASSWORD}).status_code == 401
+    )
     again = token(client, "doc", new_password)
     assert client.get("/api/me", headers=again).json()["must_change_password"] is True
 
@@ -129,20 +146,27 @@ def test_wrong_passwords_lock_the_account_until_an_admin_resets_it(client):
 def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(client):
     response = client.post("/api/token", json={"username": "nobody", "password": "x" * 12})
     assert (response.status_code, response.json()["detail"]) == (
-        401, "the username or password is wrong")
+        401,
+        "the username or password is wrong",
+    )
 
 
 def test_a_client_address_is_throttled(client, app):
     limit = app.state.throttle.limit
-    codes = [client.post("/api/token", json={"username": "nobody", "password": "y" * 12}).status_code
-             for _ in range(limit + 1)]
+    codes = [
+        client.post("/api/token", json={"username": "nobody", "password": "y" * 12}).status_code
+        for _ in range(limit + 1)
+    ]
     assert codes[:limit] == [401] * limit and codes[-1] == 429
 
 
 def test_short_passwords_are_refused_naming_the_rule(client):
     admin = token(client, "boss")
-    response = client.post("/api/users", headers=admin, json={
-        "username": "new", "display_name": "New", "role": "clinician", "password": "short"})
+    response = client.post(
+        "/api/users",
+        headers=admin,
+        json={"username": "new", "display_name": "New", "role": "clinician", "password": "short"},
+    )
     assert response.status_code == 422
     assert "password" in response.json()["detail"]
 
@@ -174,13 +198,18 @@ def test_security_headers(client):
     ("kwargs"),
     [
         {"json": {"username": "doc\u0000", "password": "x" * 12}},
-        {"content": b'{"username": "doc\\u0000", "password": "xxxxxxxxxxxx"}',
-         "headers": {"content-type": "application/json"}},
+        {
+            "content": b'{"username": "doc\\u0000", "password": "xxxxxxxxxxxx"}',
+            "headers": {"content-type": "application/json"},
+        },
     ],
 )
 def test_nul_characters_are_refused_before_any_route(client, kwargs):
     response = client.post("/api/token", **kwargs)
     assert response.status_code == 422 and "NUL" in response.json()["detail"]
-    form = client.post("/login", content=b"username=a%00b&password=x&login_csrf=y",
-                       headers={"content-type": "application/x-www-form-urlencoded"})
+    form = client.post(
+        "/login",
+        content=b"username=a%00b&password=x&login_csrf=y",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert form.status_code == 422

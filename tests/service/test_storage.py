@@ -11,8 +11,7 @@ from alembic.migration import MigrationContext
 
 from mgir import InvalidInputError, storage
 from mgir.storage import Base
-
-from .conftest import database
+from tests.service.conftest import database
 
 
 @pytest.fixture
@@ -70,8 +69,12 @@ def session(engine):
 def _patient(session) -> storage.Patient:
     team = storage.add_team(session, "Team A")
     return storage.add_patient(
-        session, care_team_id=team.id, identifier="p-1", name="Test Person",
-        birth_date=date(1980, 1, 1), sex="female",
+        session,
+        care_team_id=team.id,
+        identifier="p-1",
+        name="Test Person",
+        birth_date=date(1980, 1, 1),
+        sex="female",
     )
 
 
@@ -82,12 +85,20 @@ def test_a_lab_keeps_its_value_and_unit_and_stores_the_canonical_value(session):
         session, patient.id, lab="19123-9", value=2.0, unit="mg/dL", effective=date(2026, 1, 5)
     )
     assert (stored.lab, stored.loinc, stored.value, stored.unit) == (
-        "serum_magnesium", "19123-9", 2.0, "mg/dL")
+        "serum_magnesium",
+        "19123-9",
+        2.0,
+        "mg/dL",
+    )
     assert stored.value_canonical == pytest.approx(20 / 24.305, rel=1e-9)
     assert stored.unit_canonical == "mmol/L"
     # A canonical name gets the LOINC code of its unit; a UCUM unit is read.
     insulin = storage.add_observation(
-        session, patient.id, lab="fasting_insulin", value=12, unit="u[IU]/mL",
+        session,
+        patient.id,
+        lab="fasting_insulin",
+        value=12,
+        unit="u[IU]/mL",
         effective=date(2026, 1, 5),
     )
     assert (insulin.unit, insulin.loinc, insulin.value_canonical) == ("µIU/mL", "27873-9", 12)
@@ -105,18 +116,21 @@ def test_a_lab_keeps_its_value_and_unit_and_stores_the_canonical_value(session):
 def test_bad_labs_are_refused_naming_the_field(session, lab, value, unit, field):
     patient = _patient(session)
     with pytest.raises(InvalidInputError) as caught:
-        storage.add_observation(session, patient.id, lab=lab, value=value, unit=unit,
-                                effective=date(2026, 1, 5))
+        storage.add_observation(
+            session, patient.id, lab=lab, value=value, unit=unit, effective=date(2026, 1, 5)
+        )
     assert caught.value.field == field
     assert storage.observations(session, patient.id) == []
 
 
 def _signed_plan(session) -> storage.Plan:
     patient = _patient(session)
-    user = storage.add_user(session, username="doc", display_name="Doc", role="clinician",
-                            password_hash="x")
-    plan = storage.add_plan(session, patient.id, inputs={"a": 1}, evaluation={"b": 2},
-                            created_by=user.id)
+    user = storage.add_user(
+        session, username="doc", display_name="Doc", role="clinician", password_hash="x"
+    )
+    plan = storage.add_plan(
+        session, patient.id, inputs={"a": 1}, evaluation={"b": 2}, created_by=user.id
+    )
     storage.sign_plan(session, plan, user_id=user.id, starts_on=date(2026, 1, 1))
     return plan
 
@@ -135,8 +149,9 @@ def test_a_signed_plan_cannot_change_by_any_path(session):
 
 def test_plan_versions_count_up_per_patient(session):
     plan = _signed_plan(session)
-    second = storage.add_plan(session, plan.patient_id, inputs={}, evaluation={},
-                              created_by=plan.created_by)
+    second = storage.add_plan(
+        session, plan.patient_id, inputs={}, evaluation={}, created_by=plan.created_by
+    )
     assert (plan.version, second.version, second.status) == (1, 2, "draft")
 
 
@@ -147,8 +162,9 @@ def test_datetimes_come_back_aware_in_utc(session):
     session.flush()
     entry = storage.audit_entries(session, patient_id=patient.id)[0]
     assert entry.at.tzinfo is not None and entry.at.utcoffset() == timedelta(0)
-    user = storage.add_user(session, username="u", display_name="U", role="admin",
-                            password_hash="x")
+    user = storage.add_user(
+        session, username="u", display_name="U", role="admin", password_hash="x"
+    )
     user.locked_until = datetime(2026, 1, 1, 12, 0, tzinfo=cet)
     session.flush()
     session.expire_all()
@@ -177,10 +193,14 @@ def test_bad_accounts_are_refused(session, kwargs, field):
 def test_person_document_reads_the_last_recorded_value_of_a_day(session):
     patient = _patient(session)
     for value in (0.70, 0.74):  # a laboratory's correction on the same day
-        storage.add_observation(session, patient.id, lab="serum_magnesium", value=value,
-                                unit="mmol/L", effective=date(2026, 1, 5))
-    document = storage.person_document(
-        patient, storage.observations(session, patient.id), [], []
-    )
+        storage.add_observation(
+            session,
+            patient.id,
+            lab="serum_magnesium",
+            value=value,
+            unit="mmol/L",
+            effective=date(2026, 1, 5),
+        )
+    document = storage.person_document(patient, storage.observations(session, patient.id), [], [])
     assert [lab["value"] for lab in document["labs"]] == [0.74]
     assert len(storage.observations(session, patient.id)) == 2  # both kept

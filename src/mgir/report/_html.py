@@ -117,7 +117,7 @@ def render_report(evaluation: Evaluation, *, generated: datetime | None = None) 
         title=notice_title,
         unit=unit_text,
         num=_number,
-        linkify=_words,
+        linkify=plain_words,
         condition=condition_label,
         formula=_formula,
     )
@@ -227,7 +227,7 @@ def _machine_words() -> dict[str, str]:
     return names
 
 
-def _words(text: str) -> str:
+def plain_words(text: str) -> str:
     """Machine names inside a sentence read as words.
 
     Lab names become their labels ("shbg" -> "SHBG"), other snake_case names lose their

@@ -17,7 +17,7 @@ from markupsafe import Markup
 __all__ = ["Band", "trend_svg"]
 
 _WIDTH, _HEIGHT = 640, 240
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 16, 36
+_LEFT, _RIGHT, _TOP, _BOTTOM = 72, 16, 28, 40
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def trend_svg(
         parts.append(
             f'<line x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{_TOP}" y2="{_HEIGHT - _BOTTOM}" '
             f'class="event"><title>{escape(label)} ({day})</title></line>'
-            f'<text x="{x(day) + 3:.1f}" y="{_TOP + 10}" class="event-label">{escape(label)}</text>'
+            f'<text x="{x(day) + 4:.1f}" y="{_TOP - 6}" class="event-label">{escape(label)}</text>'
         )
     if points:
         line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)

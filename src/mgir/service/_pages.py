@@ -23,11 +23,13 @@ from sqlalchemy import select
 from mgir._errors import InvalidInputError
 from mgir.reference import source
 from mgir.report import (
+    condition_label,
     index_label,
     lab_label,
     notice_title,
     output_label,
     patient_summary,
+    plain_words,
     render_report,
     unit_text,
 )
@@ -65,12 +67,14 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.globals.update(
+    condition_label=condition_label,
     index_label=index_label,
     lab_label=lab_label,
     output_label=output_label,
     notice_title=notice_title,
     unit_text=unit_text,
 )
+_env.filters["words"] = plain_words
 templates = Jinja2Templates(env=_env)
 
 Public = Annotated[Context, Depends(authorize(Access.PUBLIC))]
@@ -82,6 +86,8 @@ Messenger = Annotated[Context, Depends(authorize(Access.PATIENT_MESSAGE))]
 Signer = Annotated[Context, Depends(authorize(Access.PLAN_SIGN))]
 
 _LOGIN_CSRF = "mgir_login_csrf"
+# Spellings the unit toggle leaves out: the same number as a unit it offers.
+_SAME_AS_ANOTHER_UNIT = frozenset({"mIU/L"})
 #: The outputs the patient page charts, in order (each a lab or index the projection also has).
 TRENDS = ("serum_magnesium", "fasting_glucose", "fasting_insulin", "homa_ir", "hba1c")
 
@@ -266,7 +272,7 @@ def _series(ctx: Context, name: str, unit: str | None) -> dict[str, Any]:
     units = (
         []
         if name == "homa_ir"
-        else [u for u in ("mmol/L", "mg/dL") if u in analyte(name).accepted_units]
+        else [u for u in analyte(name).accepted_units if u not in _SAME_AS_ANOTHER_UNIT]
     )
     svg = trend_svg(
         title=output_label(name),
@@ -501,7 +507,7 @@ def post_message(
             for m in messages(ctx.db, ctx.record.id)
         ]
         return _page(
-            ctx.request, "_thread.html.j2", {"ctx": ctx, "patient": ctx.record, "thread": thread}
+            ctx.request, "_messages.html.j2", {"ctx": ctx, "patient": ctx.record, "thread": thread}
         )
     return _back(f"/patients/{ctx.record.id}", note="Message sent.")
 

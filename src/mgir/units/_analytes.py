@@ -8,6 +8,7 @@ written twice. The constants live in ``analytes.toml`` beside this module, each 
 from __future__ import annotations
 
 import math
+import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -221,11 +222,18 @@ def _analytes() -> Mapping[str, Analyte]:
     return MappingProxyType(items)
 
 
+# pint enables a context by pushing it on the registry's shared stack for the length of a
+# conversion: two threads converting at once (the clinic service's worker threads, Dask's) pull
+# each other's contexts out from under them. Conversions through a context hold this lock.
+_CONTEXT_LOCK = threading.RLock()
+
+
 @cache
 def _contexts() -> None:
     """Register every analyte's pint context (once, when the first conversion needs them)."""
-    for item in _analytes().values():
-        ureg.add_context(_make_context(item))
+    with _CONTEXT_LOCK:
+        for item in _analytes().values():
+            ureg.add_context(_make_context(item))
 
 
 def analyte_names() -> tuple[str, ...]:
@@ -356,7 +364,10 @@ def convert(
     target = item.pint_unit(normalise_unit(item, to_unit, field="to_unit"))
     _contexts()
     quantity = ureg.Quantity(value, source)
-    converted = quantity.to(target, item.context_name, insulin_pmol_per_uiu=insulin_pmol_per_uiu)
+    with _CONTEXT_LOCK:
+        converted = quantity.to(
+            target, item.context_name, insulin_pmol_per_uiu=insulin_pmol_per_uiu
+        )
     return float(converted.magnitude)
 
 
@@ -433,13 +444,14 @@ def quantity_to_canonical(
     import pint  # noqa: PLC0415  (already imported with the registry)
 
     try:
-        magnitude = float(
-            quantity.to(
-                item.pint_unit(item.canonical_unit),
-                item.context_name,
-                insulin_pmol_per_uiu=insulin_pmol_per_uiu,
-            ).magnitude
-        )
+        with _CONTEXT_LOCK:
+            magnitude = float(
+                quantity.to(
+                    item.pint_unit(item.canonical_unit),
+                    item.context_name,
+                    insulin_pmol_per_uiu=insulin_pmol_per_uiu,
+                ).magnitude
+            )
     except pint.errors.DimensionalityError as exc:
         raise InvalidInputError(
             field=f"{where}.unit",
