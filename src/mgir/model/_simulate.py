@@ -44,8 +44,18 @@ def calibration_id() -> str | None:
     record = calibration_record()
     if not record:
         return None
-    text = json.dumps(record, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    # Hashing the record (its posterior draws included) takes ~15 ms; every evaluation asks for
+    # the id, so it is kept for as long as the record object is (calibration_record's cache).
+    cached = _CALIBRATION_ID.get(id(record))
+    if cached is None:
+        text = json.dumps(record, sort_keys=True, default=str)
+        cached = hashlib.sha256(text.encode()).hexdigest()[:16]
+        _CALIBRATION_ID.clear()
+        _CALIBRATION_ID[id(record)] = cached
+    return cached
+
+
+_CALIBRATION_ID: dict[int, str] = {}
 
 
 def _references() -> list[str]:

@@ -25,7 +25,7 @@ from mgir.service._auth import (
     revoke,
 )
 from mgir.service._clinic import evaluate_patient, follow_up, refresh_summary
-from mgir.service._deps import Access, Context, authorize
+from mgir.service._deps import Access, CommittingRoute, Context, authorize
 from mgir.service._models import (
     CareTeamIn,
     DietIn,
@@ -42,6 +42,7 @@ from mgir.service._models import (
     row,
 )
 from mgir.storage import (
+    WRITE_INTENT,
     CareTeam,
     Patient,
     Plan,
@@ -70,17 +71,17 @@ from mgir.storage import (
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], route_class=CommittingRoute)
 
-Public = Annotated[Context, Depends(authorize(Access.PUBLIC))]
-Anyone = Annotated[Context, Depends(authorize(Access.AUTHENTICATED))]
-Admin = Annotated[Context, Depends(authorize(Access.ADMIN))]
-Staff = Annotated[Context, Depends(authorize(Access.STAFF))]
-Reader = Annotated[Context, Depends(authorize(Access.PATIENT_READ))]
-Writer = Annotated[Context, Depends(authorize(Access.PATIENT_WRITE))]
-Diarist = Annotated[Context, Depends(authorize(Access.PATIENT_DIARY))]
-Messenger = Annotated[Context, Depends(authorize(Access.PATIENT_MESSAGE))]
-Signer = Annotated[Context, Depends(authorize(Access.PLAN_SIGN))]
+Public = Annotated[Context, Depends(authorize(Access.PUBLIC), scope="function")]
+Anyone = Annotated[Context, Depends(authorize(Access.AUTHENTICATED), scope="function")]
+Admin = Annotated[Context, Depends(authorize(Access.ADMIN), scope="function")]
+Staff = Annotated[Context, Depends(authorize(Access.STAFF), scope="function")]
+Reader = Annotated[Context, Depends(authorize(Access.PATIENT_READ), scope="function")]
+Writer = Annotated[Context, Depends(authorize(Access.PATIENT_WRITE), scope="function")]
+Diarist = Annotated[Context, Depends(authorize(Access.PATIENT_DIARY), scope="function")]
+Messenger = Annotated[Context, Depends(authorize(Access.PATIENT_MESSAGE), scope="function")]
+Signer = Annotated[Context, Depends(authorize(Access.PLAN_SIGN), scope="function")]
 
 _PATIENT_FIELDS = (
     "id",
@@ -486,7 +487,13 @@ def _options(ctx: Context, body: PlanIn) -> CareOptions:
 def make_plan(ctx: Context, body: PlanIn, draft: Plan | None = None) -> Plan:
     """Run the pipeline and store a new draft (or replace ``draft``)."""
     options = _options(ctx, body)
+    # The model runs for seconds: no write lock is held meanwhile (SQLite has one for all).
+    ctx.db.rollback()
     document, evaluation = evaluate_patient(ctx.db, ctx.record, options)
+    ctx.db.rollback()
+    ctx.db.connection(execution_options=WRITE_INTENT)
+    if draft is not None:
+        ctx.db.refresh(draft)
     inputs = {"person": document, "request": body.model_dump(mode="json")}
     inputs = _fhir.json_ready(inputs)
     overrides = [(o.kind, o.reason, ctx.user.user_id, o.by, o.at) for o in options.overrides]

@@ -8,6 +8,8 @@ overlay are :mod:`mgir.care` functions.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date, datetime
 from typing import Any
 
@@ -50,7 +52,13 @@ __all__ = [
 ]
 
 
-def patient_document(db: DbSession, patient: Patient, as_of: date | None = None) -> dict[str, Any]:
+def patient_document(
+    db: DbSession,
+    patient: Patient,
+    as_of: date | None = None,
+    *,
+    newest_per_lab: int | None = None,
+) -> dict[str, Any]:
     """The person document of a stored patient (labs and diary up to ``as_of`` when given)."""
     labs = observations(db, patient.id)
     diary = diet_entries(db, patient.id)
@@ -62,7 +70,7 @@ def patient_document(db: DbSession, patient: Patient, as_of: date | None = None)
     if as_of is not None:
         labs = [o for o in labs if o.effective <= as_of]
         diary = [d for d in diary if d.day <= as_of]
-    return person_document(patient, labs, diary, medicines)
+    return person_document(patient, labs, diary, medicines, newest_per_lab=newest_per_lab)
 
 
 def evaluate_patient(
@@ -73,9 +81,10 @@ def evaluate_patient(
     stages: str = "projection",
     as_of: date | None = None,
     now: datetime | None = None,
+    newest_per_lab: int | None = None,
 ) -> tuple[dict[str, Any], Evaluation]:
     """Run the pipeline on a stored patient: the person document used and the evaluation."""
-    document = patient_document(db, patient, as_of)
+    document = patient_document(db, patient, as_of, newest_per_lab=newest_per_lab)
     person = parse_person(
         document,
         assessed_on=as_of or date.today(),
@@ -93,7 +102,9 @@ def refresh_summary(db: DbSession, patient: Patient) -> None:
     patient page shows what to fix.
     """
     try:
-        _, evaluation = evaluate_patient(db, patient, CareOptions(project=False), stages="plan")
+        _, evaluation = evaluate_patient(
+            db, patient, CareOptions(project=False), stages="plan", newest_per_lab=2
+        )
     except InvalidInputError as error:
         patient.summary = None
         patient.summary_error = str(error)
@@ -105,9 +116,40 @@ def refresh_summary(db: DbSession, patient: Patient) -> None:
     patient.summarised_at = utc_now()
 
 
-def stored_evaluation(plan: Plan) -> Evaluation:
-    """The evaluation a plan version stored, as the typed value."""
-    return Evaluation.model_validate(plan.evaluation)
+class _SignedEvaluations:
+    """Typed evaluations of signed plan versions, newest ``size`` kept (signed means immutable)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, int, datetime | None], Evaluation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, datetime | None], document: dict[str, Any]) -> Evaluation:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        evaluation = Evaluation.model_validate(document)
+        with self._lock:
+            self._items[key] = evaluation
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return evaluation
+
+
+_SIGNED = _SignedEvaluations()
+
+
+def stored_evaluation(plan: Plan, db: DbSession | None = None) -> Evaluation:
+    """The evaluation a plan version stored, as the typed value.
+
+    A signed version is immutable, so with ``db`` its typed value is kept (per process, keyed by
+    database, plan and signing time): a patient page does not validate a 150 kB document again.
+    """
+    if plan.status != "signed" or db is None:
+        return Evaluation.model_validate(plan.evaluation)
+    database = db.get_bind().engine.url.render_as_string(hide_password=True)
+    return _SIGNED.get((database, plan.id, plan.signed_at), plan.evaluation)
 
 
 def latest_signed(db: DbSession, patient: Patient) -> Plan | None:
@@ -129,7 +171,7 @@ def follow_up(
     plan = latest_signed(db, patient)
     if plan is None or plan.starts_on is None:
         return plan, (), ()
-    evaluation = stored_evaluation(plan)
+    evaluation = stored_evaluation(plan, db)
     results = dated_values(observations(db, patient.id))
     return (
         plan,

@@ -9,6 +9,8 @@ audit entry of the read or write in the request's transaction.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,21 +18,22 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session as DbSession
 
 from mgir.service._auth import Actor, resolve_token
-from mgir.storage import Patient, audit, transaction
+from mgir.storage import WRITE_INTENT, Patient, audit
 
 __all__ = [
     "COOKIE_NAME",
     "PATIENT_SCOPED",
     "ROLES_ALLOWED",
     "Access",
+    "CommittingRoute",
     "Context",
     "NotAuthenticatedError",
     "access_of",
     "authorize",
-    "database",
     "route_table",
 ]
 
@@ -105,23 +108,6 @@ class Context:
         return self.patient
 
 
-def database(request: Request) -> Iterator[DbSession]:
-    """The request's session: committed when the route returns, before the response is sent.
-
-    (Declared with ``scope="function"``: FastAPI runs the commit before it sends the response, so
-    an acknowledged write is a committed one.)
-    """
-    session = request.app.state.sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 def _actor(request: Request, db: DbSession) -> Actor | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -147,72 +133,94 @@ async def _csrf_value(request: Request) -> str | None:
     return None
 
 
-def _deny(request: Request, actor: Actor, patient_id: int | None, why: str) -> None:
-    # A refusal is audited in its own transaction: the request's own is rolled back.
-    with transaction(request.app.state.sessions) as session:
-        audit(
-            session,
-            user_id=actor.user_id,
-            action="denied",
-            resource=f"{request.method} {request.url.path}",
-            patient_id=patient_id,
-            detail=why,
-        )
+def _deny(db: DbSession, request: Request, actor: Actor, patient_id: int | None, why: str) -> None:
+    # A refusal is audited and committed before the error is raised (which rolls back).
+    db.rollback()
+    db.connection(execution_options=WRITE_INTENT)
+    audit(
+        db,
+        user_id=actor.user_id,
+        action="denied",
+        resource=f"{request.method} {request.url.path}",
+        patient_id=patient_id,
+        detail=why,
+    )
+    db.commit()
 
 
-def authorize(access: Access) -> Callable[..., Context]:
-    """The dependency that admits a request to a route of level ``access``."""
+def authorize(access: Access) -> Callable[..., Iterator[Context]]:
+    """The dependency that admits a request to a route of level ``access``.
+
+    It also owns the request's database session. The route's own work is committed in the
+    route's thread when it returns (:class:`CommittingRoute`), before the response is sent; the
+    session is rolled back on an error and closed after the route.
+    """
 
     def dependency(
-        request: Request,
-        db: Annotated[DbSession, Depends(database, scope="function")],
-        csrf: Annotated[str | None, Depends(_csrf_value)],
-    ) -> Context:
-        actor = _actor(request, db)
-        if access is Access.PUBLIC:
-            return Context(db=db, actor=actor, patient=None, request=request)
-        if actor is None:
-            raise NotAuthenticatedError
-        if (
-            request.method not in _SAFE_METHODS
-            and actor.kind == "cookie"
-            and not (csrf and secrets.compare_digest(csrf, actor.csrf_token))
-        ):
-            raise HTTPException(
-                403, "missing or wrong CSRF token: reload the page and submit the form again"
-            )
-        patient: Patient | None = None
-        if access in PATIENT_SCOPED:
-            raw = request.path_params.get("patient_id", "")
-            patient_id = int(raw) if str(raw).isdigit() else None
-            patient = db.get(Patient, patient_id) if patient_id is not None else None
-            visible = patient is not None and (
-                actor.patient_id == patient.id
-                if actor.role == "patient"
-                else patient.care_team_id in actor.team_ids
-            )
-            if not visible:
-                _deny(request, actor, patient_id, "not on the actor's care teams")
-                raise HTTPException(404, f"patient {raw} not found among the patients you can see")
-            assert patient is not None
-            if actor.role not in ROLES_ALLOWED[access]:
-                _deny(request, actor, patient.id, f"role {actor.role} lacks {access}")
-                raise HTTPException(403, f"a {actor.role} account cannot do this ({access})")
-            audit(
-                db,
-                user_id=actor.user_id,
-                action="read" if request.method in _SAFE_METHODS else "write",
-                resource=f"{request.method} {_route_path(request)}",
-                patient_id=patient.id,
-            )
-        elif actor.role not in ROLES_ALLOWED[access]:
-            _deny(request, actor, None, f"role {actor.role} lacks {access}")
-            raise HTTPException(403, f"a {actor.role} account cannot do this ({access})")
-        return Context(db=db, actor=actor, patient=patient, request=request)
+        request: Request, csrf: Annotated[str | None, Depends(_csrf_value)]
+    ) -> Iterator[Context]:
+        db: DbSession = request.app.state.sessions()
+        try:
+            # Admission (and its audit entry) is one short write transaction, committed here:
+            # no database lock is held while the request waits for the route's thread.
+            db.connection(execution_options=WRITE_INTENT)
+            context = _admit(access, request, db, csrf)
+            db.commit()
+            yield context
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.close()
 
     # Read by access_of() and the authorisation matrix test.
     dependency.access = access  # type: ignore[attr-defined]
     return dependency
+
+
+def _admit(access: Access, request: Request, db: DbSession, csrf: str | None) -> Context:
+    actor = _actor(request, db)
+    if access is Access.PUBLIC:
+        return Context(db=db, actor=actor, patient=None, request=request)
+    if actor is None:
+        raise NotAuthenticatedError
+    if (
+        request.method not in _SAFE_METHODS
+        and actor.kind == "cookie"
+        and not (csrf and secrets.compare_digest(csrf, actor.csrf_token))
+    ):
+        raise HTTPException(
+            403, "missing or wrong CSRF token: reload the page and submit the form again"
+        )
+    patient: Patient | None = None
+    if access in PATIENT_SCOPED:
+        raw = request.path_params.get("patient_id", "")
+        patient_id = int(raw) if str(raw).isdigit() else None
+        patient = db.get(Patient, patient_id) if patient_id is not None else None
+        visible = patient is not None and (
+            actor.patient_id == patient.id
+            if actor.role == "patient"
+            else patient.care_team_id in actor.team_ids
+        )
+        if not visible:
+            _deny(db, request, actor, patient_id, "not on the actor's care teams")
+            raise HTTPException(404, f"patient {raw} not found among the patients you can see")
+        assert patient is not None
+        if actor.role not in ROLES_ALLOWED[access]:
+            _deny(db, request, actor, patient.id, f"role {actor.role} lacks {access}")
+            raise HTTPException(403, f"a {actor.role} account cannot do this ({access})")
+        audit(
+            db,
+            user_id=actor.user_id,
+            action="read" if request.method in _SAFE_METHODS else "write",
+            resource=f"{request.method} {_route_path(request)}",
+            patient_id=patient.id,
+        )
+    elif actor.role not in ROLES_ALLOWED[access]:
+        _deny(db, request, actor, None, f"role {actor.role} lacks {access}")
+        raise HTTPException(403, f"a {actor.role} account cannot do this ({access})")
+    return Context(db=db, actor=actor, patient=patient, request=request)
 
 
 def route_table(app: Any) -> list[Any]:
@@ -247,3 +255,50 @@ def access_of(route: Any) -> Access | None:
 def _route_path(request: Request) -> str:
     route = request.scope.get("route")
     return str(getattr(route, "path", request.url.path))
+
+
+class CommittingRoute(APIRoute):
+    """A route whose endpoint commits the request's session in its own thread when it returns.
+
+    Unsafe methods (POST, PUT) begin their transaction with write intent. The commit is in the
+    endpoint's thread, so no SQLite write lock is held across the hop back to the event loop
+    (where waiting requests hold the thread pool's slots: a lock held across it can deadlock).
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _committing(endpoint), **kwargs)
+
+
+def _contexts_in(kwargs: dict[str, Any]) -> list[Context]:
+    return [value for value in kwargs.values() if isinstance(value, Context)]
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            for context in _contexts_in(kwargs):
+                _begin(context)
+            result = await endpoint(*args, **kwargs)
+            for context in _contexts_in(kwargs):
+                context.db.commit()
+            return result
+
+        return run_async
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        for context in _contexts_in(kwargs):
+            _begin(context)
+        result = endpoint(*args, **kwargs)
+        for context in _contexts_in(kwargs):
+            context.db.commit()
+        return result
+
+    return run
+
+
+def _begin(context: Context) -> None:
+    if context.request.method not in _SAFE_METHODS:
+        context.db.connection(execution_options=WRITE_INTENT)

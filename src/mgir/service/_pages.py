@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
 
 from mgir._errors import InvalidInputError
+from mgir.care import DatedValue, LabDue, ProjectionOverlay
 from mgir.reference import source
 from mgir.report import (
     condition_label,
@@ -37,7 +39,7 @@ from mgir.service import _fhir
 from mgir.service._auth import LoginError, hash_password, log_in, open_session, revoke
 from mgir.service._charts import Band, trend_svg
 from mgir.service._clinic import dated_values, follow_up, refresh_summary, stored_evaluation
-from mgir.service._deps import COOKIE_NAME, Access, Context, authorize
+from mgir.service._deps import COOKIE_NAME, Access, CommittingRoute, Context, authorize
 from mgir.service._models import PlanIn
 from mgir.storage import (
     CareTeam,
@@ -59,7 +61,7 @@ from mgir.units import analyte, convert
 
 __all__ = ["error_page", "router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
 _env = Environment(
     loader=PackageLoader("mgir.service", "templates"),
     autoescape=select_autoescape(["html", "j2"]),
@@ -77,13 +79,13 @@ _env.globals.update(
 _env.filters["words"] = plain_words
 templates = Jinja2Templates(env=_env)
 
-Public = Annotated[Context, Depends(authorize(Access.PUBLIC))]
-Anyone = Annotated[Context, Depends(authorize(Access.AUTHENTICATED))]
-Admin = Annotated[Context, Depends(authorize(Access.ADMIN))]
-Reader = Annotated[Context, Depends(authorize(Access.PATIENT_READ))]
-Writer = Annotated[Context, Depends(authorize(Access.PATIENT_WRITE))]
-Messenger = Annotated[Context, Depends(authorize(Access.PATIENT_MESSAGE))]
-Signer = Annotated[Context, Depends(authorize(Access.PLAN_SIGN))]
+Public = Annotated[Context, Depends(authorize(Access.PUBLIC), scope="function")]
+Anyone = Annotated[Context, Depends(authorize(Access.AUTHENTICATED), scope="function")]
+Admin = Annotated[Context, Depends(authorize(Access.ADMIN), scope="function")]
+Reader = Annotated[Context, Depends(authorize(Access.PATIENT_READ), scope="function")]
+Writer = Annotated[Context, Depends(authorize(Access.PATIENT_WRITE), scope="function")]
+Messenger = Annotated[Context, Depends(authorize(Access.PATIENT_MESSAGE), scope="function")]
+Signer = Annotated[Context, Depends(authorize(Access.PLAN_SIGN), scope="function")]
 
 _LOGIN_CSRF = "mgir_login_csrf"
 # Spellings the unit toggle leaves out: the same number as a unit it offers.
@@ -236,9 +238,26 @@ def _latest(ctx: Context) -> list[dict[str, Any]]:
     return [{"obs": o, "note": notes.get(name, "")} for name, o in latest.items()]
 
 
-def _series(ctx: Context, name: str, unit: str | None) -> dict[str, Any]:
-    values = [v for v in dated_values(observations(ctx.db, ctx.record.id)) if v.lab == name]
-    plan, _due, overlays = follow_up(ctx.db, ctx.record, date.today())
+@dataclass(frozen=True)
+class _Record:
+    """What the trends of one page are drawn from (read once per request)."""
+
+    values: tuple[DatedValue, ...]
+    versions: list[Plan]
+    follow: tuple[Plan | None, tuple[LabDue, ...], tuple[ProjectionOverlay, ...]]
+
+
+def _record(ctx: Context) -> _Record:
+    return _Record(
+        values=dated_values(observations(ctx.db, ctx.record.id)),
+        versions=plans(ctx.db, ctx.record.id),
+        follow=follow_up(ctx.db, ctx.record, date.today()),
+    )
+
+
+def _series(record: _Record, name: str, unit: str | None) -> dict[str, Any]:
+    values = [v for v in record.values if v.lab == name]
+    plan, _due, overlays = record.follow
     overlay = next((o for o in overlays if o.output == name), None)
     canonical = (
         overlay.unit if overlay else (analyte(name).canonical_unit if name != "homa_ir" else "1")
@@ -259,7 +278,7 @@ def _series(ctx: Context, name: str, unit: str | None) -> dict[str, Any]:
             [to_shown(v) for v in overlay.high],
         )
     events = []
-    for version in plans(ctx.db, ctx.record.id):
+    for version in record.versions:
         if version.status == "signed" and version.starts_on:
             supplement = (version.evaluation.get("plan") or {}).get("supplement")
             label = (
@@ -323,9 +342,10 @@ def patient_page(
 ) -> Response:
     """The patient page (a patient sees their own view, in plain language)."""
     patient = ctx.record
-    versions = plans(ctx.db, patient.id)
-    signed, due, _overlays = follow_up(ctx.db, patient, date.today())
-    trends = [_series(ctx, name, None) for name in TRENDS]
+    record = _record(ctx)
+    versions = record.versions
+    signed, due, _overlays = record.follow
+    trends = [_series(record, name, None) for name in TRENDS]
     # A trend is drawn only where the patient has results (a projection band alone, anchored on
     # the population rather than on them, would read as theirs).
     trends = [t for t in trends if t["points"]]
@@ -344,7 +364,7 @@ def patient_page(
         "today": date.today(),
     }
     if ctx.user.role == "patient":
-        paragraphs = patient_summary(stored_evaluation(signed)) if signed else []
+        paragraphs = patient_summary(stored_evaluation(signed, ctx.db)) if signed else []
         return _page(
             ctx.request,
             "patient_self.html.j2",
@@ -375,7 +395,7 @@ def trend(ctx: Reader, patient_id: int, output: str, unit: str | None = None) ->
     return _page(
         ctx.request,
         "_trend.html.j2",
-        {"ctx": ctx, "patient": ctx.record, "t": _series(ctx, output, unit)},
+        {"ctx": ctx, "patient": ctx.record, "t": _series(_record(ctx), output, unit)},
     )
 
 
@@ -389,7 +409,7 @@ def plan_report(ctx: Reader, patient_id: int, plan_id: int) -> Response:
         or (ctx.user.role == "patient" and plan.status != "signed")
     ):
         raise HTTPException(404, f"plan {plan_id} not found for patient {ctx.record.id}")
-    page = HTMLResponse(render_report(stored_evaluation(plan)))
+    page = HTMLResponse(render_report(stored_evaluation(plan, ctx.db)))
     # The report is self-contained and carries its own inline style.
     page.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"

@@ -6,6 +6,7 @@ created and upgraded by Alembic (:func:`upgrade`), never by ``create_all``.
 
 from __future__ import annotations
 
+from mgir.storage._engine import WRITE_INTENT as WRITE_INTENT
 from mgir.storage._engine import create_engine as create_engine
 from mgir.storage._engine import current_revision as current_revision
 from mgir.storage._engine import default_database_url as default_database_url
@@ -55,6 +56,7 @@ from mgir.storage._tables import utc_now as utc_now
 
 __all__ = [
     "ROLES",
+    "WRITE_INTENT",
     "AuditEntry",
     "Base",
     "CareTeam",

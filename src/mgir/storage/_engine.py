@@ -2,8 +2,10 @@
 
 SQLite runs in WAL mode with ``synchronous=FULL``: a commit is on disk before it is acknowledged,
 so a killed server (or a lost power supply) loses no acknowledged write; foreign keys are
-enforced and writers wait (``busy_timeout``) instead of failing when another process holds the
-lock. PostgreSQL is used as configured by the server (``synchronous_commit`` on by default).
+enforced; a transaction that will write begins ``IMMEDIATE`` (:data:`WRITE_INTENT`): it takes the
+write lock at the start, so that writers queue on ``busy_timeout`` instead of failing when another
+connection wrote first. PostgreSQL is used as configured by the server (``synchronous_commit``
+on by default).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mgir._errors import InvalidInputError
 
 __all__ = [
+    "WRITE_INTENT",
     "create_engine",
     "current_revision",
     "default_database_url",
@@ -46,6 +49,8 @@ def default_database_url() -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # mgir begins its transactions itself (below): the driver's own BEGIN is turned off.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -91,7 +96,19 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     engine = sa.create_engine(parsed, **kwargs)
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+#: Execution option of a connection whose transaction will write: on SQLite it begins
+#: ``IMMEDIATE``. (A deferred transaction that read first cannot take the write lock once another
+#: connection has committed: SQLite answers "database is locked" at once, without waiting.)
+WRITE_INTENT = {"sqlite_begin_immediate": True}
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

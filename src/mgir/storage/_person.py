@@ -15,17 +15,31 @@ def person_document(
     labs: Sequence[Observation],
     diary: Sequence[DietEntry],
     medicines: Sequence[Medication],
+    *,
+    newest_per_lab: int | None = None,
 ) -> dict[str, Any]:
     """The person document of ``docs/person-file.md`` for a stored patient.
 
     Every lab is passed with its date and the unit it was received in: the pipeline takes the
     newest value of each lab. Two results of one lab on one day (a repeat, or a laboratory's
     correction) are both kept in storage; the pipeline reads the one recorded last.
+    ``newest_per_lab`` keeps only that many newest days of each lab (2 is all the assessment
+    reads: the newest and the one before).
     """
     last_of_day: dict[tuple[str, object], Observation] = {}
     for observation in sorted(labs, key=lambda o: o.id):
         last_of_day[(observation.lab, observation.effective)] = observation
     labs = sorted(last_of_day.values(), key=lambda o: (o.effective, o.id))
+    if newest_per_lab is not None:
+        # The assessment reads the newest result of each lab and compares it with the one
+        # before (reference change values): older results change nothing it says.
+        kept: dict[str, list[Observation]] = {}
+        for observation in reversed(labs):
+            if len(kept.setdefault(observation.lab, [])) < newest_per_lab:
+                kept[observation.lab].append(observation)
+        labs = sorted(
+            (o for group in kept.values() for o in group), key=lambda o: (o.effective, o.id)
+        )
     person: dict[str, Any] = {
         "id": patient.identifier,
         "birth_date": patient.birth_date,
