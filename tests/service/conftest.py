@@ -108,6 +108,7 @@ def start_server(
             "--no-access-log",
         ],
         env=env,
+        start_new_session=True,  # its own process group: a test can kill every worker at once
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s

@@ -180,13 +180,15 @@ def open_session(db: DbSession, user: User, kind: str) -> tuple[str, Session]:
 
 def resolve_token(db: DbSession, token: str, kind: str) -> Actor | None:
     """The actor a session cookie or bearer token stands for (``None``: unknown or expired)."""
-    row = db.scalar(
-        select(Session).where(Session.token_sha256 == _sha256(token), Session.kind == kind)
-    )
-    if row is None or row.revoked or row.expires_at <= utc_now():
+    found = db.execute(
+        select(Session, User)
+        .join(User, User.id == Session.user_id)
+        .where(Session.token_sha256 == _sha256(token), Session.kind == kind)
+    ).first()
+    if found is None:
         return None
-    user = db.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked or row.expires_at <= utc_now() or not user.active:
         return None
     return Actor(
         user_id=user.id,

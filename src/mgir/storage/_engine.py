@@ -10,6 +10,7 @@ on by default).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,7 +97,7 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     engine = sa.create_engine(parsed, **kwargs)
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        sa.event.listen(engine, "begin", _sqlite_begin)
+        _sqlite_write_queue(engine)
     return engine
 
 
@@ -106,9 +107,38 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
 WRITE_INTENT = {"sqlite_begin_immediate": True}
 
 
-def _sqlite_begin(connection: sa.Connection) -> None:
-    immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+def _sqlite_write_queue(engine: Engine) -> None:
+    """Queue this process's writers on a lock of their own, then on SQLite's.
+
+    SQLite's busy handler polls with growing sleeps (up to 100 ms): threads of one process that
+    wait for its write lock wake late, and the latency tail grows to seconds. Threads of one
+    process wait on a Python lock instead (woken when it is released); only other processes
+    meet the busy handler. The lock is taken at ``BEGIN IMMEDIATE`` and given back at commit or
+    rollback, which mgir's routes do in the thread that began.
+    """
+    lock = threading.Lock()
+
+    def begin(connection: sa.Connection) -> None:
+        immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
+        if immediate:
+            lock.acquire()
+            connection.info["mgir_write_lock"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            release(connection)
+            raise
+
+    def release(connection: sa.Connection) -> None:
+        if connection.info.pop("mgir_write_lock", False):
+            lock.release()
+
+    def after_commit(connection: sa.Connection) -> None:
+        release(connection)
+
+    sa.event.listen(engine, "begin", begin)
+    sa.event.listen(engine, "commit", after_commit)
+    sa.event.listen(engine, "rollback", after_commit)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
