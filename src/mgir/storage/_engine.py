@@ -10,6 +10,7 @@ on by default).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mgir._errors import InvalidInputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover  (Windows: threads of one process still queue)
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "WRITE_INTENT",
@@ -97,7 +103,7 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
     engine = sa.create_engine(parsed, **kwargs)
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        _sqlite_write_queue(engine)
+        _sqlite_write_queue(engine, parsed.database)
     return engine
 
 
@@ -107,21 +113,31 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
 WRITE_INTENT = {"sqlite_begin_immediate": True}
 
 
-def _sqlite_write_queue(engine: Engine) -> None:
-    """Queue this process's writers on a lock of their own, then on SQLite's.
+def _process_lock(database: str | None) -> int | None:
+    if fcntl is None or not database or database == ":memory:":
+        return None
+    return os.open(f"{database}.writers", os.O_RDWR | os.O_CREAT, 0o600)
 
-    SQLite's busy handler polls with growing sleeps (up to 100 ms): threads of one process that
-    wait for its write lock wake late, and the latency tail grows to seconds. Threads of one
-    process wait on a Python lock instead (woken when it is released); only other processes
-    meet the busy handler. The lock is taken at ``BEGIN IMMEDIATE`` and given back at commit or
-    rollback, which mgir's routes do in the thread that began.
+
+def _sqlite_write_queue(engine: Engine, database: str | None) -> None:
+    """Queue writers on locks that wake them at once, before SQLite's own lock.
+
+    SQLite's busy handler polls with growing sleeps (up to 100 ms): writers that wait for its
+    lock wake late, and the latency tail grows to seconds. Threads of one process queue on a
+    Python lock, and processes (uvicorn's workers) on an ``flock`` of a file beside the database
+    (POSIX; elsewhere only the threads queue); both wake the next writer when released. They are
+    taken at ``BEGIN IMMEDIATE`` and given back at commit or rollback, which mgir's routes do in
+    the thread that began.
     """
     lock = threading.Lock()
+    file_lock = _process_lock(database)
 
     def begin(connection: sa.Connection) -> None:
         immediate = connection.get_execution_options().get("sqlite_begin_immediate", False)
         if immediate:
             lock.acquire()
+            if file_lock is not None:
+                fcntl.flock(file_lock, fcntl.LOCK_EX)
             connection.info["mgir_write_lock"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -131,6 +147,8 @@ def _sqlite_write_queue(engine: Engine) -> None:
 
     def release(connection: sa.Connection) -> None:
         if connection.info.pop("mgir_write_lock", False):
+            if file_lock is not None:
+                fcntl.flock(file_lock, fcntl.LOCK_UN)
             lock.release()
 
     def after_commit(connection: sa.Connection) -> None:
