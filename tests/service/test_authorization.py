@@ -22,6 +22,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", "/login"): "public",
     ("POST", "/api/logout"): "anyone",
     ("GET", "/api/me"): "anyone",
+    ("POST", "/api/me/password"): "anyone",
     ("GET", "/api/patients"): "anyone",
     ("GET", "/"): "anyone",
     ("POST", "/logout"): "anyone",

@@ -213,3 +213,36 @@ def test_nul_characters_are_refused_before_any_route(client, kwargs):
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert form.status_code == 422
+
+
+def test_an_account_changes_its_own_password_and_other_sessions_end(client):
+    first = token(client, "doc")
+    second = token(client, "doc")
+    wrong = client.post(
+        "/api/me/password",
+        headers=first,
+        json={"current_password": "not-it-at-all", "new_password": "n" * 14},
+    )
+    assert wrong.status_code == 403 and "current_password" in wrong.json()["detail"]
+    changed = client.post(
+        "/api/me/password",
+        headers=first,
+        json={"current_password": PASSWORD, "new_password": "n" * 14},
+    )
+    assert changed.status_code == 204
+    assert client.get("/api/me", headers=first).status_code == 200
+    assert client.get("/api/me", headers=second).status_code == 401
+    assert (
+        client.post("/api/token", json={"username": "doc", "password": "n" * 14}).status_code == 200
+    )
+
+
+def test_a_body_over_the_limit_is_refused(client):
+    from mgir.service._app import MAX_BODY_BYTES
+
+    response = client.post(
+        "/api/token",
+        content=b"x" * (MAX_BODY_BYTES + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413 and "MB" in response.json()["detail"]

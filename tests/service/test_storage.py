@@ -204,3 +204,24 @@ def test_person_document_reads_the_last_recorded_value_of_a_day(session):
     document = storage.person_document(patient, storage.observations(session, patient.id), [], [])
     assert [lab["value"] for lab in document["labs"]] == [0.74]
     assert len(storage.observations(session, patient.id)) == 2  # both kept
+
+
+@pytest.mark.parametrize(
+    ("lab", "unit", "loinc"),
+    [
+        ("14682-9", "mmol/L", "14682-9"),  # a molar code with another molar unit
+        ("2823-3", "mEq/L", "2823-3"),  # LOINC reports mEq/L under the molar code
+        ("creatinine", "µmol/L", "14682-9"),
+        ("creatinine", "mmol/L", "14682-9"),  # the code of the unit's family
+        ("creatinine", "mg/dL", "2160-0"),
+    ],
+)
+def test_loinc_codes_go_by_unit_family(session, lab, unit, loinc):
+    patient = _patient(session)
+    value = {"mmol/L": 0.09, "µmol/L": 90, "mg/dL": 1.0, "mEq/L": 4.2}[unit]
+    if lab == "2823-3":
+        value = 4.2
+    stored = storage.add_observation(
+        session, patient.id, lab=lab, value=value, unit=unit, effective=date(2026, 1, 5)
+    )
+    assert stored.loinc == loinc

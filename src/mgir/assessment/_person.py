@@ -31,6 +31,7 @@ from mgir.units import (
     normalise_unit,
     parse_quantity,
     to_canonical,
+    unit_family,
 )
 
 __all__ = [
@@ -587,7 +588,7 @@ def _labs(
         if key in found.loinc:
             implied = found.loinc[key]
             given = normalise_unit(found, lab.unit, field=f"{where}.unit")
-            if given != implied:
+            if unit_family(found, given) != unit_family(found, implied):
                 warnings.append(
                     f"{where}: LOINC {key} is reported in {implied} but the value is given "
                     f"in {given}; converted by unit, check the code"

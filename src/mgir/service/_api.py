@@ -34,6 +34,7 @@ from mgir.service._models import (
     MemberIn,
     MessageIn,
     ObservationIn,
+    PasswordChangeIn,
     PasswordResetIn,
     PatientIn,
     PlanIn,
@@ -170,6 +171,28 @@ def me(ctx: Anyone) -> dict[str, Any]:
         "patient_id": actor.patient_id,
         "must_change_password": actor.must_change_password,
     }
+
+
+@router.post("/me/password", summary="Change your own password", status_code=204)
+def change_password(ctx: Anyone, body: PasswordChangeIn) -> Response:
+    """Set a new password (the current one is checked); other sessions and tokens end."""
+    user = ctx.db.get(User, ctx.user.user_id)
+    assert user is not None
+    try:
+        log_in(ctx.db, user.username, body.current_password)
+    except LoginError as error:
+        raise HTTPException(
+            403 if error.status == 401 else error.status, "current_password: " + error.message
+        ) from None
+    user.password_hash = hash_password(body.new_password)
+    user.must_change_password = False
+    from mgir.storage import Session  # noqa: PLC0415
+
+    for session in ctx.db.scalars(select(Session).where(Session.user_id == user.id)):
+        if session.id != ctx.user.session_id:
+            session.revoked = True
+    audit(ctx.db, user_id=user.id, action="write", resource="POST /api/me/password")
+    return Response(status_code=204)
 
 
 @router.get("/health", summary="Liveness")

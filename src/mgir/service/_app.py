@@ -75,8 +75,12 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+#: The largest request body the service reads (a FHIR Bundle of years of labs is far smaller).
+MAX_BODY_BYTES = 10_000_000
+
+
 class _RefuseNul:
-    """Refuse a request with a NUL character anywhere in its URL or body (422, before routing).
+    """Refuse a body over :data:`MAX_BODY_BYTES` (413) or a NUL character in the URL or body (422).
 
     PostgreSQL text cannot hold NUL, and no clinical text needs it; refusing it at the door keeps
     the two backends alike and every route safe (JSON ``\u0000``, form ``%00`` or a raw byte).
@@ -90,10 +94,20 @@ class _RefuseNul:
             await self.app(scope, receive, send)
             return
         chunks = []
+        size = 0
         more = True
         while more:
             message = await receive()
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                response = JSONResponse(
+                    {"detail": f"request: body over {MAX_BODY_BYTES // 1_000_000} MB; split it"},
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+                return
+            chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
         target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")

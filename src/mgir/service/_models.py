@@ -16,6 +16,7 @@ __all__ = [
     "MessageIn",
     "ObservationIn",
     "OverrideIn",
+    "PasswordChangeIn",
     "PasswordResetIn",
     "PatientIn",
     "PlanIn",
@@ -54,6 +55,13 @@ class UserIn(_In):
     role: Literal["admin", "clinician", "dietitian", "patient"]
     password: Annotated[str, StringConstraints(min_length=12, max_length=128)]
     patient_id: int | None = Field(default=None, ge=1)
+
+
+class PasswordChangeIn(_In):
+    """The account's own new password, with the current one."""
+
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Annotated[str, StringConstraints(min_length=12, max_length=128)]
 
 
 class PasswordResetIn(_In):

@@ -31,7 +31,7 @@ from mgir.storage._tables import (
     User,
     utc_now,
 )
-from mgir.units import analyte, normalise_unit, to_canonical
+from mgir.units import analyte, normalise_unit, to_canonical, unit_family
 
 __all__ = [
     "SignedPlanError",
@@ -271,15 +271,18 @@ def add_observation(
     loinc = lab if lab in item.loinc else None
     if loinc is not None:
         implied = item.loinc[loinc]
-        if normalise_unit(item, implied) != spelled:
+        if unit_family(item, implied) != unit_family(item, spelled):
             raise InvalidInputError(
                 field=f"{field}.unit",
                 value=unit,
-                allowed=f"LOINC {loinc} is reported in {implied}; give that unit or the "
-                f"code for {spelled}",
+                allowed=f"LOINC {loinc} is reported in {implied} (or a unit of its kind); give "
+                f"such a unit or the code for {spelled}",
             )
     else:
-        loinc = next((code for code, u in item.loinc.items() if u == spelled), None)
+        family = unit_family(item, spelled)
+        loinc = next(
+            (code for code, u in item.loinc.items() if unit_family(item, u) == family), None
+        )
     canonical = to_canonical(item, value, spelled, field=f"{field}.value")
     observation = Observation(
         patient_id=patient_id,

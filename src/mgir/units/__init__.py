@@ -18,6 +18,7 @@ from mgir.units._analytes import normalise_unit as normalise_unit
 from mgir.units._analytes import quantity_to_canonical as quantity_to_canonical
 from mgir.units._analytes import to_canonical as to_canonical
 from mgir.units._analytes import ucum as ucum
+from mgir.units._analytes import unit_family as unit_family
 from mgir.units._chemistry import atomic_weights as atomic_weights
 from mgir.units._chemistry import element_counts as element_counts
 from mgir.units._chemistry import mass_fraction as mass_fraction
@@ -45,5 +46,6 @@ __all__ = [
     "registry",
     "to_canonical",
     "ucum",
+    "unit_family",
     "ureg",
 ]

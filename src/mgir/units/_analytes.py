@@ -32,6 +32,7 @@ __all__ = [
     "quantity_to_canonical",
     "to_canonical",
     "ucum",
+    "unit_family",
 ]
 
 
@@ -294,6 +295,30 @@ def normalise_unit(item: Analyte, unit: str | None, *, field: str = "unit") -> s
 def _lab_units() -> tuple[str, ...]:
     """Every accepted display unit of every analyte, once each, in table order."""
     return tuple(dict.fromkeys(u for item in _analytes().values() for u in item.accepted_units))
+
+
+def unit_family(item: Analyte, unit: str) -> str:
+    """The family of a unit of ``item``: what a LOINC code's property distinguishes.
+
+    Mass, amount of substance and biological activity per volume are different families (LOINC
+    gives each its own code: ``19123-9`` is serum magnesium by mass, ``2601-3`` by amount);
+    milliequivalents count with amounts (LOINC reports mEq/L under the molar code); a scale
+    without a volume (HbA1c in % or mmol/mol) is a family of its own.
+
+    Parameters
+    ----------
+    item
+        The analyte.
+    unit
+        Any spelling of one of its accepted units (UCUM included).
+    """
+    spelled = normalise_unit(item, unit)
+    dimensions = dict(ureg.Quantity(1, item.pint_unit(spelled)).dimensionality)
+    if "[length]" not in dimensions:
+        return spelled
+    if "[charge_equivalent]" in dimensions:
+        dimensions["[substance]"] = dimensions.pop("[charge_equivalent]")
+    return " ".join(f"{name}^{power:g}" for name, power in sorted(dimensions.items()))
 
 
 def ucum(unit: str) -> str:
