@@ -12,6 +12,8 @@ import pytest
 import mgir
 import mgir.assessment
 import mgir.reference
+import mgir.service
+import mgir.storage
 import mgir.units
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,12 +44,15 @@ PUBLIC_API = {
         "registry",
         "to_canonical",
         "ucum",
+        "unit_family",
         "ureg",
     },
 }
 
 
-@pytest.mark.parametrize("module", [mgir, mgir.units, mgir.reference, mgir.assessment])
+@pytest.mark.parametrize(
+    "module", [mgir, mgir.units, mgir.reference, mgir.assessment, mgir.storage, mgir.service]
+)
 def test_all_is_complete_and_importable(module):
     for name in module.__all__:
         assert hasattr(module, name), f"{module.__name__}.{name} in __all__ but missing"
