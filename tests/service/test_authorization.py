@@ -53,6 +53,11 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/patients/{patient_id}/plans/{plan_id}/report"): "read",
     ("POST", "/api/patients/{patient_id}/observations"): "clinical_write",
     ("POST", "/api/patients/{patient_id}/medications"): "clinical_write",
+    ("POST", "/api/patients/{patient_id}/observations/{observation_id}/entered-in-error"): (
+        "clinical_write"
+    ),
+    ("POST", "/api/patients/{patient_id}/medications/{medication_id}/stop"): "clinical_write",
+    ("POST", "/api/patients/{patient_id}/diet/{entry_id}/entered-in-error"): "diary",
     ("POST", "/api/patients/{patient_id}/plans"): "clinical_write",
     ("PUT", "/api/patients/{patient_id}/plans/{plan_id}"): "clinical_write",
     ("POST", "/api/patients/{patient_id}/fhir"): "clinical_write",
@@ -165,7 +170,14 @@ def test_route_allows_exactly_the_policy(client, headers, clinic, method, path, 
     patient_id = clinic.ids[patient]
     plan_id = clinic.plan_ids[patient] or clinic.plan_ids[own_patient]
     url = path.format(
-        patient_id=patient_id, plan_id=plan_id, user_id=1, team_id=1, output="serum_magnesium"
+        patient_id=patient_id,
+        plan_id=plan_id,
+        user_id=1,
+        team_id=1,
+        output="serum_magnesium",
+        observation_id=1,
+        medication_id=1,
+        entry_id=1,
     )
     response = client.request(method, url, headers=headers[role], follow_redirects=False)
     to_login = response.status_code == 303 and response.headers["location"].startswith("/login")

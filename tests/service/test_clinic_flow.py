@@ -281,6 +281,15 @@ def test_the_fhir_export_is_a_valid_bundle_with_codes_units_and_derivations(clie
     kinds = [r.get_resource_type() for r in resources]
     for kind in ("Patient", "Observation", "MedicationStatement", "CarePlan"):
         assert kind in kinds
+    by_url = {e.fullUrl: e.resource for e in bundle.entry}
+    # Every reference inside the Bundle resolves to one of its entries (R4 resolution by fullUrl).
+    for resource in resources:
+        for ref in [
+            getattr(resource, "subject", None),
+            *(getattr(resource, "derivedFrom", None) or []),
+        ]:
+            if ref is not None:
+                assert ref.reference in by_url, ref.reference
     labs = {r.id: r for r in resources if r.get_resource_type() == "Observation" and r.category}
     serum = [r for r in labs.values() if r.code.coding[0].code == "2601-3"]
     assert serum and serum[0].valueQuantity.system == "http://unitsofmeasure.org"
@@ -292,8 +301,10 @@ def test_the_fhir_export_is_a_valid_bundle_with_codes_units_and_derivations(clie
         for r in resources
         if r.get_resource_type() == "Observation" and r.code.coding[0].code == "homa_ir"
     )
-    derived = {ref.reference.removeprefix("Observation/") for ref in homa.derivedFrom}
-    derived_codes = {labs[d].code.coding[0].code for d in derived}
+    derived = [by_url[ref.reference] for ref in homa.derivedFrom]
+    derived_codes = {r.code.coding[0].code for r in derived}
+    # Dated by the newest sample it came from.
+    assert homa.effectiveDateTime == max(r.effectiveDateTime for r in derived)
     assert derived_codes in ({"14771-0", "27873-9"}, {"1558-6", "27873-9"})
     plans = [r for r in resources if r.get_resource_type() == "CarePlan"]
     assert any(p.status == "active" and p.activity for p in plans)
@@ -315,11 +326,20 @@ def _observation(code, value, unit, on, system="http://unitsofmeasure.org"):
 
 def test_a_lab_bundle_is_imported_with_duplicates_and_skips_counted(client, doctor, team_id):
     pid = _new_patient(client, doctor, team_id)
+    identifier = client.get(f"/api/patients/{pid}", headers=doctor).json()["identifier"]
     on = TODAY - timedelta(days=1)
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
         "entry": [
+            # The laboratory's own Patient entry, carrying this patient's identifier.
+            {
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "x",
+                    "identifier": [{"value": identifier}],
+                }
+            },
             _observation("19123-9", 1.7, "mg/dL", on),
             _observation("27873-9", 9, "u[IU]/mL", on),
             _observation("2160-0", 0.8, "mg/dL", on),
@@ -339,9 +359,10 @@ def test_a_lab_bundle_is_imported_with_duplicates_and_skips_counted(client, doct
     assert first.status_code == 200, first.text
     counts = first.json()
     assert (counts["observations"], counts["medications"], counts["duplicates"]) == (3, 1, 0)
-    assert sum(counts["skipped"].values()) == 1 and "Practitioner" in next(iter(counts["skipped"]))
+    assert sum(counts["skipped"].values()) == 2
+    assert {why.split()[0] for why in counts["skipped"]} == {"Patient", "Practitioner"}
     second = client.post(
-        f"/api/patients/{pid}/fhir", headers=doctor, json={**bundle, "entry": bundle["entry"][:3]}
+        f"/api/patients/{pid}/fhir", headers=doctor, json={**bundle, "entry": bundle["entry"][1:4]}
     )
     assert second.json()["duplicates"] == 3 and second.json()["observations"] == 0
     stored = client.get(f"/api/patients/{pid}/observations", headers=doctor).json()
@@ -416,3 +437,207 @@ def test_a_fhir_patient_creates_a_record(client, doctor, team_id):
         json={**resource, "identifier": [{"value": "x2"}], "gender": "unknown"},
     )
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "gender"
+
+
+def test_records_in_error_are_withdrawn_not_deleted_and_medicines_stop(client, doctor, team_id):
+    pid = _new_patient(client, doctor, team_id)
+    on = TODAY - timedelta(days=1)
+    wrong = _lab(client, doctor, pid, "serum_magnesium", 0.45, "mmol/L", on).json()
+    record = client.get(f"/api/patients/{pid}", headers=doctor).json()
+    assert record["summary"]["assessment"]["magnesium"]["status"] == "deficient"
+    withdrawn = client.post(
+        f"/api/patients/{pid}/observations/{wrong['id']}/entered-in-error",
+        headers=doctor,
+        json={"reason": "another patient's sample"},
+    )
+    assert withdrawn.status_code == 200
+    assert "Dr Ana Rivera" in withdrawn.json()["entered_in_error"]
+    assert client.get(f"/api/patients/{pid}/observations", headers=doctor).json() == []
+    record = client.get(f"/api/patients/{pid}", headers=doctor).json()
+    assert record["summary"]["assessment"]["magnesium"]["status"] == "unknown"
+    again = client.post(
+        f"/api/patients/{pid}/observations/{wrong['id']}/entered-in-error",
+        headers=doctor,
+        json={"reason": "twice"},
+    )
+    assert again.status_code == 422
+    # A medicine stopped last year no longer counts (no proton-pump inhibitor caution).
+    medicine = client.post(
+        f"/api/patients/{pid}/medications",
+        headers=doctor,
+        json={"name": "omeprazole", "start_date": "2024-01-01"},
+    ).json()
+    assert (
+        "omeprazole"
+        in client.get(f"/api/patients/{pid}", headers=doctor).json()["summary"]["assessment"][
+            "person"
+        ]["medications"]
+    )
+    stopped = client.post(
+        f"/api/patients/{pid}/medications/{medicine['id']}/stop",
+        headers=doctor,
+        json={"end_date": "2025-06-30"},
+    )
+    assert stopped.status_code == 200 and stopped.json()["end_date"] == "2025-06-30"
+    assert (
+        client.get(f"/api/patients/{pid}", headers=doctor).json()["summary"]["assessment"][
+            "person"
+        ]["medications"]
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {
+                "lab": "serum_magnesium",
+                "value": 0.7,
+                "unit": "mmol/L",
+                "effective": (TODAY + timedelta(days=30)).isoformat(),
+            },
+            "body.effective",
+        ),
+        (
+            {
+                "lab": "serum_magnesium",
+                "value": True,
+                "unit": "mmol/L",
+                "effective": TODAY.isoformat(),
+            },
+            "body.value.int",
+        ),
+        (
+            {"lab": "serum_magnesium", "value": 0.7, "unit": "mmol/L", "effective": "1850-01-01"},
+            "body.effective",
+        ),
+    ],
+)
+def test_future_dates_and_non_numbers_are_refused(client, doctor, team_id, body, field):
+    pid = _new_patient(client, doctor, team_id)
+    response = client.post(f"/api/patients/{pid}/observations", headers=doctor, json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_an_impossible_person_is_refused_at_creation(client, doctor, team_id):
+    response = client.post(
+        "/api/patients",
+        headers=doctor,
+        json={
+            "care_team_id": team_id,
+            "identifier": f"t-{uuid.uuid4().hex[:8]}",
+            "name": "X",
+            "birth_date": "1980-01-01",
+            "sex": "male",
+            "pregnant": True,
+        },
+    )
+    assert (
+        response.status_code == 422 and response.json()["errors"][0]["field"] == "person.pregnant"
+    )
+
+
+def test_a_patients_own_export_and_record_hold_no_draft(client, clinic, doctor):
+    maria = clinic.ids["Maria López"]
+    client.post(f"/api/patients/{maria}/plans", headers=doctor, json={"weeks": 4})
+    patient = token(client, "maria")
+    exported = client.get(f"/api/patients/{maria}/fhir", headers=patient).json()
+    statuses = [
+        e["resource"]["status"]
+        for e in exported["entry"]
+        if e["resource"]["resourceType"] == "CarePlan"
+    ]
+    assert statuses and "draft" not in statuses
+    assert "plan" not in client.get(f"/api/patients/{maria}", headers=patient).json()["summary"]
+    assert "draft" in [
+        e["resource"]["status"]
+        for e in client.get(f"/api/patients/{maria}/fhir", headers=doctor).json()["entry"]
+        if e["resource"]["resourceType"] == "CarePlan"
+    ]
+
+
+def test_fhir_import_refuses_censored_values_other_subjects_and_stopped_medicines_without_end(
+    client, doctor, team_id
+):
+    pid = _new_patient(client, doctor, team_id)
+    on = TODAY - timedelta(days=1)
+    censored = _observation("2601-3", 0.3, "mmol/L", on)
+    censored["resource"]["valueQuantity"]["comparator"] = "<"
+    stranger = _observation("2601-3", 0.8, "mmol/L", on)
+    stranger["resource"]["subject"] = {"reference": "Patient/123"}
+    disagreeing = _observation("2601-3", 1.9, "mmol/L", on)
+    disagreeing["resource"]["valueQuantity"]["unit"] = "mg/dL"
+    partial = _observation("2601-3", 0.8, "mmol/L", on)
+    partial["resource"]["effectiveDateTime"] = "2026-11"
+    stopped = {
+        "resource": {
+            "resourceType": "MedicationStatement",
+            "status": "stopped",
+            "medicationCodeableConcept": {"text": "omeprazole"},
+            "subject": {"reference": "Patient/123"},
+        }
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [censored, stranger, disagreeing, partial],
+    }
+    response = client.post(f"/api/patients/{pid}/fhir", headers=doctor, json=bundle)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [
+        "entry[0].resource.valueQuantity.comparator",
+        "entry[1].resource.subject.reference",
+        "entry[2].resource.valueQuantity.unit",
+        "entry[3].resource.effectiveDateTime",
+    ]
+    del stopped["resource"]["subject"]
+    stopped["resource"]["subject"] = {"reference": "Patient/x"}
+    alone = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:5b1c1c5e-0000-4000-8000-000000000001",
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "x",
+                    "identifier": [
+                        {
+                            "value": client.get(f"/api/patients/{pid}", headers=doctor).json()[
+                                "identifier"
+                            ]
+                        }
+                    ],
+                },
+            },
+            stopped,
+        ],
+    }
+    refused = client.post(f"/api/patients/{pid}/fhir", headers=doctor, json=alone)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "entry[1].resource.effectivePeriod.end"
+    stopped["resource"]["effectivePeriod"] = {"start": "2024-01-01", "end": "2024-06-01"}
+    stored = client.post(f"/api/patients/{pid}/fhir", headers=doctor, json=alone)
+    assert stored.status_code == 200 and stored.json()["medications"] == 1
+    assert (
+        client.get(f"/api/patients/{pid}", headers=doctor).json()["summary"]["assessment"][
+            "person"
+        ]["medications"]
+        == []
+    )
+    nonsense = client.post(
+        f"/api/patients/{pid}/fhir",
+        headers=doctor,
+        json={"resourceType": "Bundle", "type": "nonsense"},
+    )
+    assert nonsense.status_code == 422 and nonsense.json()["errors"][0]["field"] == "type"
+
+
+def test_the_panel_csv_cannot_carry_a_formula(client, doctor, team_id):
+    _new_patient(client, doctor, team_id, name='=HYPERLINK("http://evil","x")')
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/panel.csv", headers=doctor).text)))
+    names = [r["name"] for r in rows]
+    assert '\'=HYPERLINK("http://evil","x")' in names
+    assert not any(name.startswith("=") for name in names)

@@ -11,7 +11,7 @@ import io
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from sqlalchemy import select
 
 from mgir.care import CareOptions, Override
@@ -29,6 +29,7 @@ from mgir.service._deps import Access, CommittingRoute, Context, authorize
 from mgir.service._models import (
     CareTeamIn,
     DietIn,
+    EnteredInErrorIn,
     LoginIn,
     MedicationIn,
     MemberIn,
@@ -36,8 +37,10 @@ from mgir.service._models import (
     ObservationIn,
     PasswordChangeIn,
     PasswordResetIn,
+    PathId,
     PatientIn,
     PlanIn,
+    StopIn,
     TokenOut,
     UserIn,
     row,
@@ -45,6 +48,9 @@ from mgir.service._models import (
 from mgir.storage import (
     WRITE_INTENT,
     CareTeam,
+    DietEntry,
+    Medication,
+    Observation,
     Patient,
     Plan,
     User,
@@ -60,6 +66,7 @@ from mgir.storage import (
     audit,
     audit_entries,
     diet_entries,
+    mark_entered_in_error,
     medications,
     messages,
     observations,
@@ -235,7 +242,7 @@ def create_user(ctx: Admin, body: UserIn) -> dict[str, Any]:
 
 
 @router.post("/users/{user_id}/password", summary="Reset a password (unlocks the account)")
-def reset_password(ctx: Admin, user_id: int, body: PasswordResetIn) -> dict[str, Any]:
+def reset_password(ctx: Admin, user_id: PathId, body: PasswordResetIn) -> dict[str, Any]:
     """Set a new password, clear the lockout, revoke the account's sessions."""
     user = ctx.db.get(User, user_id)
     if user is None:
@@ -278,7 +285,7 @@ def create_team(ctx: Admin, body: CareTeamIn) -> dict[str, Any]:
 
 
 @router.post("/care-teams/{team_id}/members", summary="Add a member to a care team")
-def add_team_member(ctx: Admin, team_id: int, body: MemberIn) -> dict[str, Any]:
+def add_team_member(ctx: Admin, team_id: PathId, body: MemberIn) -> dict[str, Any]:
     """Put a clinician, dietitian or admin on a care team."""
     add_member(ctx.db, team_id, body.user_id)
     audit(
@@ -292,7 +299,11 @@ def add_team_member(ctx: Admin, team_id: int, body: MemberIn) -> dict[str, Any]:
 
 
 @router.get("/audit", summary="The audit log")
-def audit_log(ctx: Admin, patient_id: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def audit_log(
+    ctx: Admin,
+    patient_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
     """The newest entries (every read and write of patient data, logins, refusals)."""
     if not 1 <= limit <= 10_000:
         raise HTTPException(422, f"limit: got {limit}; allowed: 1 to 10000")
@@ -332,9 +343,18 @@ def panel_csv(ctx: Staff) -> Response:
     """One line per patient: identifier, name, age data, conditions, flags, latest labs."""
     found = _visible(ctx)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
     writer.writerow(
-        ["identifier", "name", "birth_date", "sex", "conditions", "flags", "latest_labs"]
+        [
+            "identifier",
+            "name",
+            "birth_date",
+            "sex",
+            "conditions",
+            "flags",
+            "latest_labs",
+            "record_problem",
+        ]
     )
     for patient in found:
         latest: dict[str, str] = {}
@@ -342,13 +362,17 @@ def panel_csv(ctx: Staff) -> Response:
             latest[o.lab] = f"{o.lab}={o.value:g} {o.unit} ({o.effective})"
         writer.writerow(
             [
-                patient.identifier,
-                patient.name,
-                patient.birth_date.isoformat(),
-                patient.sex,
-                ";".join(patient.conditions),
-                ";".join(f["label"] for f in patient.flags),
-                "; ".join(latest.values()),
+                _cell(value)
+                for value in [
+                    patient.identifier,
+                    patient.name,
+                    patient.birth_date.isoformat(),
+                    patient.sex,
+                    ";".join(patient.conditions),
+                    ";".join(f["label"] for f in patient.flags),
+                    "; ".join(latest.values()),
+                    patient.summary_error or "",
+                ]
             ]
         )
     audit(
@@ -365,6 +389,12 @@ def panel_csv(ctx: Staff) -> Response:
     )
 
 
+def _cell(value: str) -> str:
+    # A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is quoted as text
+    # (OWASP "CSV injection").
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 @router.post("/patients", summary="Create a patient record", status_code=201)
 def create_patient(ctx: Staff, body: PatientIn) -> dict[str, Any]:
     """Create a patient in one of your care teams."""
@@ -375,6 +405,7 @@ def create_patient(ctx: Staff, body: PatientIn) -> dict[str, Any]:
             f"{sorted(ctx.user.team_ids)}",
         )
     patient = add_patient(ctx.db, **body.model_dump())
+    _check_record(ctx.db, patient)
     refresh_summary(ctx.db, patient)
     audit(
         ctx.db,
@@ -387,22 +418,28 @@ def create_patient(ctx: Staff, body: PatientIn) -> dict[str, Any]:
 
 
 @router.get("/patients/{patient_id}", summary="A patient's record and latest evaluation")
-def get_patient(ctx: Reader, patient_id: int) -> dict[str, Any]:
+def get_patient(ctx: Reader, patient_id: PathId) -> dict[str, Any]:
     """Demographics, flags and the pipeline's latest assessment and plan (no projection)."""
     patient = ctx.record
     out = row(patient, *_PATIENT_FIELDS)
-    out["summary"] = patient.summary
+    summary = patient.summary
+    if ctx.user.role == "patient" and summary is not None:
+        # The live plan is an unsigned recommendation: a patient sees signed plans only.
+        summary = {key: value for key, value in summary.items() if key != "plan"}
+    out["summary"] = summary
     return out
 
 
 @router.get("/patients/{patient_id}/observations", summary="A patient's lab results")
-def list_observations(ctx: Reader, patient_id: int, lab: str | None = None) -> list[dict[str, Any]]:
+def list_observations(
+    ctx: Reader, patient_id: PathId, lab: str | None = None
+) -> list[dict[str, Any]]:
     """Every lab result, oldest first (optionally one canonical lab name)."""
     return [row(o, *_OBSERVATION_FIELDS) for o in observations(ctx.db, ctx.record.id, lab)]
 
 
 @router.post("/patients/{patient_id}/observations", summary="Record a lab result", status_code=201)
-def create_observation(ctx: Writer, patient_id: int, body: ObservationIn) -> dict[str, Any]:
+def create_observation(ctx: Writer, patient_id: PathId, body: ObservationIn) -> dict[str, Any]:
     """Record one lab result (validated and converted; the value and unit are kept as given)."""
     observation = add_observation(
         ctx.db,
@@ -417,8 +454,28 @@ def create_observation(ctx: Writer, patient_id: int, body: ObservationIn) -> dic
     return row(observation, *_OBSERVATION_FIELDS)
 
 
+@router.post(
+    "/patients/{patient_id}/observations/{observation_id}/entered-in-error",
+    summary="Withdraw a lab result recorded in error",
+)
+def withdraw_observation(
+    ctx: Writer, patient_id: PathId, observation_id: PathId, body: EnteredInErrorIn
+) -> dict[str, Any]:
+    """Mark a result as entered in error: kept (with who, when, why), no longer read."""
+    found = ctx.db.get(Observation, observation_id)
+    if found is None or found.patient_id != ctx.record.id:
+        raise HTTPException(404, f"observation {observation_id} not found for this patient")
+    mark_entered_in_error(ctx.db, found, by=_who(ctx), reason=body.reason)
+    refresh_summary(ctx.db, ctx.record)
+    return {**row(found, *_OBSERVATION_FIELDS), "entered_in_error": found.entered_in_error}
+
+
+def _who(ctx: Context) -> str:
+    return f"{ctx.user.display_name} (user {ctx.user.user_id})"
+
+
 @router.get("/patients/{patient_id}/diet", summary="A patient's food diary")
-def list_diet(ctx: Reader, patient_id: int) -> list[dict[str, Any]]:
+def list_diet(ctx: Reader, patient_id: PathId) -> list[dict[str, Any]]:
     """Every diary entry, oldest first."""
     return [
         row(d, "id", "day", "food", "amount", "amount_unit")
@@ -427,7 +484,7 @@ def list_diet(ctx: Reader, patient_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/patients/{patient_id}/diet", summary="Record a diary entry", status_code=201)
-def create_diet(ctx: Diarist, patient_id: int, body: DietIn) -> dict[str, Any]:
+def create_diet(ctx: Diarist, patient_id: PathId, body: DietIn) -> dict[str, Any]:
     """Record one food eaten (checked against the food table before it is stored)."""
     entry = add_diet_entry(
         ctx.db,
@@ -445,14 +502,36 @@ def create_diet(ctx: Diarist, patient_id: int, body: DietIn) -> dict[str, Any]:
 
 def _check_diary(ctx: Context) -> None:
     # The pipeline reads the diary; a food or unit it cannot resolve is refused at entry.
+    _check_record(ctx.db, ctx.record)
+
+
+def _check_record(db: Any, patient: Patient) -> None:
+    # The record as the pipeline reads it: what the person file refuses (a pregnant man, a
+    # diary food that does not resolve) is refused at entry, naming the field.
     from mgir.assessment import parse_person  # noqa: PLC0415
     from mgir.service._clinic import patient_document  # noqa: PLC0415
 
-    parse_person(patient_document(ctx.db, ctx.record))
+    parse_person(patient_document(db, patient))
+
+
+@router.post(
+    "/patients/{patient_id}/diet/{entry_id}/entered-in-error",
+    summary="Withdraw a diary entry recorded in error",
+)
+def withdraw_diet(
+    ctx: Diarist, patient_id: PathId, entry_id: PathId, body: EnteredInErrorIn
+) -> dict[str, Any]:
+    """Mark a diary entry as entered in error: kept, no longer counted."""
+    found = ctx.db.get(DietEntry, entry_id)
+    if found is None or found.patient_id != ctx.record.id:
+        raise HTTPException(404, f"diary entry {entry_id} not found for this patient")
+    mark_entered_in_error(ctx.db, found, by=_who(ctx), reason=body.reason)
+    refresh_summary(ctx.db, ctx.record)
+    return {"id": found.id, "entered_in_error": found.entered_in_error}
 
 
 @router.get("/patients/{patient_id}/medications", summary="A patient's medicines")
-def list_medications(ctx: Reader, patient_id: int) -> list[dict[str, Any]]:
+def list_medications(ctx: Reader, patient_id: PathId) -> list[dict[str, Any]]:
     """Every medicine, with times and dates."""
     return [
         row(m, "id", "name", "times", "start_date", "end_date")
@@ -461,7 +540,7 @@ def list_medications(ctx: Reader, patient_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/patients/{patient_id}/medications", summary="Record a medicine", status_code=201)
-def create_medication(ctx: Writer, patient_id: int, body: MedicationIn) -> dict[str, Any]:
+def create_medication(ctx: Writer, patient_id: PathId, body: MedicationIn) -> dict[str, Any]:
     """Record a medicine the patient takes."""
     if body.start_date and body.end_date and body.end_date < body.start_date:
         raise HTTPException(
@@ -479,6 +558,26 @@ def create_medication(ctx: Writer, patient_id: int, body: MedicationIn) -> dict[
     _check_diary(ctx)
     refresh_summary(ctx.db, ctx.record)
     return row(medication, "id", "name", "times", "start_date", "end_date")
+
+
+@router.post(
+    "/patients/{patient_id}/medications/{medication_id}/stop", summary="Record a medicine stopped"
+)
+def stop_medication(
+    ctx: Writer, patient_id: PathId, medication_id: PathId, body: StopIn
+) -> dict[str, Any]:
+    """Set the last day a medicine was taken (from the next day on it no longer counts)."""
+    found = ctx.db.get(Medication, medication_id)
+    if found is None or found.patient_id != ctx.record.id:
+        raise HTTPException(404, f"medicine {medication_id} not found for this patient")
+    if found.start_date is not None and body.end_date < found.start_date:
+        raise HTTPException(
+            422,
+            f"end_date: got {body.end_date}; allowed: on or after start_date {found.start_date}",
+        )
+    found.end_date = body.end_date
+    refresh_summary(ctx.db, ctx.record)
+    return row(found, "id", "name", "times", "start_date", "end_date")
 
 
 # ----------------------------------------------------------------------------- plans
@@ -534,7 +633,7 @@ def make_plan(ctx: Context, body: PlanIn, draft: Plan | None = None) -> Plan:
     )
 
 
-def _find_plan(ctx: Context, plan_id: int) -> Plan:
+def _find_plan(ctx: Context, plan_id: PathId) -> Plan:
     plan = ctx.db.get(Plan, plan_id)
     if plan is None or plan.patient_id != ctx.record.id:
         raise HTTPException(404, f"plan {plan_id} not found for patient {ctx.record.id}")
@@ -544,7 +643,7 @@ def _find_plan(ctx: Context, plan_id: int) -> Plan:
 
 
 @router.get("/patients/{patient_id}/plans", summary="Every version of a patient's plan")
-def list_plans(ctx: Reader, patient_id: int) -> list[dict[str, Any]]:
+def list_plans(ctx: Reader, patient_id: PathId) -> list[dict[str, Any]]:
     """Versions newest first (a patient sees signed versions only), without the evaluations."""
     found = plans(ctx.db, ctx.record.id)
     if ctx.user.role == "patient":
@@ -553,19 +652,19 @@ def list_plans(ctx: Reader, patient_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/patients/{patient_id}/plans", summary="Make a draft plan", status_code=201)
-def create_plan(ctx: Writer, patient_id: int, body: Annotated[PlanIn, Body()]) -> dict[str, Any]:
+def create_plan(ctx: Writer, patient_id: PathId, body: Annotated[PlanIn, Body()]) -> dict[str, Any]:
     """Run the clinical pipeline on the stored record and keep the result as a new draft."""
     return _plan(make_plan(ctx, body))
 
 
 @router.get("/patients/{patient_id}/plans/{plan_id}", summary="One plan version")
-def get_plan(ctx: Reader, patient_id: int, plan_id: int) -> dict[str, Any]:
+def get_plan(ctx: Reader, patient_id: PathId, plan_id: PathId) -> dict[str, Any]:
     """The version with its whole evaluation (assessment, plan, projection, provenance)."""
     return _plan(_find_plan(ctx, plan_id))
 
 
 @router.put("/patients/{patient_id}/plans/{plan_id}", summary="Remake a draft")
-def update_plan(ctx: Writer, patient_id: int, plan_id: int, body: PlanIn) -> dict[str, Any]:
+def update_plan(ctx: Writer, patient_id: PathId, plan_id: PathId, body: PlanIn) -> dict[str, Any]:
     """Re-run the pipeline for a draft with new options (a signed version answers 409)."""
     plan = _find_plan(ctx, plan_id)
     if plan.status == "signed":
@@ -578,13 +677,13 @@ def update_plan(ctx: Writer, patient_id: int, plan_id: int, body: PlanIn) -> dic
 
 
 @router.post("/patients/{patient_id}/plans/{plan_id}/sign", summary="Sign a draft")
-def sign(ctx: Signer, patient_id: int, plan_id: int) -> dict[str, Any]:
+def sign(ctx: Signer, patient_id: PathId, plan_id: PathId) -> dict[str, Any]:
     """Sign a draft: it becomes immutable and starts today (its projection's day 0)."""
     plan = _find_plan(ctx, plan_id)
     if plan.status == "signed":
         raise HTTPException(409, f"plan version {plan.version} is already signed")
     changed = ctx.record.summarised_at
-    if changed is not None and changed > plan.created_at:
+    if changed is not None and changed > plan.evaluated_at:
         raise HTTPException(
             409,
             "the record changed after this draft was made; remake the draft "
@@ -595,7 +694,7 @@ def sign(ctx: Signer, patient_id: int, plan_id: int) -> dict[str, Any]:
 
 
 @router.get("/patients/{patient_id}/follow-up", summary="Labs due and projection vs observed")
-def get_follow_up(ctx: Reader, patient_id: int) -> dict[str, Any]:
+def get_follow_up(ctx: Reader, patient_id: PathId) -> dict[str, Any]:
     """The signed plan's labs due and its projection made at signing against later labs."""
     plan, due, overlays = follow_up(ctx.db, ctx.record, date.today())
     return {
@@ -610,7 +709,7 @@ def get_follow_up(ctx: Reader, patient_id: int) -> dict[str, Any]:
 
 
 @router.get("/patients/{patient_id}/messages", summary="The patient's message thread")
-def list_messages(ctx: Reader, patient_id: int) -> list[dict[str, Any]]:
+def list_messages(ctx: Reader, patient_id: PathId) -> list[dict[str, Any]]:
     """Messages between the patient and their care team, oldest first."""
     authors = {u.id: u for u in ctx.db.scalars(select(User))}
     return [
@@ -623,7 +722,7 @@ def list_messages(ctx: Reader, patient_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/patients/{patient_id}/messages", summary="Post a message", status_code=201)
-def create_message(ctx: Messenger, patient_id: int, body: MessageIn) -> dict[str, Any]:
+def create_message(ctx: Messenger, patient_id: PathId, body: MessageIn) -> dict[str, Any]:
     """Post to the patient's thread (the patient or their care team)."""
     message = add_message(ctx.db, ctx.record.id, author_id=ctx.user.user_id, body=body.body)
     return row(message, "id", "author_id", "body", "created_at")
@@ -633,16 +732,16 @@ def create_message(ctx: Messenger, patient_id: int, body: MessageIn) -> dict[str
 
 
 @router.get("/patients/{patient_id}/fhir", summary="Export the record as a FHIR R4 Bundle")
-def export_fhir(ctx: Reader, patient_id: int) -> Response:
+def export_fhir(ctx: Reader, patient_id: PathId) -> Response:
     """Patient, Observations (indices with ``derivedFrom``), MedicationStatements, CarePlans."""
-    bundle = _fhir.export_bundle(ctx.db, ctx.record)
+    bundle = _fhir.export_bundle(ctx.db, ctx.record, drafts=ctx.user.role != "patient")
     return Response(bundle.model_dump_json(exclude_none=True), media_type="application/fhir+json")
 
 
 @router.post("/patients/{patient_id}/fhir", summary="Import a FHIR R4 lab Bundle")
 def import_fhir(
     ctx: Writer,
-    patient_id: int,
+    patient_id: PathId,
     request: Request,
     bundle: Annotated[dict[str, Any], Body(description="A FHIR R4 Bundle")],
 ) -> dict[str, Any]:
@@ -656,7 +755,9 @@ def import_fhir(
 
 @router.post("/fhir/Patient", summary="Create a patient from a FHIR R4 Patient", status_code=201)
 def import_fhir_patient(
-    ctx: Staff, care_team_id: int, resource: Annotated[dict[str, Any], Body()]
+    ctx: Staff,
+    care_team_id: Annotated[int, Query(ge=1, le=2_147_483_647)],
+    resource: Annotated[dict[str, Any], Body()],
 ) -> dict[str, Any]:
     """Create a patient record from a FHIR Patient resource in one of your care teams."""
     if care_team_id not in ctx.user.team_ids:

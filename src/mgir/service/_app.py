@@ -136,6 +136,9 @@ def _has_nul(data: bytes) -> bool:
 
 
 def _field_message(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        position = error.get("loc", ("body", "?"))[-1]
+        return f"body: not valid JSON (at character {position})"
     where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "request"
     value = error.get("input")
     shown = "" if isinstance(value, dict | list) or value is None else f"; got {value!r}"

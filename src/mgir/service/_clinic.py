@@ -59,17 +59,20 @@ def patient_document(
     *,
     newest_per_lab: int | None = None,
 ) -> dict[str, Any]:
-    """The person document of a stored patient (labs and diary up to ``as_of`` when given)."""
-    labs = observations(db, patient.id)
-    diary = diet_entries(db, patient.id)
+    """The person document of a stored patient as of a day (default today).
+
+    Labs and diary entries after that day are left out, and medicines not taken on it (started
+    later, or ended before).
+    """
+    when = as_of or date.today()
+    labs = [o for o in observations(db, patient.id) if o.effective <= when]
+    diary = [d for d in diet_entries(db, patient.id) if d.day <= when]
     medicines = [
         m
         for m in medications(db, patient.id)
-        if m.end_date is None or as_of is None or m.end_date >= as_of
+        if (m.end_date is None or m.end_date >= when)
+        and (m.start_date is None or m.start_date <= when)
     ]
-    if as_of is not None:
-        labs = [o for o in labs if o.effective <= as_of]
-        diary = [d for d in diary if d.day <= as_of]
     return person_document(patient, labs, diary, medicines, newest_per_lab=newest_per_lab)
 
 

@@ -186,6 +186,7 @@ def _seed_patient(
             created_by=clinician.id,
         )
         plan.created_at = when
+        plan.evaluated_at = when
         sign_plan(
             db,
             plan,

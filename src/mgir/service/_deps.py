@@ -196,7 +196,7 @@ def _admit(access: Access, request: Request, db: DbSession, csrf: str | None) ->
     patient: Patient | None = None
     if access in PATIENT_SCOPED:
         raw = request.path_params.get("patient_id", "")
-        patient_id = int(raw) if str(raw).isdigit() else None
+        patient_id = int(raw) if str(raw).isdigit() and len(str(raw)) <= 9 else None
         patient = db.get(Patient, patient_id) if patient_id is not None else None
         visible = patient is not None and (
             actor.patient_id == patient.id
@@ -209,7 +209,9 @@ def _admit(access: Access, request: Request, db: DbSession, csrf: str | None) ->
         assert patient is not None
         if actor.role not in ROLES_ALLOWED[access]:
             _deny(db, request, actor, patient.id, f"role {actor.role} lacks {access}")
-            raise HTTPException(403, f"a {actor.role} account cannot do this ({access})")
+            raise HTTPException(
+                403, f"{_article(actor.role)} {actor.role} account cannot do this ({access})"
+            )
         audit(
             db,
             user_id=actor.user_id,
@@ -219,7 +221,9 @@ def _admit(access: Access, request: Request, db: DbSession, csrf: str | None) ->
         )
     elif actor.role not in ROLES_ALLOWED[access]:
         _deny(db, request, actor, None, f"role {actor.role} lacks {access}")
-        raise HTTPException(403, f"a {actor.role} account cannot do this ({access})")
+        raise HTTPException(
+            403, f"{_article(actor.role)} {actor.role} account cannot do this ({access})"
+        )
     return Context(db=db, actor=actor, patient=patient, request=request)
 
 
@@ -302,3 +306,7 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 def _begin(context: Context) -> None:
     if context.request.method not in _SAFE_METHODS:
         context.db.connection(execution_options=WRITE_INTENT)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

@@ -17,7 +17,8 @@ as a duplicate.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import uuid
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pydantic
@@ -37,7 +38,7 @@ from mgir.storage import (
     observations,
     plans,
 )
-from mgir.units import analyte, analyte_names, ucum
+from mgir.units import analyte, analyte_names, normalise_unit, ucum
 
 __all__ = ["export_bundle", "import_bundle", "json_ready", "patient_fields"]
 
@@ -46,6 +47,12 @@ UCUM = "http://unitsofmeasure.org"
 MGIR_LAB = "urn:mgir:lab"
 MGIR_INDEX = "urn:mgir:index"
 MGIR_PATIENT = "urn:mgir:patient"
+_NAMESPACE = uuid.UUID("6f1d2c9e-5a3b-4c1e-9f7a-2d8e4b6c0a15")
+_BUNDLE_TYPES = frozenset(
+    {"collection", "batch", "transaction", "searchset", "document", "message", "history"}
+)
+_MEDICATION_CURRENT = frozenset({"active", "intended"})
+_MEDICATION_ENDED = frozenset({"completed", "stopped"})
 _CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _ACCEPTED_STATUS = frozenset({"final", "amended", "corrected"})
 
@@ -62,8 +69,14 @@ def _iso(value: Any) -> str:
     raise TypeError(msg)
 
 
+def _urn(patient: Patient, kind: str, local_id: str) -> str:
+    # A stable full URL per resource (R4 Bundle.entry.fullUrl); every reference inside the
+    # Bundle uses it, so that references resolve within the Bundle.
+    return "urn:uuid:" + str(uuid.uuid5(_NAMESPACE, f"{patient.identifier}/{kind}/{local_id}"))
+
+
 def _patient_ref(patient: Patient) -> dict[str, str]:
-    return {"reference": f"Patient/patient-{patient.id}"}
+    return {"reference": _urn(patient, "Patient", f"patient-{patient.id}")}
 
 
 def _lab_observation(patient: Patient, o: Observation) -> dict[str, Any]:
@@ -101,11 +114,13 @@ def _index_observations(patient: Patient, latest: dict[str, Observation]) -> lis
         {k: v for k, v in (assessment.get("kidney") or {}).items() if isinstance(v, dict)}
     )
     out = []
-    on = (patient.summarised_at or datetime.now()).date().isoformat()
     for name, result in results.items():
         if result.get("value") is None:
             continue
         derived = _inputs_of(result.get("inputs") or {}, latest)
+        # Dated by the newest sample it was computed from (not by the day of the export).
+        newest = max((o.effective for o in derived), default=None)
+        on = (newest or (patient.summarised_at or datetime.now()).date()).isoformat()
         resource: dict[str, Any] = {
             "resourceType": "Observation",
             "id": f"index-{name.replace('_', '-')}-{patient.id}",
@@ -117,7 +132,9 @@ def _index_observations(patient: Patient, latest: dict[str, Observation]) -> lis
             "method": {"text": str(result.get("interpretation") or name)},
         }
         if derived:
-            resource["derivedFrom"] = [{"reference": f"Observation/obs-{o.id}"} for o in derived]
+            resource["derivedFrom"] = [
+                {"reference": _urn(patient, "Observation", f"obs-{o.id}")} for o in derived
+            ]
         out.append(resource)
     return out
 
@@ -200,8 +217,11 @@ def _care_plan(patient: Patient, plan: Any, newest_signed: int | None) -> dict[s
     return resource
 
 
-def export_bundle(db: DbSession, patient: Patient) -> Bundle:
-    """The patient's record as a FHIR R4 ``collection`` Bundle (validated by fhir.resources)."""
+def export_bundle(db: DbSession, patient: Patient, *, drafts: bool = True) -> Bundle:
+    """The patient's record as a FHIR R4 ``collection`` Bundle (validated by fhir.resources).
+
+    ``drafts=False`` leaves draft plan versions out (what a patient's own export holds).
+    """
     labs = observations(db, patient.id)
     latest: dict[str, Observation] = {}
     for o in labs:
@@ -219,7 +239,7 @@ def export_bundle(db: DbSession, patient: Patient) -> Bundle:
     resources += [_lab_observation(patient, o) for o in labs]
     resources += _index_observations(patient, latest)
     resources += [_medication_statement(patient, m) for m in medications(db, patient.id)]
-    versions = plans(db, patient.id)
+    versions = [p for p in plans(db, patient.id) if drafts or p.status == "signed"]
     newest_signed = next((p.id for p in versions if p.status == "signed"), None)
     resources += [_care_plan(patient, p, newest_signed) for p in versions]
     return Bundle.model_validate(
@@ -228,7 +248,7 @@ def export_bundle(db: DbSession, patient: Patient) -> Bundle:
             "type": "collection",
             "timestamp": datetime.now().astimezone().isoformat(),
             "entry": [
-                {"fullUrl": f"urn:mgir:{r['resourceType']}/{r['id']}", "resource": r}
+                {"fullUrl": _urn(patient, r["resourceType"], r["id"]), "resource": r}
                 for r in resources
             ],
         }
@@ -238,7 +258,12 @@ def export_bundle(db: DbSession, patient: Patient) -> Bundle:
 def _validation_errors(error: pydantic.ValidationError, prefix: str) -> InvalidInputErrors:
     found = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"] if p not in {"__root__"})
+        where = ""
+        for part in item["loc"]:
+            if part == "__root__":
+                continue
+            # entry[2].resource.subject, as the domain errors name places.
+            where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
         found.append(
             InvalidInputError(
                 field=f"{prefix}{where}" if where else prefix.rstrip("."),
@@ -329,12 +354,28 @@ def _effective(observation: FhirObservation, where: str) -> date:
     value = observation.effectiveDateTime
     if value is None and observation.effectivePeriod is not None:
         value = observation.effectivePeriod.start
+    day: date | None = None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            raise InvalidInputError(
+                field=f"{where}.effectiveDateTime",
+                value=value,
+                allowed="a full date (YYYY-MM-DD): a month or a year does not date a sample",
+            ) from None
+    if day is not None:
+        if day > date.today() + timedelta(days=1) or day < date(1900, 1, 1):
+            raise InvalidInputError(
+                field=f"{where}.effectiveDateTime",
+                value=day.isoformat(),
+                allowed=f"a date from 1900 to today ({date.today()})",
+            )
+        return day
     raise InvalidInputError(
         field=f"{where}.effectiveDateTime",
         value=None,
@@ -363,10 +404,16 @@ def import_bundle(
         bundle = Bundle.model_validate(document)
     except pydantic.ValidationError as error:
         raise _validation_errors(error, "") from None
+    if bundle.type not in _BUNDLE_TYPES:
+        raise InvalidInputError(
+            field="type",
+            value=bundle.type,
+            allowed="a Bundle type: " + ", ".join(sorted(_BUNDLE_TYPES)),
+        )
     existing = {(o.lab, o.effective, o.value, o.unit) for o in observations(db, patient.id)}
     errors: list[InvalidInputError] = []
     counts: dict[str, Any] = {"observations": 0, "medications": 0, "duplicates": 0, "skipped": {}}
-    own = f"Patient/patient-{patient.id}"
+    own = _own_references(bundle, patient)
     for index, entry in enumerate(bundle.entry or []):
         where = f"entry[{index}].resource"
         resource = entry.resource
@@ -390,7 +437,15 @@ def import_bundle(
                     raise InvalidInputError(
                         field=f"{where}.valueQuantity", value=None, allowed="a value with its unit"
                     )
+                if quantity.comparator is not None:
+                    raise InvalidInputError(
+                        field=f"{where}.valueQuantity.comparator",
+                        value=quantity.comparator,
+                        allowed="an exact value (a result reported as below or above a limit is "
+                        "not stored as if it were the limit)",
+                    )
                 unit = quantity.code if quantity.system == UCUM and quantity.code else quantity.unit
+                _check_units_agree(lab, quantity.unit, unit, where)
                 when = _effective(resource, where)
                 stored = add_observation(
                     db,
@@ -413,6 +468,19 @@ def import_bundle(
                     counts["observations"] += 1
             elif isinstance(resource, MedicationStatement):
                 _check_subject(resource, own, where)
+                status = str(resource.status)
+                if status not in _MEDICATION_CURRENT | _MEDICATION_ENDED:
+                    _skip(
+                        counts, f"MedicationStatement with status {status} (not a medicine taken)"
+                    )
+                    continue
+                ended = resource.effectivePeriod.end if resource.effectivePeriod else None
+                if status in _MEDICATION_ENDED and ended is None:
+                    raise InvalidInputError(
+                        field=f"{where}.effectivePeriod.end",
+                        value=None,
+                        allowed=f"the day a {status} medicine ended (else it would count as taken)",
+                    )
                 concept = resource.medicationCodeableConcept
                 name = None
                 if concept is not None:
@@ -465,12 +533,49 @@ def _as_date(value: Any) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _check_subject(resource: Any, own: str, where: str) -> None:
+def _own_references(bundle: Bundle, patient: Patient) -> frozenset[str]:
+    """References that mean this patient.
+
+    Its mgir references, and a Patient in the Bundle that carries its identifier (by the entry's
+    full URL or ``Patient/ID``).
+    """
+    own = {f"Patient/patient-{patient.id}", _urn(patient, "Patient", f"patient-{patient.id}")}
+    for entry in bundle.entry or []:
+        resource = entry.resource
+        if isinstance(resource, FhirPatient) and any(
+            i.value == patient.identifier for i in resource.identifier or []
+        ):
+            if entry.fullUrl:
+                own.add(str(entry.fullUrl))
+            if resource.id:
+                own.add(f"Patient/{resource.id}")
+    return frozenset(own)
+
+
+def _check_subject(resource: Any, own: frozenset[str], where: str) -> None:
     subject = getattr(resource, "subject", None)
     reference = getattr(subject, "reference", None) if subject is not None else None
-    if reference and reference.startswith("Patient/patient-") and reference != own:
+    if reference and reference not in own:
         raise InvalidInputError(
             field=f"{where}.subject.reference",
             value=reference,
-            allowed=f"this patient ({own}) or no mgir reference",
+            allowed="no subject, this patient's reference, or a Patient in the Bundle with "
+            "this patient's identifier",
+        )
+
+
+def _check_units_agree(lab: str, shown: str | None, coded: str | None, where: str) -> None:
+    # A quantity whose human-readable unit and UCUM code disagree is ambiguous: refuse it.
+    if not shown or not coded or shown == coded:
+        return
+    item = analyte(lab)
+    try:
+        readable = normalise_unit(item, shown)
+    except InvalidInputError:
+        return  # free text that is not a unit: the code decides
+    if readable != normalise_unit(item, coded):
+        raise InvalidInputError(
+            field=f"{where}.valueQuantity.unit",
+            value=shown,
+            allowed=f"the unit its code says ({coded}); they disagree",
         )

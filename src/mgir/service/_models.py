@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import Path
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+)
 
 __all__ = [
     "CareTeamIn",
     "DietIn",
+    "EnteredInErrorIn",
     "LoginIn",
     "MedicationIn",
     "MemberIn",
@@ -20,11 +30,34 @@ __all__ = [
     "PasswordResetIn",
     "PatientIn",
     "PlanIn",
+    "StopIn",
     "TokenOut",
     "UserIn",
 ]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+#: A record id in a path or a body (bounded: the databases' integer columns are 32-bit or more).
+RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+#: A record id in a URL path.
+PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+#: A number given as a JSON number (``true`` is not 1, ``"2"`` is not 2).
+Number = Annotated[StrictInt | StrictFloat, Field(allow_inf_nan=False)]
+_EARLIEST = date(1900, 1, 1)
+
+
+def _not_in_future(value: date) -> date:
+    # Today is the local date of the server; a day of slack covers clinics east of it.
+    if value > date.today() + timedelta(days=1):
+        msg = f"a date on or before today ({date.today()}); a result cannot come from the future"
+        raise ValueError(msg)
+    if value < _EARLIEST:
+        msg = f"a date on or after {_EARLIEST}"
+        raise ValueError(msg)
+    return value
+
+
+#: A date that has happened (1900 to today).
+PastDate = Annotated[date, AfterValidator(_not_in_future)]
 Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
@@ -54,7 +87,7 @@ class UserIn(_In):
     display_name: Text
     role: Literal["admin", "clinician", "dietitian", "patient"]
     password: Annotated[str, StringConstraints(min_length=12, max_length=128)]
-    patient_id: int | None = Field(default=None, ge=1)
+    patient_id: RecordId | None = None
 
 
 class PasswordChangeIn(_In):
@@ -79,16 +112,16 @@ class CareTeamIn(_In):
 class MemberIn(_In):
     """An account to put on a care team."""
 
-    user_id: int = Field(ge=1)
+    user_id: RecordId
 
 
 class PatientIn(_In):
     """A new patient record (the ``[person]`` table of a person file)."""
 
-    care_team_id: int = Field(ge=1)
+    care_team_id: RecordId
     identifier: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
     name: Text
-    birth_date: date
+    birth_date: PastDate
     sex: Literal["female", "male"]
     pregnant: bool = False
     lactating: bool = False
@@ -116,17 +149,17 @@ class ObservationIn(_In):
     """A lab result: a canonical lab name or LOINC code, the value, its unit (UCUM accepted)."""
 
     lab: Annotated[str, StringConstraints(min_length=1, max_length=50)]
-    value: float = Field(allow_inf_nan=False)
+    value: Number
     unit: Annotated[str, StringConstraints(min_length=1, max_length=30)]
-    effective: date
+    effective: PastDate
 
 
 class DietIn(_In):
     """One food eaten on one day: a USDA SR28 NDB number or an unambiguous description."""
 
-    day: date
+    day: PastDate
     food: Text
-    amount: float = Field(gt=0, le=10_000, allow_inf_nan=False)
+    amount: Annotated[Number, Field(gt=0, le=10_000)]
     unit: Annotated[str, StringConstraints(min_length=1, max_length=30)]
 
 
@@ -135,7 +168,7 @@ class MedicationIn(_In):
 
     name: Text
     times: list[Clock] = Field(default_factory=list, max_length=8)
-    start_date: date | None = None
+    start_date: PastDate | None = None
     end_date: date | None = None
 
 
@@ -155,6 +188,18 @@ class PlanIn(_In):
     requested_salt: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
     ul_basis: Literal["iom", "eu"] = "iom"
     overrides: list[OverrideIn] = Field(default_factory=list, max_length=2)
+
+
+class EnteredInErrorIn(_In):
+    """Why a record is withdrawn (it is kept, marked, with who and when)."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class StopIn(_In):
+    """The last day a medicine was taken."""
+
+    end_date: PastDate
 
 
 class MessageIn(_In):

@@ -40,7 +40,7 @@ from mgir.service._auth import LoginError, hash_password, log_in, open_session, 
 from mgir.service._charts import Band, trend_svg
 from mgir.service._clinic import dated_values, follow_up, refresh_summary, stored_evaluation
 from mgir.service._deps import COOKIE_NAME, Access, CommittingRoute, Context, authorize
-from mgir.service._models import PlanIn
+from mgir.service._models import PathId, PlanIn
 from mgir.storage import (
     CareTeam,
     Patient,
@@ -338,7 +338,7 @@ def _plan_view(plan: Plan | None) -> dict[str, Any] | None:
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(
-    ctx: Reader, patient_id: int, error: str | None = None, note: str | None = None
+    ctx: Reader, patient_id: PathId, error: str | None = None, note: str | None = None
 ) -> Response:
     """The patient page (a patient sees their own view, in plain language)."""
     patient = ctx.record
@@ -386,7 +386,7 @@ def patient_page(
 
 
 @router.get("/patients/{patient_id}/trend/{output}", response_class=HTMLResponse)
-def trend(ctx: Reader, patient_id: int, output: str, unit: str | None = None) -> Response:
+def trend(ctx: Reader, patient_id: PathId, output: str, unit: str | None = None) -> Response:
     """One trend chart (the htmx unit toggle swaps it in)."""
     if output not in TRENDS:
         raise HTTPException(404, f"no trend {output!r}; allowed: {', '.join(TRENDS)}")
@@ -400,7 +400,7 @@ def trend(ctx: Reader, patient_id: int, output: str, unit: str | None = None) ->
 
 
 @router.get("/patients/{patient_id}/plans/{plan_id}/report", response_class=HTMLResponse)
-def plan_report(ctx: Reader, patient_id: int, plan_id: int) -> Response:
+def plan_report(ctx: Reader, patient_id: PathId, plan_id: PathId) -> Response:
     """The plan version's full report (the same page as ``mgir report``)."""
     plan = ctx.db.get(Plan, plan_id)
     if (
@@ -420,7 +420,7 @@ def plan_report(ctx: Reader, patient_id: int, plan_id: int) -> Response:
 @router.post("/patients/{patient_id}/labs")
 def add_lab(
     ctx: Writer,
-    patient_id: int,
+    patient_id: PathId,
     lab: Annotated[str, Form(max_length=50)],
     value: Annotated[float, Form()],
     unit: Annotated[str, Form(max_length=30)],
@@ -446,7 +446,7 @@ def add_lab(
 
 
 @router.post("/patients/{patient_id}/import")
-async def import_bundle(ctx: Writer, patient_id: int, bundle: UploadFile) -> Response:
+async def import_bundle(ctx: Writer, patient_id: PathId, bundle: UploadFile) -> Response:
     """Import a FHIR lab Bundle uploaded as a file."""
     path = f"/patients/{ctx.record.id}"
     raw = await bundle.read(5_000_001)
@@ -474,7 +474,7 @@ async def import_bundle(ctx: Writer, patient_id: int, bundle: UploadFile) -> Res
 @router.post("/patients/{patient_id}/plans")
 def make_draft(
     ctx: Writer,
-    patient_id: int,
+    patient_id: PathId,
     supplement_requested: Annotated[bool, Form()] = False,
     weeks: Annotated[float, Form(ge=1, le=104)] = 16.0,
 ) -> Response:
@@ -491,7 +491,7 @@ def make_draft(
 
 
 @router.post("/patients/{patient_id}/plans/{plan_id}/sign")
-def sign(ctx: Signer, patient_id: int, plan_id: int) -> Response:
+def sign(ctx: Signer, patient_id: PathId, plan_id: PathId) -> Response:
     """Sign a draft."""
     path = f"/patients/{ctx.record.id}"
     plan = ctx.db.get(Plan, plan_id)
@@ -500,7 +500,7 @@ def sign(ctx: Signer, patient_id: int, plan_id: int) -> Response:
     if plan.status == "signed":
         return _back(path, error=f"Version {plan.version} is already signed.")
     changed = ctx.record.summarised_at
-    if changed is not None and changed > plan.created_at:
+    if changed is not None and changed > plan.evaluated_at:
         return _back(
             path,
             error="The record changed after this draft was made: make a new "
@@ -512,7 +512,7 @@ def sign(ctx: Signer, patient_id: int, plan_id: int) -> Response:
 
 @router.post("/patients/{patient_id}/messages")
 def post_message(
-    ctx: Messenger, patient_id: int, body: Annotated[str, Form(max_length=5000)]
+    ctx: Messenger, patient_id: PathId, body: Annotated[str, Form(max_length=5000)]
 ) -> Response:
     """Post to the thread (htmx swaps the thread in place; without JavaScript, a redirect)."""
     try:
@@ -592,7 +592,7 @@ def admin_create_user(
 
 @router.post("/admin/users/{user_id}/password")
 def admin_reset_password(
-    ctx: Admin, user_id: int, password: Annotated[str, Form(max_length=128)]
+    ctx: Admin, user_id: PathId, password: Annotated[str, Form(max_length=128)]
 ) -> Response:
     """Reset a password and unlock the account."""
     user = ctx.db.get(User, user_id)

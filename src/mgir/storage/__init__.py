@@ -29,6 +29,7 @@ from mgir.storage._repositories import add_user as add_user
 from mgir.storage._repositories import audit as audit
 from mgir.storage._repositories import audit_entries as audit_entries
 from mgir.storage._repositories import diet_entries as diet_entries
+from mgir.storage._repositories import mark_entered_in_error as mark_entered_in_error
 from mgir.storage._repositories import medications as medications
 from mgir.storage._repositories import messages as messages
 from mgir.storage._repositories import observations as observations
@@ -88,6 +89,7 @@ __all__ = [
     "diet_entries",
     "downgrade",
     "head_revision",
+    "mark_entered_in_error",
     "medications",
     "messages",
     "observations",

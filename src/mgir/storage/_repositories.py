@@ -47,6 +47,7 @@ __all__ = [
     "audit",
     "audit_entries",
     "diet_entries",
+    "mark_entered_in_error",
     "medications",
     "messages",
     "observations",
@@ -301,9 +302,16 @@ def add_observation(
     return observation
 
 
-def observations(session: Session, patient_id: int, lab: str | None = None) -> list[Observation]:
-    """The patient's lab results, oldest first (optionally one lab)."""
+def observations(
+    session: Session, patient_id: int, lab: str | None = None, *, in_error: bool = False
+) -> list[Observation]:
+    """The patient's lab results, oldest first (optionally one lab).
+
+    Results marked entered in error are left out unless ``in_error``.
+    """
     query = select(Observation).where(Observation.patient_id == patient_id)
+    if not in_error:
+        query = query.where(Observation.entered_in_error.is_(None))
     if lab is not None:
         query = query.where(Observation.lab == lab)
     return list(session.scalars(query.order_by(Observation.effective, Observation.id)))
@@ -334,9 +342,23 @@ def add_diet_entry(
 
 
 def diet_entries(session: Session, patient_id: int) -> list[DietEntry]:
-    """The patient's food diary, oldest first."""
-    query = select(DietEntry).where(DietEntry.patient_id == patient_id)
+    """The patient's food diary, oldest first (entries marked entered in error left out)."""
+    query = select(DietEntry).where(
+        DietEntry.patient_id == patient_id, DietEntry.entered_in_error.is_(None)
+    )
     return list(session.scalars(query.order_by(DietEntry.day, DietEntry.id)))
+
+
+def mark_entered_in_error(
+    session: Session, record: Observation | DietEntry, *, by: str, reason: str
+) -> None:
+    """Mark a lab result or diary entry as recorded in error (kept, with who, when and why)."""
+    if record.entered_in_error is not None:
+        raise InvalidInputError(
+            field="id", value=record.id, allowed="a record not already marked entered in error"
+        )
+    record.entered_in_error = f"{utc_now():%Y-%m-%d %H:%M} UTC by {by}: {reason}"
+    session.flush()
 
 
 # ----------------------------------------------------------------------------- plans
@@ -393,6 +415,7 @@ def update_draft(
         raise SignedPlanError(msg)
     plan.inputs = inputs
     plan.evaluation = evaluation
+    plan.evaluated_at = utc_now()
     for existing in list(plan.overrides):
         session.delete(existing)
     session.flush()

@@ -203,6 +203,8 @@ class Observation(Base):
     source: Mapped[str] = mapped_column(String(30), default="manual")
     recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # A result recorded in error is kept, marked (FHIR's "entered-in-error"), with who, when, why.
+    entered_in_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class DietEntry(Base):
@@ -220,6 +222,7 @@ class DietEntry(Base):
     amount_unit: Mapped[str] = mapped_column(String(30))
     recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    entered_in_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Plan(Base):
@@ -241,6 +244,8 @@ class Plan(Base):
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # When the evaluation was (re)made: a draft made before the record last changed is stale.
+    evaluated_at: Mapped[datetime] = mapped_column(default=utc_now)
     signed_at: Mapped[datetime | None] = mapped_column(default=None)
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     starts_on: Mapped[date | None] = mapped_column(Date, default=None)

@@ -120,6 +120,7 @@ def upgrade() -> None:
         sa.Column("amount_unit", sa.String(length=30), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
+        sa.Column("entered_in_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["patient_id"],
             ["patients.id"],
@@ -195,6 +196,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=30), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
+        sa.Column("entered_in_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["patient_id"],
             ["patients.id"],
@@ -221,6 +223,7 @@ def upgrade() -> None:
         sa.Column("evaluation", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("signed_by", sa.Integer(), nullable=True),
         sa.Column("starts_on", sa.Date(), nullable=True),
