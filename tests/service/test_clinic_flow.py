@@ -203,7 +203,7 @@ def test_follow_up_compares_later_labs_with_the_projection_made_at_signing(clien
     assert signed_on == TODAY - timedelta(days=180)
     serum = next(o for o in follow["projection"] if o["output"] == "serum_magnesium")
     assert serum["dates"][0] == signed_on.isoformat()
-    assert len(serum["observed"]) == 2 and serum["inside"] == [True, True]
+    assert len(serum["observed"]) == 2 and serum["position"] == ["inside", "inside"]
     due = {d["lab"]: d for d in follow["labs_due"]}
     assert due["serum_magnesium"]["state"] == "done"
     assert due["serum_magnesium"]["done_on"] == (signed_on + timedelta(days=84)).isoformat()
@@ -211,7 +211,7 @@ def test_follow_up_compares_later_labs_with_the_projection_made_at_signing(clien
     john = clinic.ids["John Carter"]
     other = client.get(f"/api/patients/{john}/follow-up", headers=token(client, "dr.rivera")).json()
     serum = next(o for o in other["projection"] if o["output"] == "serum_magnesium")
-    assert serum["inside"] == [False, False]
+    assert serum["position"] == ["below", "below"]
     dates = [date.fromisoformat(d) for d in serum["dates"]]
     for result in serum["observed"]:
         on = date.fromisoformat(result["on"])

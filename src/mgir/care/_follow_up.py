@@ -8,12 +8,14 @@ Pure functions of an evaluation and dated lab values; the clinic service stores 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Literal
 
 from mgir._records import Record
 from mgir.care._evaluate import Evaluation
+from mgir.reference import lab_variability
 
 __all__ = [
     "DatedValue",
@@ -64,9 +66,13 @@ class Flag(Record):
 class ProjectionOverlay(Record):
     """One projected output of the plan's arm, on calendar dates, with the labs measured later.
 
-    ``low``/``central``/``high`` are the projection band (canonical ``unit``) on ``dates``;
-    ``observed`` are the results from the signing date on; ``inside`` says for each whether it
-    lies within the band of its date (``None`` when it falls outside the projected period).
+    ``low``/``central``/``high`` are the projection band (canonical ``unit``) on ``dates``: the
+    spread of the model's parameters, not of measurement. ``observed`` are the results from the
+    signing date on; ``position`` says for each whether it lies ``below``, ``inside`` or
+    ``above`` the band of its date widened by the lab's measurement variation
+    (``tolerance_percent``: 1.96 × the within-person and analytical CVs combined, from
+    ``lab_variability.csv`` with ``tolerance_source``; ``None`` where the table has no row, and
+    then the band alone is the test), or ``None`` after the projected period.
     """
 
     output: str
@@ -77,7 +83,9 @@ class ProjectionOverlay(Record):
     central: tuple[float, ...]
     high: tuple[float, ...]
     observed: tuple[DatedValue, ...]
-    inside: tuple[bool | None, ...]
+    position: tuple[Literal["below", "inside", "above"] | None, ...]
+    tolerance_percent: float | None
+    tolerance_source: str | None
 
 
 def _first_result(results: Sequence[DatedValue], lab: str, start: date) -> date | None:
@@ -168,14 +176,26 @@ def projection_overlay(
         observed = tuple(
             sorted((r for r in results if r.lab == lab_names and r.on >= signed_on), key=_on)
         )
-        inside: list[bool | None] = []
+        variation = lab_variability(name)
+        tolerance = (
+            None
+            if variation is None
+            else 1.96 * math.hypot(variation.cvi_percent, variation.cva_percent)
+        )
+        position: list[Literal["below", "inside", "above"] | None] = []
         for result in observed:
             offset = (result.on - signed_on).days
             if offset > days[-1]:
-                inside.append(None)
+                position.append(None)
                 continue
             index = min(range(len(days)), key=lambda i: abs(days[i] - offset))
-            inside.append(series.low[index] <= result.value <= series.high[index])
+            widen = 1.0 + (tolerance or 0.0) / 100.0
+            if result.value < series.low[index] / widen:
+                position.append("below")
+            elif result.value > series.high[index] * widen:
+                position.append("above")
+            else:
+                position.append("inside")
         overlays.append(
             ProjectionOverlay(
                 output=name,
@@ -186,7 +206,9 @@ def projection_overlay(
                 central=series.central,
                 high=series.high,
                 observed=observed,
-                inside=tuple(inside),
+                position=tuple(position),
+                tolerance_percent=tolerance,
+                tolerance_source=";".join(variation.source_keys) if variation else None,
             )
         )
     return tuple(overlays)

@@ -309,7 +309,8 @@ def _series(record: _Record, name: str, unit: str | None) -> dict[str, Any]:
         "points": points,
         "band": band,
         "plan": plan,
-        "inside": overlay.inside if overlay else (),
+        "position": overlay.position if overlay else (),
+        "tolerance": overlay.tolerance_percent if overlay else None,
     }
 
 
