@@ -290,7 +290,7 @@ def test_clinician_imports_labs_signs_a_plan_and_reads_the_trends(
     assert plan.locator(".flag-signed").inner_text() == "signed"
     assert plan.get_by_role("button", name=re.compile("^Sign version")).count() == 0
     plan_heading = plan.locator("p", has_text="Version 1").inner_text()
-    assert f"starts {date.today().isoformat()}" in plan_heading, plan_heading
+    assert f"starting {date.today().isoformat()}" in plan_heading, plan_heading
 
     # The magnesium trend now has the projection band and the results (the import among them).
     chart = page.locator("#trend-serum_magnesium svg.chart")
