@@ -207,6 +207,25 @@ def _missing(person: Person, *names: str) -> list[str]:
     return [name for name in names if name not in person.labs]
 
 
+def _apart(person: Person, *names: str) -> list[str]:
+    """Why the newest values of ``names`` cannot be combined: sampled on different days.
+
+    An index of several labs (HOMA, QUICKI, TyG, FAI, FE_Mg) describes one sample; the newest
+    value of each may come from different visits. Empty when they share a day, or when any of
+    them is undated (a person file may give no dates).
+    """
+    newest: dict[str, dt.date] = {}
+    for name in names:
+        dates = [v.date for v in person.lab_history if v.name == name]
+        if not dates or any(d is None for d in dates):
+            return []
+        newest[name] = max(d for d in dates if d is not None)
+    if len(set(newest.values())) <= 1:
+        return []
+    shown = ", ".join(f"{name} of {day}" for name, day in newest.items())
+    return [f"{' and '.join(names)} sampled on one day (the newest are {shown})"]
+
+
 def _lacks(name: str, unit: str, missing: list[str], refs: tuple[str, ...]) -> CalculatorResult:
     reason = "needs " + " and ".join(missing)
     if name in ("homa_ir", "quicki", "tyg", "matsuda"):
@@ -261,7 +280,9 @@ def _apply_caveats(
 
 def _indices(person: Person, homa_ir_cutoff: str | None) -> dict[str, CalculatorResult]:
     out: dict[str, CalculatorResult] = {}
-    missing = _missing(person, "fasting_glucose", "fasting_insulin")
+    missing = _missing(person, "fasting_glucose", "fasting_insulin") or _apart(
+        person, "fasting_glucose", "fasting_insulin"
+    )
     if missing:
         out["homa_ir"] = _lacks("homa_ir", "1", missing, ("matthews1985",))
         out["homa_beta"] = _lacks("homa_beta", "%", missing, ("matthews1985",))
@@ -273,7 +294,9 @@ def _indices(person: Person, homa_ir_cutoff: str | None) -> dict[str, Calculator
         )
         out["homa_beta"] = calc.homa_beta(fasting_glucose=glucose, fasting_insulin=insulin)
         out["quicki"] = calc.quicki(fasting_glucose=glucose, fasting_insulin=insulin)
-    missing = _missing(person, "fasting_glucose", "triglycerides")
+    missing = _missing(person, "fasting_glucose", "triglycerides") or _apart(
+        person, "fasting_glucose", "triglycerides"
+    )
     out["tyg"] = (
         _lacks("tyg", "1", missing, ("simental_mendia2008",))
         if missing
@@ -289,7 +312,9 @@ def _indices(person: Person, homa_ir_cutoff: str | None) -> dict[str, Calculator
         )
     else:
         out["matsuda"] = _lacks("matsuda", "1", ["an OGTT series ([[ogtt]])"], ("matsuda1999",))
-    missing = _missing(person, "total_testosterone", "shbg")
+    missing = _missing(person, "total_testosterone", "shbg") or _apart(
+        person, "total_testosterone", "shbg"
+    )
     out["free_androgen_index"] = (
         _lacks("free_androgen_index", "%", missing, ("vermeulen1999",))
         if missing
@@ -332,7 +357,7 @@ def _egfr(person: Person) -> CalculatorResult:
 
 def _kidney(person: Person) -> KidneyFunction:
     needed = ("urine_magnesium", "serum_magnesium", "urine_creatinine", "creatinine")
-    missing = _missing(person, *needed)
+    missing = _missing(person, *needed) or _apart(person, *needed)
     fe = (
         CalculatorResult.not_computed(
             "fe_magnesium", "%", "needs " + " and ".join(missing), ("tucker2020",)
