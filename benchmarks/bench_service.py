@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -58,8 +59,6 @@ end
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -85,8 +84,15 @@ def _drop(handle: object) -> None:
 
 
 def _wrk(url: str, token: str, seconds: int, connections: int, script: Path | None) -> dict:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-               "-H", f"Authorization: Bearer {token}"]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-H",
+        f"Authorization: Bearer {token}",
+    ]
     if script is not None:
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -99,8 +105,12 @@ def _wrk(url: str, token: str, seconds: int, connections: int, script: Path | No
 
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"requests_per_s": rate, "p50_ms": latency_ms("50"), "p99_ms": latency_ms("99"),
-            "non_2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "requests_per_s": rate,
+        "p50_ms": latency_ms("50"),
+        "p99_ms": latency_ms("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def run(backend: str, seconds: int, connections: int) -> dict:
@@ -116,9 +126,22 @@ def run(backend: str, seconds: int, connections: int) -> dict:
         port = _free_port()
         env = {**os.environ, "MGIR_DATABASE_URL": url}
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "mgir.service._app:app_from_environment",
-             "--factory", "--port", str(port), "--workers", "2", "--log-level", "warning",
-             "--no-access-log"], env=env)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "mgir.service._app:app_from_environment",
+                "--factory",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
@@ -126,25 +149,39 @@ def run(backend: str, seconds: int, connections: int) -> dict:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        token = httpx.post(base + "/api/token", json={"username": "dr.rivera",
-                                                      "password": DEMO_PASSWORD}).json()["access_token"]
+        token = httpx.post(
+            base + "/api/token", json={"username": "dr.rivera", "password": DEMO_PASSWORD}
+        ).json()["access_token"]
         patient = ids["Maria López"]
         for path in (f"/api/patients/{patient}", f"/patients/{patient}"):  # warm both workers
             for _ in range(20):
                 httpx.get(base + path, headers={"Authorization": f"Bearer {token}"})
         for _ in range(10):  # and the write path (first evaluations import and load tables)
-            httpx.post(f"{base}/api/patients/{ids['Sam Patel']}/observations",
-                       headers={"Authorization": f"Bearer {token}"},
-                       json={"lab": "serum_magnesium", "value": 0.8, "unit": "mmol/L",
-                             "effective": "2026-11-01"})
+            httpx.post(
+                f"{base}/api/patients/{ids['Sam Patel']}/observations",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "lab": "serum_magnesium",
+                    "value": 0.8,
+                    "unit": "mmol/L",
+                    "effective": "2026-11-01",
+                },
+            )
         script = folder / "write.lua"
         script.write_text(_WRITE_LUA)
         return {
             "backend": backend,
-            "read_record": _wrk(f"{base}/api/patients/{patient}", token, seconds, connections, None),
+            "read_record": _wrk(
+                f"{base}/api/patients/{patient}", token, seconds, connections, None
+            ),
             "read_page": _wrk(f"{base}/patients/{patient}", token, seconds, connections, None),
-            "write_lab": _wrk(f"{base}/api/patients/{ids['Sam Patel']}/observations", token,
-                              seconds, connections, script),
+            "write_lab": _wrk(
+                f"{base}/api/patients/{ids['Sam Patel']}/observations",
+                token,
+                seconds,
+                connections,
+                script,
+            ),
         }
     finally:
         if process is not None:
@@ -163,14 +200,18 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     results = [run(b, args.seconds, args.connections) for b in args.backends.split(",")]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print("| backend | operation | requests/s | p50 ms | p99 ms | non-2xx |")
     print("|---|---|---:|---:|---:|---:|")
     for result in results:
         for operation in ("read_record", "read_page", "write_lab"):
             r = result[operation]
-            print(f"| {result['backend']} | {operation} | {r['requests_per_s']:.0f} | "
-                  f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} |")
+            print(
+                f"| {result['backend']} | {operation} | {r['requests_per_s']:.0f} | "
+                f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} |"
+            )
     print(json.dumps(results))
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from sqlalchemy import select
 
 from mgir.care import CareOptions, Override
@@ -25,7 +25,19 @@ from mgir.service._auth import (
     revoke,
 )
 from mgir.service._clinic import evaluate_patient, follow_up, refresh_summary
-from mgir.service._deps import Access, CommittingRoute, Context, authorize
+from mgir.service._deps import (
+    Admin,
+    Anyone,
+    CommittingRoute,
+    Context,
+    Diarist,
+    Messenger,
+    Public,
+    Reader,
+    Signer,
+    Staff,
+    Writer,
+)
 from mgir.service._models import (
     CareTeamIn,
     DietIn,
@@ -81,15 +93,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=CommittingRoute)
 
-Public = Annotated[Context, Depends(authorize(Access.PUBLIC), scope="function")]
-Anyone = Annotated[Context, Depends(authorize(Access.AUTHENTICATED), scope="function")]
-Admin = Annotated[Context, Depends(authorize(Access.ADMIN), scope="function")]
-Staff = Annotated[Context, Depends(authorize(Access.STAFF), scope="function")]
-Reader = Annotated[Context, Depends(authorize(Access.PATIENT_READ), scope="function")]
-Writer = Annotated[Context, Depends(authorize(Access.PATIENT_WRITE), scope="function")]
-Diarist = Annotated[Context, Depends(authorize(Access.PATIENT_DIARY), scope="function")]
-Messenger = Annotated[Context, Depends(authorize(Access.PATIENT_MESSAGE), scope="function")]
-Signer = Annotated[Context, Depends(authorize(Access.PLAN_SIGN), scope="function")]
 
 _PATIENT_FIELDS = (
     "id",
@@ -462,12 +465,21 @@ def withdraw_observation(
     ctx: Writer, patient_id: PathId, observation_id: PathId, body: EnteredInErrorIn
 ) -> dict[str, Any]:
     """Mark a result as entered in error: kept (with who, when, why), no longer read."""
-    found = ctx.db.get(Observation, observation_id)
-    if found is None or found.patient_id != ctx.record.id:
-        raise HTTPException(404, f"observation {observation_id} not found for this patient")
+    found = _own(ctx, Observation, observation_id, "observation")
     mark_entered_in_error(ctx.db, found, by=_who(ctx), reason=body.reason)
     refresh_summary(ctx.db, ctx.record)
     return {**row(found, *_OBSERVATION_FIELDS), "entered_in_error": found.entered_in_error}
+
+
+_Row = TypeVar("_Row", Observation, DietEntry, Medication)
+
+
+def _own(ctx: Context, kind: type[_Row], row_id: int, name: str) -> _Row:
+    """A record of the route's patient (404 for another patient's: its existence is not shown)."""
+    found = ctx.db.get(kind, row_id)
+    if found is None or found.patient_id != ctx.record.id:
+        raise HTTPException(404, f"{name} {row_id} not found for this patient")
+    return found
 
 
 def _who(ctx: Context) -> str:
@@ -522,9 +534,7 @@ def withdraw_diet(
     ctx: Diarist, patient_id: PathId, entry_id: PathId, body: EnteredInErrorIn
 ) -> dict[str, Any]:
     """Mark a diary entry as entered in error: kept, no longer counted."""
-    found = ctx.db.get(DietEntry, entry_id)
-    if found is None or found.patient_id != ctx.record.id:
-        raise HTTPException(404, f"diary entry {entry_id} not found for this patient")
+    found = _own(ctx, DietEntry, entry_id, "diary entry")
     mark_entered_in_error(ctx.db, found, by=_who(ctx), reason=body.reason)
     refresh_summary(ctx.db, ctx.record)
     return {"id": found.id, "entered_in_error": found.entered_in_error}
@@ -567,9 +577,7 @@ def stop_medication(
     ctx: Writer, patient_id: PathId, medication_id: PathId, body: StopIn
 ) -> dict[str, Any]:
     """Set the last day a medicine was taken (from the next day on it no longer counts)."""
-    found = ctx.db.get(Medication, medication_id)
-    if found is None or found.patient_id != ctx.record.id:
-        raise HTTPException(404, f"medicine {medication_id} not found for this patient")
+    found = _own(ctx, Medication, medication_id, "medicine")
     if found.start_date is not None and body.end_date < found.start_date:
         raise HTTPException(
             422,

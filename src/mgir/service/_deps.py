@@ -310,3 +310,15 @@ def _begin(context: Context) -> None:
 
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
+
+
+# The route parameters of each access level (one definition for the API and the pages).
+Public = Annotated[Context, Depends(authorize(Access.PUBLIC), scope="function")]
+Anyone = Annotated[Context, Depends(authorize(Access.AUTHENTICATED), scope="function")]
+Admin = Annotated[Context, Depends(authorize(Access.ADMIN), scope="function")]
+Staff = Annotated[Context, Depends(authorize(Access.STAFF), scope="function")]
+Reader = Annotated[Context, Depends(authorize(Access.PATIENT_READ), scope="function")]
+Writer = Annotated[Context, Depends(authorize(Access.PATIENT_WRITE), scope="function")]
+Diarist = Annotated[Context, Depends(authorize(Access.PATIENT_DIARY), scope="function")]
+Messenger = Annotated[Context, Depends(authorize(Access.PATIENT_MESSAGE), scope="function")]
+Signer = Annotated[Context, Depends(authorize(Access.PLAN_SIGN), scope="function")]

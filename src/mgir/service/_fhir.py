@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 from fhir.resources.R4B.bundle import Bundle
@@ -39,6 +39,8 @@ from mgir.storage import (
     plans,
 )
 from mgir.units import analyte, analyte_names, normalise_unit, ucum
+
+_Resource = TypeVar("_Resource", bound=pydantic.BaseModel)
 
 __all__ = ["export_bundle", "import_bundle", "json_ready", "patient_fields"]
 
@@ -274,18 +276,23 @@ def _validation_errors(error: pydantic.ValidationError, prefix: str) -> InvalidI
     return InvalidInputErrors(found)
 
 
-def patient_fields(resource: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a patient record from a FHIR Patient resource."""
-    if not isinstance(resource, dict) or resource.get("resourceType") != "Patient":
+def _validated(model: type[_Resource], document: Any, kind: str) -> _Resource:
+    """A FHIR resource of ``kind`` read with fhir.resources; every problem named."""
+    if not isinstance(document, dict) or document.get("resourceType") != kind:
         raise InvalidInputError(
             field="resourceType",
-            value=resource.get("resourceType") if isinstance(resource, dict) else resource,
-            allowed="Patient",
+            value=document.get("resourceType") if isinstance(document, dict) else document,
+            allowed=kind,
         )
     try:
-        patient = FhirPatient.model_validate(resource)
+        return model.model_validate(document)
     except pydantic.ValidationError as error:
         raise _validation_errors(error, "") from None
+
+
+def patient_fields(resource: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a patient record from a FHIR Patient resource."""
+    patient = _validated(FhirPatient, resource, "Patient")
     errors = []
     identifier = next((i.value for i in patient.identifier or [] if i.value), None)
     if identifier is None:
@@ -394,16 +401,7 @@ def import_bundle(
         ``observations`` and ``medications`` stored, ``duplicates`` (labs already stored) and
         ``skipped`` (resource type → count, with the reason).
     """
-    if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
-        raise InvalidInputError(
-            field="resourceType",
-            value=document.get("resourceType") if isinstance(document, dict) else document,
-            allowed="Bundle",
-        )
-    try:
-        bundle = Bundle.model_validate(document)
-    except pydantic.ValidationError as error:
-        raise _validation_errors(error, "") from None
+    bundle = _validated(Bundle, document, "Bundle")
     if bundle.type not in _BUNDLE_TYPES:
         raise InvalidInputError(
             field="type",

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -39,7 +39,18 @@ from mgir.service import _fhir
 from mgir.service._auth import LoginError, hash_password, log_in, open_session, revoke
 from mgir.service._charts import Band, trend_svg
 from mgir.service._clinic import dated_values, follow_up, refresh_summary, stored_evaluation
-from mgir.service._deps import COOKIE_NAME, Access, CommittingRoute, Context, authorize
+from mgir.service._deps import (
+    COOKIE_NAME,
+    Admin,
+    Anyone,
+    CommittingRoute,
+    Context,
+    Messenger,
+    Public,
+    Reader,
+    Signer,
+    Writer,
+)
 from mgir.service._models import PathId, PlanIn
 from mgir.storage import (
     CareTeam,
@@ -79,13 +90,6 @@ _env.globals.update(
 _env.filters["words"] = plain_words
 templates = Jinja2Templates(env=_env)
 
-Public = Annotated[Context, Depends(authorize(Access.PUBLIC), scope="function")]
-Anyone = Annotated[Context, Depends(authorize(Access.AUTHENTICATED), scope="function")]
-Admin = Annotated[Context, Depends(authorize(Access.ADMIN), scope="function")]
-Reader = Annotated[Context, Depends(authorize(Access.PATIENT_READ), scope="function")]
-Writer = Annotated[Context, Depends(authorize(Access.PATIENT_WRITE), scope="function")]
-Messenger = Annotated[Context, Depends(authorize(Access.PATIENT_MESSAGE), scope="function")]
-Signer = Annotated[Context, Depends(authorize(Access.PLAN_SIGN), scope="function")]
 
 _LOGIN_CSRF = "mgir_login_csrf"
 # Spellings the unit toggle leaves out: the same number as a unit it offers.

@@ -391,6 +391,13 @@ def add_plan(
     )
     session.add(plan)
     session.flush()
+    _add_overrides(session, plan, overrides)
+    return plan
+
+
+def _add_overrides(
+    session: Session, plan: Plan, overrides: Sequence[tuple[str, str, int, str, datetime]]
+) -> None:
     for kind, reason, user_id, name, at in overrides:
         session.add(
             PlanOverride(
@@ -398,7 +405,6 @@ def add_plan(
             )
         )
     session.flush()
-    return plan
 
 
 def update_draft(
@@ -419,13 +425,7 @@ def update_draft(
     for existing in list(plan.overrides):
         session.delete(existing)
     session.flush()
-    for kind, reason, user_id, name, at in overrides:
-        session.add(
-            PlanOverride(
-                plan_id=plan.id, kind=kind, reason=reason, by_user_id=user_id, by_name=name, at=at
-            )
-        )
-    session.flush()
+    _add_overrides(session, plan, overrides)
     session.refresh(plan)
     return plan
 
