@@ -246,3 +246,18 @@ def test_a_body_over_the_limit_is_refused(client):
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413 and "MB" in response.json()["detail"]
+
+
+def test_an_admin_reset_ends_the_accounts_sessions(client):
+    old = token(client, "doc")
+    admin = token(client, "boss")
+    doc = next(u for u in client.get("/api/users", headers=admin).json() if u["username"] == "doc")
+    assert (
+        client.post(
+            f"/api/users/{doc['id']}/password",
+            headers=admin,
+            json={"password": "reset-password-77"},
+        ).status_code
+        == 200
+    )
+    assert client.get("/api/me", headers=old).status_code == 401

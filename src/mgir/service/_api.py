@@ -18,11 +18,13 @@ from mgir.care import CareOptions, Override
 from mgir.service import _fhir
 from mgir.service._auth import (
     LoginError,
-    check_password_rules,
     hash_password,
     log_in,
     open_session,
     revoke,
+)
+from mgir.service._auth import (
+    reset_password as reset_account_password,
 )
 from mgir.service._clinic import evaluate_patient, follow_up, refresh_summary
 from mgir.service._deps import (
@@ -250,15 +252,7 @@ def reset_password(ctx: Admin, user_id: PathId, body: PasswordResetIn) -> dict[s
     user = ctx.db.get(User, user_id)
     if user is None:
         raise HTTPException(404, f"user {user_id} not found")
-    check_password_rules(body.password)
-    user.password_hash = hash_password(body.password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.must_change_password = True
-    from mgir.storage import Session  # noqa: PLC0415
-
-    for session in ctx.db.scalars(select(Session).where(Session.user_id == user.id)):
-        session.revoked = True
+    reset_account_password(ctx.db, user, body.password)
     audit(
         ctx.db,
         user_id=ctx.user.user_id,

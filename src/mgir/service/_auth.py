@@ -37,6 +37,7 @@ __all__ = [
     "hash_password",
     "log_in",
     "open_session",
+    "reset_password",
     "resolve_token",
     "revoke",
 ]
@@ -202,6 +203,19 @@ def resolve_token(db: DbSession, token: str, kind: str) -> Actor | None:
         session_id=row.id,
         must_change_password=user.must_change_password,
     )
+
+
+def reset_password(db: DbSession, user: User, password: str) -> None:
+    """An admin's reset: a new password, the lockout cleared, every session and token ended.
+
+    The account is flagged to change the password (``must_change_password``).
+    """
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.must_change_password = True
+    for session in db.scalars(select(Session).where(Session.user_id == user.id)):
+        session.revoked = True
 
 
 def revoke(db: DbSession, session_id: int) -> None:

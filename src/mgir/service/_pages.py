@@ -36,7 +36,14 @@ from mgir.report import (
     unit_text,
 )
 from mgir.service import _fhir
-from mgir.service._auth import LoginError, hash_password, log_in, open_session, revoke
+from mgir.service._auth import (
+    LoginError,
+    hash_password,
+    log_in,
+    open_session,
+    reset_password,
+    revoke,
+)
 from mgir.service._charts import Band, trend_svg
 from mgir.service._clinic import dated_values, follow_up, refresh_summary, stored_evaluation
 from mgir.service._deps import (
@@ -604,12 +611,9 @@ def admin_reset_password(
     if user is None:
         raise HTTPException(404, f"user {user_id} not found")
     try:
-        user.password_hash = hash_password(password)
+        reset_password(ctx.db, user, password)
     except InvalidInputError as error:
         return _back("/admin", error=str(error))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.must_change_password = True
     audit(
         ctx.db,
         user_id=ctx.user.user_id,
