@@ -641,3 +641,29 @@ def test_the_panel_csv_cannot_carry_a_formula(client, doctor, team_id):
     names = [r["name"] for r in rows]
     assert '\'=HYPERLINK("http://evil","x")' in names
     assert not any(name.startswith("=") for name in names)
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "refused"),
+    [
+        (9999, "kg", True),
+        (6, "kg", True),
+        (4, "kg", False),
+        (200, "g", False),
+        (80, "cup", True),
+        (2, "cup, sliced", False),
+    ],
+)
+def test_a_diary_entry_holds_one_serving_not_a_unit_slip(
+    client, doctor, team_id, amount, unit, refused
+):
+    pid = _new_patient(client, doctor, team_id)
+    response = client.post(
+        f"/api/patients/{pid}/diet",
+        headers=doctor,
+        json={"day": TODAY.isoformat(), "food": "09040", "amount": amount, "unit": unit},
+    )
+    if refused:
+        assert response.status_code == 422 and "one food in one entry" in response.json()["detail"]
+    else:
+        assert response.status_code == 201, response.text

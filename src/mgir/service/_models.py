@@ -14,7 +14,10 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StringConstraints,
+    model_validator,
 )
+
+from mgir.units import ureg
 
 __all__ = [
     "CareTeamIn",
@@ -154,6 +157,11 @@ class ObservationIn(_In):
     effective: PastDate
 
 
+#: The most of one food one diary entry may hold (engineering bounds against unit slips).
+MAX_ENTRY_GRAMS = 5_000
+MAX_ENTRY_PORTIONS = 50
+
+
 class DietIn(_In):
     """One food eaten on one day: a USDA SR28 NDB number or an unambiguous description."""
 
@@ -161,6 +169,29 @@ class DietIn(_In):
     food: Text
     amount: Annotated[Number, Field(gt=0, le=10_000)]
     unit: Annotated[str, StringConstraints(min_length=1, max_length=30)]
+
+    @model_validator(mode="after")
+    def _one_serving_of_one_food(self) -> DietIn:
+        # An entry is what one person ate of one food on one day: a mass over 5 kg, or more
+        # than 50 household portions, is a typing or unit slip (it would also put the diary's
+        # intake outside what the model accepts, blocking every plan).
+        try:
+            grams = float(ureg.Quantity(self.amount, self.unit).to("g").magnitude)
+        except Exception:  # noqa: BLE001  (pint raises many kinds for text that is no unit)
+            grams = None  # not a mass unit: a portion, or text the food table will judge
+        if grams is not None and grams > MAX_ENTRY_GRAMS:
+            msg = (
+                f"amount: got {self.amount:g} {self.unit}; allowed: at most "
+                f"{MAX_ENTRY_GRAMS / 1000:g} kg of one food in one entry"
+            )
+            raise ValueError(msg)
+        if grams is None and self.amount > MAX_ENTRY_PORTIONS:
+            msg = (
+                f"amount: got {self.amount:g} {self.unit}; allowed: at most "
+                f"{MAX_ENTRY_PORTIONS} portions of one food in one entry"
+            )
+            raise ValueError(msg)
+        return self
 
 
 class MedicationIn(_In):
