@@ -225,3 +225,20 @@ def test_loinc_codes_go_by_unit_family(session, lab, unit, loinc):
         session, patient.id, lab=lab, value=value, unit=unit, effective=date(2026, 1, 5)
     )
     assert stored.loinc == loinc
+
+
+def test_a_draft_made_before_the_record_changed_cannot_be_signed(session):
+    patient = _patient(session)
+    user = storage.add_user(
+        session, username="doc", display_name="Doc", role="clinician", password_hash="x"
+    )
+    plan = storage.add_plan(session, patient.id, inputs={}, evaluation={}, created_by=user.id)
+    plan.evaluated_at -= timedelta(minutes=5)  # made five minutes ago ...
+    patient.summarised_at = plan.evaluated_at + timedelta(seconds=1)  # ... then a new lab
+    session.flush()
+    with pytest.raises(storage.SignedPlanError, match="record changed"):
+        storage.sign_plan(session, plan, user_id=user.id, starts_on=date(2026, 1, 1))
+    assert plan.status == "draft"
+    storage.update_draft(session, plan, inputs={}, evaluation={})  # remade: now it can be
+    storage.sign_plan(session, plan, user_id=user.id, starts_on=date(2026, 1, 1))
+    assert plan.status == "signed"

@@ -501,14 +501,9 @@ def create_diet(ctx: Diarist, patient_id: PathId, body: DietIn) -> dict[str, Any
         amount_unit=body.unit,
         recorded_by=ctx.user.user_id,
     )
-    _check_diary(ctx)
+    _check_record(ctx.db, ctx.record)
     refresh_summary(ctx.db, ctx.record)
     return row(entry, "id", "day", "food", "amount", "amount_unit")
-
-
-def _check_diary(ctx: Context) -> None:
-    # The pipeline reads the diary; a food or unit it cannot resolve is refused at entry.
-    _check_record(ctx.db, ctx.record)
 
 
 def _check_record(db: Any, patient: Patient) -> None:
@@ -559,7 +554,7 @@ def create_medication(ctx: Writer, patient_id: PathId, body: MedicationIn) -> di
         end_date=body.end_date,
         recorded_by=ctx.user.user_id,
     )
-    _check_diary(ctx)
+    _check_record(ctx.db, ctx.record)
     refresh_summary(ctx.db, ctx.record)
     return row(medication, "id", "name", "times", "start_date", "end_date")
 
@@ -682,15 +677,6 @@ def update_plan(ctx: Writer, patient_id: PathId, plan_id: PathId, body: PlanIn) 
 def sign(ctx: Signer, patient_id: PathId, plan_id: PathId) -> dict[str, Any]:
     """Sign a draft: it becomes immutable and starts today (its projection's day 0)."""
     plan = _find_plan(ctx, plan_id)
-    if plan.status == "signed":
-        raise HTTPException(409, f"plan version {plan.version} is already signed")
-    changed = ctx.record.summarised_at
-    if changed is not None and changed > plan.evaluated_at:
-        raise HTTPException(
-            409,
-            "the record changed after this draft was made; remake the draft "
-            "(PUT .../plans/{plan_id}) and review it before signing",
-        )
     sign_plan(ctx.db, plan, user_id=ctx.user.user_id, starts_on=date.today())
     return _plan(plan, full=False)
 
@@ -750,7 +736,7 @@ def import_fhir(
     """Import Observations and MedicationStatements; all or nothing, every error named."""
     del request
     counts = _fhir.import_bundle(ctx.db, ctx.record, bundle, recorded_by=ctx.user.user_id)
-    _check_diary(ctx)
+    _check_record(ctx.db, ctx.record)
     refresh_summary(ctx.db, ctx.record)
     return counts
 

@@ -130,22 +130,10 @@ class PatientIn(_In):
     lactating: bool = False
     weight_kg: float | None = Field(default=None, gt=0, le=500)
     height_cm: float | None = Field(default=None, gt=0, le=260)
-    conditions: list[
-        Literal[
-            "t2d",
-            "t1d",
-            "prediabetes",
-            "insulin_resistance",
-            "pcos",
-            "metabolic_syndrome",
-            "ckd",
-            "heart_block",
-            "myasthenia_gravis",
-            "bowel_obstruction",
-            "chronic_diarrhoea",
-            "alcohol_use_disorder",
-        ]
-    ] = Field(default_factory=list, max_length=12)
+    # Checked against the person file's list of conditions when the record is created.
+    conditions: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=12
+    )
 
 
 class ObservationIn(_In):

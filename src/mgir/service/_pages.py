@@ -63,6 +63,7 @@ from mgir.storage import (
     CareTeam,
     Patient,
     Plan,
+    SignedPlanError,
     User,
     add_member,
     add_message,
@@ -509,16 +510,10 @@ def sign(ctx: Signer, patient_id: PathId, plan_id: PathId) -> Response:
     plan = ctx.db.get(Plan, plan_id)
     if plan is None or plan.patient_id != ctx.record.id:
         raise HTTPException(404, f"plan {plan_id} not found for patient {ctx.record.id}")
-    if plan.status == "signed":
-        return _back(path, error=f"Version {plan.version} is already signed.")
-    changed = ctx.record.summarised_at
-    if changed is not None and changed > plan.evaluated_at:
-        return _back(
-            path,
-            error="The record changed after this draft was made: make a new "
-            "draft and review it before signing.",
-        )
-    sign_plan(ctx.db, plan, user_id=ctx.user.user_id, starts_on=date.today())
+    try:
+        sign_plan(ctx.db, plan, user_id=ctx.user.user_id, starts_on=date.today())
+    except SignedPlanError as error:
+        return _back(path, error=str(error))
     return _back(path, note=f"Version {plan.version} signed; it starts today.")
 
 

@@ -61,7 +61,11 @@ __all__ = [
 
 
 class SignedPlanError(MgirError):
-    """A signed plan was about to be changed: signed plans are immutable (make a new version)."""
+    """A signed plan was about to be changed: signed plans are immutable (make a new version).
+
+    Also raised for a draft that may not be signed: one made before the patient's record last
+    changed (remake it and review it first).
+    """
 
 
 @event.listens_for(Plan, "before_update")
@@ -438,9 +442,23 @@ def sign_plan(
     starts_on: date,
     signed_at: datetime | None = None,
 ) -> Plan:
-    """Sign a draft: it becomes immutable (its projection's day 0 is ``starts_on``)."""
+    """Sign a draft: it becomes immutable (its projection's day 0 is ``starts_on``).
+
+    Raises
+    ------
+    SignedPlanError
+        If the version is signed already, or the record changed after the draft was made.
+    """
     if plan.status == "signed":
         msg = f"plan version {plan.version} is already signed"
+        raise SignedPlanError(msg)
+    patient = session.get(Patient, plan.patient_id)
+    changed = patient.summarised_at if patient is not None else None
+    if changed is not None and changed > plan.evaluated_at:
+        msg = (
+            f"plan version {plan.version}: the record changed after this draft was made; "
+            "remake the draft and review it before signing"
+        )
         raise SignedPlanError(msg)
     plan.status = "signed"
     plan.signed_at = signed_at or utc_now()
